@@ -1,0 +1,34 @@
+# Two commands do it all: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+FILE ?= ../shared/eval/qa_public.jsonl
+
+.PHONY: install run test eval bench console clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@if [ -n "$$BOT_TOKEN" ]; then exec $(PY) main.py run; else exec $(PY) main.py console; fi
+
+console: $(STAMP)
+	$(PY) main.py console
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+eval: $(STAMP)
+	$(PY) -m tests.eval_runner $(FILE)
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

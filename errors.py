@@ -1,0 +1,80 @@
+"""The project's one error tree, so handlers can turn expected failures into replies.
+
+    BotError                       base of everything we raise on purpose
+    ├── PolicyFormatError          the policy document does not have the expected shape
+    ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`)
+    └── UserFacingError            expected; carries a Chinese reply and a working example
+        ├── InputError             the message cannot be understood or is out of range
+        │   ├── ReportInputError   a figure report that cannot be stored as written
+        │   └── NeedsConfirmation  plausible but far out of line: ask before storing
+        ├── PermissionDenied       the actor may not do this (checked in the service layer)
+        ├── NotFound               unknown unit, invite, report, measure …
+        ├── InviteError            an invite code that is used, expired or unknown
+        ├── RateLimited            the user sends faster than the flood limit allows
+        └── StorageUnavailable     the database is locked or read-only right now
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error raised on purpose."""
+
+
+class PolicyFormatError(BotError):
+    """The policy text lacks a part the parser needs."""
+
+
+class ConfigError(BotError):
+    """Settings are missing or inconsistent."""
+
+
+class UserFacingError(BotError):
+    """An expected failure whose message is shown to the user as is."""
+
+    def __init__(self, message: str, example: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.example = example
+
+    @property
+    def reply(self) -> str:
+        if self.example:
+            return f"{self.message}\n例如：{self.example}"
+        return self.message
+
+
+class InputError(UserFacingError):
+    """The user's text cannot be understood or is out of range."""
+
+
+class ReportInputError(InputError):
+    """A figure report that cannot be stored as written."""
+
+
+class NeedsConfirmation(InputError):
+    """A figure far out of line with the unit's history: confirm before storing."""
+
+    def __init__(self, message: str, token: str) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+class PermissionDenied(UserFacingError):
+    """The actor is not allowed to do this."""
+
+
+class NotFound(UserFacingError):
+    """The thing named does not exist."""
+
+
+class InviteError(UserFacingError):
+    """An invite code that cannot be redeemed."""
+
+
+class RateLimited(UserFacingError):
+    """Too many messages in a short time."""
+
+
+class StorageUnavailable(UserFacingError):
+    """The database cannot be written right now; nothing was stored."""

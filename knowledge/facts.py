@@ -1,0 +1,101 @@
+"""Answers about the document itself (date, issuer, principles …), taken from the parsed metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from knowledge.answers import Fact
+from knowledge.lexicon import Lexicon
+from knowledge.models import PolicyDocument, split_sentences
+
+CN_COUNT = "零一二三四五六七八九十"
+
+
+class FactFinder:
+    """Maps fact cue words (from the lexicon) to statements built from the document."""
+
+    def __init__(self, document: PolicyDocument, lexicon: Lexicon) -> None:
+        self._doc = document
+        self._lexicon = lexicon
+        self._builders: dict[str, Callable[[], tuple[Fact, ...]]] = {
+            "issued_on": self._issued_on,
+            "issuer": self._issuer,
+            "meeting": self._meeting,
+            "principles": self._principles,
+            "guiding": self._guiding,
+            "guarantees": self._guarantees,
+            "title": self._title,
+            "addressees": self._addressees,
+            "definition": self._definition,
+            "scope_counts": self._scope_counts,
+        }
+
+    def find(self, text: str, strong: bool) -> tuple[Fact, ...] | None:
+        """Facts for the first cue found; weak cues (时间, 哪年) count only when the document is named."""
+        if strong:
+            table = self._lexicon.facts
+        elif any(w in text for w in self._lexicon.document_words):
+            table = self._lexicon.weak_facts
+        else:
+            return None
+        for key, cues in table.items():
+            if any(cue in text for cue in cues):
+                return self._builders[key]()
+        return None
+
+    def _issued_on(self) -> tuple[Fact, ...]:
+        d = self._doc.meta.issued_on
+        return (
+            Fact(label="印发时间", text=f"{d.year}年{d.month}月{d.day}日"),
+            Fact(label="发文单位", text=self._issuer_text()),
+        )
+
+    def _issuer_text(self) -> str:
+        meta = self._doc.meta
+        return meta.issuer + (f"（{meta.seal}）" if meta.seal else "")
+
+    def _issuer(self) -> tuple[Fact, ...]:
+        return (Fact(label="发文单位", text=self._issuer_text()), *self._issued_on()[:1])
+
+    def _meeting(self) -> tuple[Fact, ...]:
+        return (Fact(label="审议情况", text=self._doc.meta.notice_text),)
+
+    def _principles(self) -> tuple[Fact, ...]:
+        principles = self._doc.principles
+        head = Fact(label="基本原则", text=f"共{_cn(len(principles))}条：" + "、".join(p.title for p in principles))
+        return (head, *(Fact(label=p.title, text=p.text) for p in principles))
+
+    def _guiding(self) -> tuple[Fact, ...]:
+        return (Fact(label=self._doc.guiding_thought.title, text=self._doc.guiding_thought.text),)
+
+    def _guarantees(self) -> tuple[Fact, ...]:
+        return tuple(Fact(label=g.title, text=g.text) for g in self._doc.guarantees)
+
+    def _title(self) -> tuple[Fact, ...]:
+        meta = self._doc.meta
+        return (Fact(label="文件名称", text=f"《{meta.title}》"), Fact(label="印发通知", text=meta.notice_title))
+
+    def _addressees(self) -> tuple[Fact, ...]:
+        return (Fact(label="主送", text=self._doc.meta.addressees),)
+
+    def _definition(self) -> tuple[Fact, ...]:
+        sentence = next((s for s in split_sentences(self._doc.meta.preamble) if "是指" in s), None)
+        return (Fact(label="定义", text=sentence or self._doc.meta.preamble),)
+
+    def _scope_counts(self) -> tuple[Fact, ...]:
+        doc = self._doc
+        groups = dict.fromkeys((m.group_number, m.group_title) for m in doc.measures)
+        group_text = "；".join(f"（{_cn(n)}）{title}" for n, title in groups)
+        return (
+            Fact(label="工作措施", text=f"共{len(doc.measures)}条，分{_cn(len(groups))}个方面：{group_text}"),
+            Fact(label="指标体系", text=f"共{len(doc.indicators)}项指标，分为{'、'.join(doc.categories)}{_cn(len(doc.categories))}类"),
+        )
+
+
+def _cn(n: int) -> str:
+    """Small counts as Chinese numerals (五条, 三个方面)."""
+    if n <= 10:
+        return CN_COUNT[n]
+    if n < 20:
+        return "十" + (CN_COUNT[n - 10] if n > 10 else "")
+    return str(n)

@@ -1,0 +1,137 @@
+"""Vocabulary from the data file and the document itself: departments, phrases, question words."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+
+from knowledge.models import PolicyDocument
+
+LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.json"
+PHRASE_SPLIT = re.compile(r"[，,。；;：:、“”‘’\"（）()《》\s]|和|与|及|等")
+QUOTED = re.compile(r"[“\"]([^”\"]{2,12})[”\"]")
+NAME_PREFIXES = ("新增", "市级", "全市", "开展", "参加", "各级", "省级")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the engine matches against, built once at start-up."""
+
+    department_aliases: dict[str, str]  # alias (normalised) → canonical department
+    alias_order: tuple[str, ...]  # longest first, so 总工会 wins over 工会
+    lead_words: tuple[str, ...]
+    scope_words: tuple[str, ...]
+    together_words: tuple[str, ...]
+    indicator_words: tuple[str, ...]
+    followup_words: tuple[str, ...]
+    detail_words: tuple[str, ...]
+    fillers: tuple[str, ...]
+    document_words: tuple[str, ...]
+    facts: dict[str, tuple[str, ...]]
+    weak_facts: dict[str, tuple[str, ...]]
+    examples: tuple[str, ...]
+    removable: frozenset[str]  # question words and fillers: never part of a topic
+    tokenizer: jieba.Tokenizer
+
+    def find_departments(self, text: str) -> list[str]:
+        """Canonical departments named in the text, in order, longest alias first."""
+        found: list[tuple[int, str]] = []
+        masked = text
+        for alias in self.alias_order:
+            start = masked.find(alias)
+            while start >= 0:
+                found.append((start, self.department_aliases[alias]))
+                masked = masked[:start] + "\0" * len(alias) + masked[start + len(alias) :]
+                start = masked.find(alias)
+        ordered: dict[str, None] = {}
+        for _, dept in sorted(found):
+            ordered.setdefault(dept, None)
+        return list(ordered)
+
+    def strip_departments(self, text: str) -> str:
+        for alias in self.alias_order:
+            if alias in text:
+                text = text.replace(alias, " ")
+        return text
+
+    def resolve_department(self, name: str) -> str | None:
+        """The canonical name for one alias, or None."""
+        found = self.find_departments(name.strip())
+        return found[0] if len(found) == 1 else None
+
+    def tokens(self, text: str) -> list[str]:
+        """jieba words of two or more characters, using the domain dictionary only."""
+        return [t for t in self.tokenizer.lcut(text, HMM=False) if len(t) > 1]
+
+
+def short_names(name: str) -> list[str]:
+    """Ways people shorten an indicator name: without 新增/市级 prefixes and quotes."""
+    plain = re.sub(r"[“”\"（）()]", "", name)
+    out = [name, plain]
+    for prefix in NAME_PREFIXES:
+        if plain.startswith(prefix) and len(plain) - len(prefix) >= 2:
+            out.append(plain[len(prefix) :])
+    return list(dict.fromkeys(out))
+
+
+def document_phrases(document: PolicyDocument) -> set[str]:
+    """Candidate words from the document: quoted terms, list items, titles, indicator names."""
+    phrases: set[str] = set()
+    texts = [m.title for m in document.measures] + [m.body for m in document.measures]
+    texts += [p.title for p in document.principles] + [g.title for g in document.guarantees]
+    for text in texts:
+        phrases.update(QUOTED.findall(text))
+        phrases.update(p for p in PHRASE_SPLIT.split(text) if 2 <= len(p) <= 6)
+    for indicator in document.indicators:
+        phrases.update(short_names(indicator.name))
+    phrases.update(document.categories)
+    return phrases
+
+
+def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon:
+    """Merge the data file with what the document names; the document's departments are canonical."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    aliases: dict[str, str] = {}
+    for dept in document.departments:
+        aliases[dept] = dept
+        for prefix in ("市委", "市"):
+            if dept.startswith(prefix) and len(dept) - len(prefix) >= 2:
+                aliases.setdefault(dept[len(prefix) :], dept)
+    for canonical, names in data["department_aliases"].items():
+        for alias in names:
+            aliases.setdefault(alias.lower(), canonical)
+    question_keys = ("lead_words", "department_scope_words", "indicator_words", "detail_words", "followup_words", "fillers")
+    removable = frozenset(w for key in question_keys for w in data[key])
+    words = set(aliases) | document_phrases(document) | {w for w in removable if len(w) > 1}
+    words.update(data["domain_words"])
+    return Lexicon(
+        department_aliases=aliases,
+        alias_order=tuple(sorted(aliases, key=len, reverse=True)),
+        lead_words=tuple(data["lead_words"]),
+        scope_words=tuple(data["department_scope_words"]),
+        together_words=tuple(data["together_words"]),
+        indicator_words=tuple(data["indicator_words"]),
+        followup_words=tuple(data["followup_words"]),
+        detail_words=tuple(data["detail_words"]),
+        fillers=tuple(sorted(data["fillers"], key=len, reverse=True)),
+        document_words=tuple(data["document_words"]),
+        facts={k: tuple(v) for k, v in data["facts"].items()},
+        weak_facts={k: tuple(v) for k, v in data["weak_facts"].items()},
+        examples=tuple(data["out_of_scope_examples"]),
+        removable=removable,
+        tokenizer=_tokenizer(words),
+    )
+
+
+def _tokenizer(words: set[str]) -> jieba.Tokenizer:
+    """A jieba tokenizer over our few thousand domain words instead of its 350k-word default."""
+    tokenizer = jieba.Tokenizer()
+    lines = "\n".join(f"{w} {max(3, 20 * len(w))}" for w in sorted(words) if " " not in w)
+    tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(io.BytesIO(lines.encode("utf-8")))
+    tokenizer.initialized = True
+    return tokenizer

@@ -1,0 +1,51 @@
+"""Fold the many ways people type Chinese (traditional, full-width, numerals) into one form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+MAX_QUESTION_CHARS = 200
+CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+")
+CJK = re.compile(r"[\u3400-\u9fff]")
+NOISE = re.compile(r"[^\w%\u3400-\u9fff]+")
+
+
+class TextNormalizer:
+    """Simplified, half-width, lower-case text; zhconv only runs for characters we do not know."""
+
+    def __init__(self, known_chars: Iterable[str]) -> None:
+        self._known = frozenset(known_chars)
+
+    def __call__(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text)[: MAX_QUESTION_CHARS * 2]
+        if any(ch not in self._known for ch in CJK.findall(text)):
+            import zhconv  # loaded lazily: it costs ~0.1 s and most questions never need it
+
+            text = zhconv.convert(text, "zh-cn")
+        return text.lower().strip()[:MAX_QUESTION_CHARS]
+
+
+def strip_noise(text: str) -> str:
+    """Keep letters, digits, CJK and %; punctuation and emoji carry no meaning for search."""
+    return NOISE.sub("", text)
+
+
+def cn_to_int(token: str) -> int | None:
+    """Arabic or Chinese numeral (十二, 二十三, 两) to int; None if it is not a number."""
+    if token.isdigit():
+        return int(token)
+    if not CN_NUMERAL.fullmatch(token):
+        return None
+    import cn2an  # loaded lazily for start-up speed; only numbered questions need it
+
+    try:
+        return int(cn2an.cn2an(token.replace("两", "二"), "smart"))
+    except (ValueError, KeyError):
+        return None
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character pairs: robust to typos and to words jieba does not know."""
+    return [text[i : i + 2] for i in range(len(text) - 1)]

@@ -1,0 +1,133 @@
+"""BM25 over jieba words plus character bigrams: exact where words match, tolerant where they don't."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from knowledge.lexicon import Lexicon, short_names
+from knowledge.models import Indicator, Measure, split_sentences
+from knowledge.normalize import bigrams, strip_noise
+
+TITLE_WEIGHT = 3
+WORD_WEIGHT = 2
+K1 = 1.2
+MIN_TOPIC_BIGRAMS = 3
+B = 0.75
+
+
+def features(text: str, lexicon: Lexicon) -> list[str]:
+    """Bigrams of each space-separated segment plus domain words; words count double, being sharper."""
+    out: list[str] = []
+    for segment in text.split():
+        clean = strip_noise(segment)
+        out += bigrams(clean) + lexicon.tokens(clean) * WORD_WEIGHT
+    return out
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A measure number with its score and the share of the question's weight it covers."""
+
+    number: int
+    score: float
+    coverage: float
+
+
+class MeasureIndex:
+    """BM25 over the measures; titles weigh more than bodies."""
+
+    def __init__(self, measures: tuple[Measure, ...], lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
+        self._numbers = [m.number for m in measures]
+        docs = [
+            Counter(features(m.title, lexicon) * TITLE_WEIGHT + features(m.group_title + m.body, lexicon))
+            for m in measures
+        ]
+        lengths = [sum(d.values()) for d in docs]
+        average = sum(lengths) / len(lengths)
+        df = Counter(f for d in docs for f in d)
+        n = len(docs)
+        self._idf = {f: math.log(1 + (n - c + 0.5) / (c + 0.5)) for f, c in df.items()}
+        self.max_idf = math.log(1 + (n - 0.5) / 1.5) if n > 1 else 1.0
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for at, (doc, length) in enumerate(zip(docs, lengths)):
+            norm = K1 * (1 - B + B * length / average)
+            for feature, tf in doc.items():
+                weight = self._idf[feature] * tf * (K1 + 1) / (tf + norm)
+                self._postings.setdefault(feature, []).append((at, weight))
+        self._sentences = {m.number: split_sentences(m.body) for m in measures}
+        self._sentence_features = {
+            number: [set(features(s, lexicon)) for s in sentences] for number, sentences in self._sentences.items()
+        }
+
+    def idf(self, feature: str) -> float:
+        return self._idf.get(feature, self.max_idf)
+
+    def rank(self, text: str) -> list[Ranked]:
+        """Measures by BM25 score, with the idf share of the query found in each."""
+        query = set(features(text, self._lexicon))
+        if not query:
+            return []
+        total = sum(self.idf(f) for f in query)
+        scores: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        for feature in query:
+            for at, weight in self._postings.get(feature, ()):
+                scores[at] = scores.get(at, 0.0) + weight
+                covered[at] = covered.get(at, 0.0) + self._idf[feature]
+        ranked = [Ranked(self._numbers[at], score, covered[at] / total) for at, score in scores.items()]
+        ranked.sort(key=lambda r: (-r.score, r.number))
+        return ranked
+
+    def quotes(self, number: int, text: str, limit: int = 2) -> tuple[str, ...]:
+        """The body sentences that share the most weight with the question."""
+        sentences = self._sentences[number]
+        if not sentences:
+            return ()
+        query = set(features(text, self._lexicon))
+        scored = [
+            (sum(self.idf(f) for f in query & feats), at)
+            for at, feats in enumerate(self._sentence_features[number])
+        ]
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        best = scored[0][0]
+        if best <= 0:
+            return (sentences[0],)
+        chosen = [at for score, at in scored[:limit] if score >= 0.6 * best]
+        return tuple(sentences[at] for at in sorted(chosen))
+
+
+class IndicatorMatcher:
+    """Finds indicators named in a question by bigram overlap with their names and short forms."""
+
+    def __init__(self, indicators: tuple[Indicator, ...]) -> None:
+        self._names = [
+            (ind.number, name, frozenset(bigrams(strip_noise(name))))
+            for ind in indicators
+            for name in short_names(ind.name)
+        ]
+
+    def match(self, text: str, core: str = "") -> list[tuple[int, float]]:
+        """(indicator number, score) best first: the share of the name found, or of the topic in the name.
+
+        A name found whole scores above 1; a topic (`core`, question words removed) of three or more
+        bigrams lying wholly inside a long name ("双师型教师" in the 双师型 ratio) scores 0.9.
+        """
+        query = set(bigrams(strip_noise(text)))
+        topic = {g for segment in core.split() for g in bigrams(strip_noise(segment))}
+        best: dict[int, float] = {}
+        for number, name, grams in self._names:
+            if not grams:
+                continue
+            if name in text:
+                score = 1.0 + len(name) / 100
+            else:
+                score = len(query & grams) / len(grams)
+                shared = len(topic & grams)
+                if len(topic) >= 2 and shared >= min(MIN_TOPIC_BIGRAMS, len(topic)):
+                    score = max(score, 0.9 * shared / len(topic))
+            if score > best.get(number, 0.0):
+                best[number] = score
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))

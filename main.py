@@ -1,0 +1,81 @@
+"""Command line: ask, console, run, summary, backup. Settings are loaded here, once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterable
+
+from bot.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="济南市提升产业工人创新力 政策助手")
+    commands = parser.add_subparsers(dest="command")
+    ask = commands.add_parser("ask", help="回答政策问题（- 表示从标准输入逐行读取）")
+    ask.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
+    ask.add_argument("question", nargs="+", help="问题，或 - 从标准输入读取")
+    commands.add_parser("console", help="在终端里对话（本地管理员兼本地单位联络员）")
+    commands.add_parser("run", help="启动 Telegram 机器人")
+    summary = commands.add_parser("summary", help="生成周报（文字、PNG 图表、XLSX）")
+    summary.add_argument("--week", help="ISO 周，例如 2026-W47；默认本周")
+    summary.add_argument("--png", help="图表输出路径")
+    summary.add_argument("--xlsx", help="XLSX 输出路径")
+    backup = commands.add_parser("backup", help="在线备份数据库")
+    backup.add_argument("path", help="备份文件路径")
+    return parser
+
+
+def _questions(words: list[str]) -> Iterable[str]:
+    if words == ["-"]:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+    else:
+        yield " ".join(words)
+
+
+def cmd_ask(settings: Settings, words: list[str], as_json: bool) -> int:
+    """One answer per question; with `-`, one output line per input line."""
+    from bot.service import BotService
+    from knowledge.render import answer_json, render_text
+
+    service = BotService.for_questions(settings)
+    for question in _questions(words):
+        answer = service.ask(question)
+        if as_json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        else:
+            text = render_text(answer)
+            print(text.replace("\n", " ") if words == ["-"] else text, flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    command = args.command or "console"
+    if command == "ask":
+        return cmd_ask(settings, args.question, args.json)
+    if command == "console":
+        from bot.console import run_console
+
+        return asyncio.run(run_console(settings))
+    if command == "run":
+        from bot.app import run_bot
+
+        return run_bot(settings)
+    if command == "summary":
+        from bot.summary_cli import run_summary
+
+        return asyncio.run(run_summary(settings, week=args.week, png=args.png, xlsx=args.xlsx))
+    if command == "backup":
+        from bot.backup import run_backup
+
+        return asyncio.run(run_backup(settings, args.path))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
