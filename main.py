@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Iterable
@@ -58,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "console"
     if command == "ask":
         return cmd_ask(settings, args.question, args.json)
+    import asyncio
+
     if command == "console":
         from bot.console import run_console
 

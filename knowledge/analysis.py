@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from knowledge.lexicon import Lexicon
+from knowledge.lexicon import Lexicon, any_of
 from knowledge.normalize import cn_to_int
 
 NUM = r"(\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})"
@@ -24,6 +25,8 @@ FULL_YEAR = re.compile(r"(20\d{2})\s*年?")
 SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*年")
 CATEGORY_CUES = ("指标", "类", "方面")
 LIST_CUES = ("哪些", "有什么", "几个", "几项", "都有", "全部", "所有", "列表", "清单", "包括", "包含", "多少个")
+NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
+FOLLOWUP_END = "?？。!！ "
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Question:
 
     text: str
     core: str
+    core_words: tuple[str, ...]  # the domain words jieba found in `core`
     departments: list[str]
     indicator_no: int | None
     measure_no: int | None
@@ -44,6 +48,7 @@ class Question:
     detail: bool
     list_cue: bool
     category_cue: bool
+    features: frozenset[str] | None = None  # search features of `core`, computed on first use
 
 
 def _number(patterns: list[re.Pattern[str]], text: str) -> int | None:
@@ -67,7 +72,12 @@ def _year(text: str, years: tuple[int, ...]) -> int | None:
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
+    return _pattern(words).search(text) is not None
+
+
+@functools.cache
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return any_of(words)
 
 
 def analyse(text: str, lexicon: Lexicon, years: tuple[int, ...], year_words: dict[str, int]) -> Question:
@@ -78,9 +88,11 @@ def analyse(text: str, lexicon: Lexicon, years: tuple[int, ...], year_words: dic
     if year is None:
         year = next((y for w, y in year_words.items() if w in text), None)
     departments = lexicon.find_departments(text)
+    core, words = topic_core(text, lexicon)
     return Question(
         text=text,
-        core=topic_core(text, lexicon),
+        core=core,
+        core_words=words,
         departments=departments,
         indicator_no=indicator_no,
         measure_no=measure_no,
@@ -89,19 +101,24 @@ def analyse(text: str, lexicon: Lexicon, years: tuple[int, ...], year_words: dic
         scope=_has(text, lexicon.scope_words),
         together=_has(lexicon.strip_departments(text), lexicon.together_words),
         indicator_cue=_has(text, lexicon.indicator_words),
-        followup=text.startswith("那") or text.rstrip("?？。!！ ").endswith("呢") or _has(text, lexicon.followup_words[2:]),
+        followup=text.startswith("那") or text.rstrip(FOLLOWUP_END).endswith("呢") or _has(text, lexicon.followup_words[2:]),
         detail=_has(text, lexicon.detail_words),
         list_cue=_has(text, LIST_CUES),
         category_cue=_has(text, CATEGORY_CUES),
     )
 
 
-def topic_core(text: str, lexicon: Lexicon) -> str:
-    """The question minus departments, numbers and question words: what it is about."""
-    text = lexicon.strip_departments(text)
-    text = re.sub(r"\d+(\.\d+)?\s*(年|%|万)?", " ", text)
+def topic_core(text: str, lexicon: Lexicon) -> tuple[str, tuple[str, ...]]:
+    """The question minus departments, numbers and question words (what it is about), and its words."""
+    text = NUMBERS.sub(" ", lexicon.strip_departments(text))
     removable = lexicon.removable
     out: list[str] = []
+    words: list[str] = []
     for token in lexicon.tokenizer.lcut(text, HMM=False):
-        out.append(" " if token in removable or not token.strip() else token)
-    return re.sub(r"\s+", " ", "".join(out)).strip()
+        if token in removable or not token.strip():
+            out.append(" ")
+        else:
+            out.append(token)
+            if len(token) > 1 and token.isalnum():
+                words.append(token)
+    return " ".join("".join(out).split()), tuple(words)

@@ -8,7 +8,7 @@ from knowledge.facts import FactFinder
 from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.models import PolicyDocument
 from knowledge.normalize import TextNormalizer, strip_noise
-from knowledge.search import IndicatorMatcher, MeasureIndex
+from knowledge.search import IndicatorMatcher, MeasureIndex, Ranked
 
 MIN_COVERAGE = 0.34  # below this share of the question's weight, the document does not speak to it
 AMBIGUOUS_MARGIN = 0.12  # top two measures this close (relative) and weakly covered: offer both
@@ -33,6 +33,29 @@ class QuestionEngine:
         self.facts = FactFinder(document, self.lexicon)
         self.years = tuple(sorted({y for i in document.indicators for y in i.values}))
         self.year_words = self._year_words()
+        self._measure_hits = {
+            m.number: MeasureHit(
+                number=m.number,
+                title=m.title,
+                group_number=m.group_number,
+                group_title=m.group_title,
+                departments=m.departments,
+            )
+            for m in document.measures
+        }
+        self._indicator_hits = {
+            (i.number, year): IndicatorHit(
+                number=i.number,
+                category=i.category,
+                name=i.name,
+                unit=i.unit,
+                values=i.values,
+                percent=i.percent,
+                year=year if year in i.values else None,
+            )
+            for i in document.indicators
+            for year in (None, *self.years)
+        }
         self.by_department = {
             dept: tuple(m.number for m in document.measures if dept in m.departments) for dept in document.departments
         }
@@ -96,7 +119,7 @@ class QuestionEngine:
                 return self._indicator(raw, named, q.year or ctx.year)
         measures = ctx.measures or self._measures_for_indicators(ctx.indicators)
         if measures and (bare or q.followup) and (q.lead or q.detail):
-            if bare or not self._topic_ranking(q.core):
+            if bare or not self._topic_ranking(q):
                 return self._measure(raw, measures[0], q, lead=q.lead, full=q.detail)
         if ctx.intent == Intent.LEAD_DEPARTMENTS and q.followup and not bare:
             q.lead = True
@@ -106,7 +129,7 @@ class QuestionEngine:
         """The measure whose text best matches an indicator's name: who works on that indicator."""
         for number in numbers[:1]:
             indicator = self.document.indicator(number)
-            ranked = self.index.rank(indicator.name) if indicator else []
+            ranked = self.index.rank(self.index.query(indicator.name)) if indicator else []
             if ranked:
                 return (ranked[0].number,)
         return ()
@@ -123,16 +146,8 @@ class QuestionEngine:
     # --- structured parts -------------------------------------------------------------------
 
     def _measure_hit(self, number: int, quotes: tuple[str, ...] = ()) -> MeasureHit:
-        m = self.document.measure(number)
-        assert m is not None
-        return MeasureHit(
-            number=m.number,
-            title=m.title,
-            group_number=m.group_number,
-            group_title=m.group_title,
-            departments=m.departments,
-            quotes=quotes,
-        )
+        hit = self._measure_hits[number]
+        return hit.model_copy(update={"quotes": quotes}) if quotes else hit
 
     def _measure(self, raw: str, number: int, q: Question, lead: bool = False, full: bool = False) -> Answer:
         if self.document.measure(number) is None:
@@ -140,23 +155,13 @@ class QuestionEngine:
             note = f"文件共有 {len(numbers)} 条工作措施（第{numbers[0]}条至第{numbers[-1]}条），没有第{number}条。"
             return Answer(question=raw, intent=Intent.NOT_FOUND, note=note, suggestions=self.lexicon.examples[:3])
         measure = self.document.measure(number)
-        quotes = measure.sentences if full else (self.index.quotes(number, q.core) if q.core else ())
+        quotes = measure.sentences if full else (self.index.quotes(number, self._query(q)) if q.core else ())
         hit = self._measure_hit(number, quotes)
         intent = Intent.LEAD_DEPARTMENTS if lead else Intent.MEASURE
         return Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments)
 
     def _indicator_hit(self, number: int, year: int | None) -> IndicatorHit:
-        ind = self.document.indicator(number)
-        assert ind is not None
-        return IndicatorHit(
-            number=ind.number,
-            category=ind.category,
-            name=ind.name,
-            unit=ind.unit,
-            values=ind.values,
-            percent=ind.percent,
-            year=year if year in ind.values else None,
-        )
+        return self._indicator_hits[(number, year if year in self.years else None)]
 
     def _indicator(self, raw: str, number: int, year: int | None) -> Answer:
         if self.document.indicator(number) is None:
@@ -224,24 +229,29 @@ class QuestionEngine:
 
     # --- free topics ------------------------------------------------------------------------
 
-    def _topic_ranking(self, core: str) -> list:
-        ranked = self.index.rank(core)
+    def _query(self, q: Question) -> frozenset[str]:
+        if q.features is None:
+            q.features = self.index.query(q.core, q.core_words)
+        return q.features
+
+    def _topic_ranking(self, q: Question) -> list[Ranked]:
+        ranked = self.index.rank(self._query(q))
         if not ranked or ranked[0].coverage < MIN_COVERAGE:
             return []
         return ranked
 
     def _topic(self, raw: str, q: Question) -> Answer:
-        ranked = self._topic_ranking(q.core)
+        ranked = self._topic_ranking(q)
         if not ranked:
             return self._out_of_scope(raw)
         top = ranked[0]
         runner = ranked[1] if len(ranked) > 1 else None
         if runner and runner.score >= top.score * (1 - AMBIGUOUS_MARGIN) and top.coverage < 0.75:
             close = [r for r in ranked[:3] if r.score >= top.score * (1 - AMBIGUOUS_MARGIN)]
-            hits = tuple(self._measure_hit(r.number, self.index.quotes(r.number, q.core, limit=1)) for r in close)
+            hits = tuple(self._measure_hit(r.number, self.index.quotes(r.number, self._query(q), limit=1)) for r in close)
             candidates = tuple(Candidate(label=f"第{h.number}条 {h.title}", question=f"第{h.number}条") for h in hits)
             return Answer(question=raw, intent=Intent.AMBIGUOUS, measures=hits, candidates=candidates)
-        hit = self._measure_hit(top.number, self.index.quotes(top.number, q.core))
+        hit = self._measure_hit(top.number, self.index.quotes(top.number, self._query(q)))
         intent = Intent.LEAD_DEPARTMENTS if q.lead or q.departments else Intent.TOPIC
         return Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments)
 

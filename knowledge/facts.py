@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 
 from knowledge.answers import Fact
-from knowledge.lexicon import Lexicon
+from knowledge.lexicon import Lexicon, any_of
 from knowledge.models import PolicyDocument, split_sentences
 
 CN_COUNT = "零一二三四五六七八九十"
@@ -39,7 +41,7 @@ class FactFinder:
         else:
             return None
         for key, cues in table.items():
-            if any(cue in text for cue in cues):
+            if _cues(cues).search(text):
                 return self._builders[key]()
         return None
 
@@ -90,6 +92,11 @@ class FactFinder:
             Fact(label="工作措施", text=f"共{len(doc.measures)}条，分{_cn(len(groups))}个方面：{group_text}"),
             Fact(label="指标体系", text=f"共{len(doc.indicators)}项指标，分为{'、'.join(doc.categories)}{_cn(len(doc.categories))}类"),
         )
+
+
+@functools.cache
+def _cues(words: tuple[str, ...]) -> re.Pattern[str]:
+    return any_of(words)
 
 
 def _cn(n: int) -> str:

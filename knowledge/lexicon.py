@@ -23,7 +23,7 @@ class Lexicon:
     """Everything the engine matches against, built once at start-up."""
 
     department_aliases: dict[str, str]  # alias (normalised) → canonical department
-    alias_order: tuple[str, ...]  # longest first, so 总工会 wins over 工会
+    alias_pattern: re.Pattern[str]  # alternation longest first, so 总工会 wins over 工会
     lead_words: tuple[str, ...]
     scope_words: tuple[str, ...]
     together_words: tuple[str, ...]
@@ -39,25 +39,14 @@ class Lexicon:
     tokenizer: jieba.Tokenizer
 
     def find_departments(self, text: str) -> list[str]:
-        """Canonical departments named in the text, in order, longest alias first."""
-        found: list[tuple[int, str]] = []
-        masked = text
-        for alias in self.alias_order:
-            start = masked.find(alias)
-            while start >= 0:
-                found.append((start, self.department_aliases[alias]))
-                masked = masked[:start] + "\0" * len(alias) + masked[start + len(alias) :]
-                start = masked.find(alias)
+        """Canonical departments named in the text, in order; the longest alias wins (总工会 over 工会)."""
         ordered: dict[str, None] = {}
-        for _, dept in sorted(found):
-            ordered.setdefault(dept, None)
+        for match in self.alias_pattern.finditer(text):
+            ordered.setdefault(self.department_aliases[match.group(0)], None)
         return list(ordered)
 
     def strip_departments(self, text: str) -> str:
-        for alias in self.alias_order:
-            if alias in text:
-                text = text.replace(alias, " ")
-        return text
+        return self.alias_pattern.sub(" ", text)
 
     def resolve_department(self, name: str) -> str | None:
         """The canonical name for one alias, or None."""
@@ -67,6 +56,11 @@ class Lexicon:
     def tokens(self, text: str) -> list[str]:
         """jieba words of two or more characters, using the domain dictionary only."""
         return [t for t in self.tokenizer.lcut(text, HMM=False) if len(t) > 1]
+
+
+def any_of(words) -> re.Pattern[str]:
+    """One compiled alternation, longest first: a single C-speed scan instead of a loop over words."""
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w))
 
 
 def short_names(name: str) -> list[str]:
@@ -111,7 +105,7 @@ def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon
     words.update(data["domain_words"])
     return Lexicon(
         department_aliases=aliases,
-        alias_order=tuple(sorted(aliases, key=len, reverse=True)),
+        alias_pattern=any_of(aliases),
         lead_words=tuple(data["lead_words"]),
         scope_words=tuple(data["department_scope_words"]),
         together_words=tuple(data["together_words"]),

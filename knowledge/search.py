@@ -65,9 +65,18 @@ class MeasureIndex:
     def idf(self, feature: str) -> float:
         return self._idf.get(feature, self.max_idf)
 
-    def rank(self, text: str) -> list[Ranked]:
+    def query(self, text: str, words: tuple[str, ...] | None = None) -> frozenset[str]:
+        """The features of a question, computed once and handed to rank() and quotes().
+
+        `words` are the jieba words already cut from `text`, so the question is segmented only once.
+        """
+        if words is None:
+            return frozenset(features(text, self._lexicon))
+        grams = [g for segment in text.split() for g in bigrams(strip_noise(segment))]
+        return frozenset(grams + list(words))
+
+    def rank(self, query: frozenset[str]) -> list[Ranked]:
         """Measures by BM25 score, with the idf share of the query found in each."""
-        query = set(features(text, self._lexicon))
         if not query:
             return []
         total = sum(self.idf(f) for f in query)
@@ -81,12 +90,11 @@ class MeasureIndex:
         ranked.sort(key=lambda r: (-r.score, r.number))
         return ranked
 
-    def quotes(self, number: int, text: str, limit: int = 2) -> tuple[str, ...]:
+    def quotes(self, number: int, query: frozenset[str], limit: int = 2) -> tuple[str, ...]:
         """The body sentences that share the most weight with the question."""
         sentences = self._sentences[number]
         if not sentences:
             return ()
-        query = set(features(text, self._lexicon))
         scored = [
             (sum(self.idf(f) for f in query & feats), at)
             for at, feats in enumerate(self._sentence_features[number])
@@ -104,10 +112,22 @@ class IndicatorMatcher:
 
     def __init__(self, indicators: tuple[Indicator, ...]) -> None:
         self._names = [
-            (ind.number, name, frozenset(bigrams(strip_noise(name))))
+            (ind.number, name, len(grams))
             for ind in indicators
             for name in short_names(ind.name)
+            if (grams := set(bigrams(strip_noise(name))))
         ]
+        self._postings: dict[str, list[int]] = {}
+        for at, (_, name, _) in enumerate(self._names):
+            for gram in set(bigrams(strip_noise(name))):
+                self._postings.setdefault(gram, []).append(at)
+
+    def _shared(self, grams: set[str]) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for gram in grams:
+            for at in self._postings.get(gram, ()):
+                counts[at] = counts.get(at, 0) + 1
+        return counts
 
     def match(self, text: str, core: str = "") -> list[tuple[int, float]]:
         """(indicator number, score) best first: the share of the name found, or of the topic in the name.
@@ -115,19 +135,19 @@ class IndicatorMatcher:
         A name found whole scores above 1; a topic (`core`, question words removed) of three or more
         bigrams lying wholly inside a long name ("双师型教师" in the 双师型 ratio) scores 0.9.
         """
-        query = set(bigrams(strip_noise(text)))
+        in_text = self._shared(set(bigrams(strip_noise(text))))
         topic = {g for segment in core.split() for g in bigrams(strip_noise(segment))}
+        in_topic = self._shared(topic) if len(topic) >= 2 else {}
         best: dict[int, float] = {}
-        for number, name, grams in self._names:
-            if not grams:
-                continue
-            if name in text:
+        for at, shared in in_text.items():
+            number, name, size = self._names[at]
+            if shared == size and name in text:
                 score = 1.0 + len(name) / 100
             else:
-                score = len(query & grams) / len(grams)
-                shared = len(topic & grams)
-                if len(topic) >= 2 and shared >= min(MIN_TOPIC_BIGRAMS, len(topic)):
-                    score = max(score, 0.9 * shared / len(topic))
+                score = shared / size
+                on_topic = in_topic.get(at, 0)
+                if on_topic >= min(MIN_TOPIC_BIGRAMS, len(topic)):
+                    score = max(score, 0.9 * on_topic / len(topic))
             if score > best.get(number, 0.0):
                 best[number] = score
         return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
