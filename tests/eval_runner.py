@@ -1,0 +1,205 @@
+"""Score eval sets through the real CLI path: `python -m tests.eval_runner FILE [FILE...]`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT_PREVIEW = 120
+
+
+def _ints(values: object) -> list[int]:
+    """Answers come from JSON, so tolerate non-list or string numbers instead of crashing the run."""
+    if not isinstance(values, list):
+        return []
+    return [int(v) if isinstance(v, int) or (isinstance(v, str) and v.isdigit()) else -1 for v in values]
+
+
+def _top(kind: str) -> Callable[[object, dict], str | None]:
+    """measure_top / indicator_top: the best-ranked item must be the expected one."""
+
+    def check(expected: object, answer: dict) -> str | None:
+        got = _ints(answer.get(kind))
+        if got and got[0] == int(expected):  # type: ignore[arg-type]
+            return None
+        return f"{kind[:-1]}_top={expected} (got {got[0] if got else 'nothing'})"
+
+    return check
+
+
+def _set(kind: str) -> Callable[[object, dict], str | None]:
+    """measure_set / indicator_set: order does not matter, extras and gaps both fail."""
+
+    def check(expected: object, answer: dict) -> str | None:
+        want, got = {int(x) for x in expected}, set(_ints(answer.get(kind)))  # type: ignore[union-attr]
+        if want == got:
+            return None
+        return f"{kind[:-1]}_set={sorted(want)} (missing {sorted(want - got)}, extra {sorted(got - want)})"
+
+    return check
+
+
+def _none(*kinds: str) -> Callable[[object, dict], str | None]:
+    """indicator_none / measure_none / none: the listed kinds must be empty when the flag is true."""
+
+    def check(expected: object, answer: dict) -> str | None:
+        if not expected:
+            return None
+        full = [k for k in kinds if _ints(answer.get(k))]
+        return f"expected no {'/'.join(full)}" if full else None
+
+    return check
+
+
+def _text_has(expected: object, answer: dict) -> str | None:
+    """Every expected string must appear verbatim in the reply a user sees."""
+    text = str(answer.get("text") or "")
+    missing = [s for s in expected if s not in text]  # type: ignore[union-attr]
+    return f"text_has missing {missing}" if missing else None
+
+
+def _intent(expected: object, answer: dict) -> str | None:
+    """Optional: pin the classified intent where the question is about routing."""
+    got = answer.get("intent")
+    return None if got == expected else f"intent={expected!r} (got {got!r})"
+
+
+CHECKS: dict[str, Callable[[object, dict], str | None]] = {
+    "measure_top": _top("measures"),
+    "measure_set": _set("measures"),
+    "indicator_top": _top("indicators"),
+    "indicator_set": _set("indicators"),
+    "text_has": _text_has,
+    "indicator_none": _none("indicators"),
+    "measure_none": _none("measures"),
+    "none": _none("measures", "indicators"),
+    "intent": _intent,
+}
+
+
+def failures(record: dict, answer: dict | None) -> list[str]:
+    """All failing checks of one eval line, so a miss shows everything that is wrong at once."""
+    if answer is None:
+        return ["no answer from the CLI"]
+    return [msg for key, check in CHECKS.items() if key in record for msg in [check(record[key], answer)] if msg]
+
+
+@dataclass
+class Miss:
+    """One failed question with what was expected and what came back."""
+
+    record: dict
+    answer: dict | None
+    failed: list[str]
+
+
+@dataclass
+class Report:
+    """Per-tier counts plus the misses, so pytest and the CLI read the same result."""
+
+    tiers: dict[str, list[int]] = field(default_factory=dict)  # tier -> [passed, total]
+    misses: list[Miss] = field(default_factory=list)
+
+    passed = property(lambda self: sum(p for p, _ in self.tiers.values()))
+    total = property(lambda self: sum(t for _, t in self.tiers.values()))
+    ok = property(lambda self: not self.misses)
+
+    def lines(self) -> list[str]:
+        """Human-readable report: misses first, then the tier table and the total."""
+        out = []
+        for miss in self.misses:
+            a = miss.answer or {}
+            text = str(a.get("text") or "").replace("\n", " ")[:TEXT_PREVIEW]
+            out.append(f"MISS [{miss.record.get('tier', '?')}] {miss.record.get('q')}")
+            out.extend(f"  failed: {f}" for f in miss.failed)
+            out.append(f"  got: intent={a.get('intent')!r} measures={a.get('measures')} indicators={a.get('indicators')}")
+            out.append(f"  text: {text}")
+        for tier, (p, t) in self.tiers.items():
+            out.append(f"{tier}: {p}/{t} ({_pct(p, t)})")
+        out.append(f"total: {self.passed}/{self.total} ({_pct(self.passed, self.total)})")
+        return out
+
+
+def _pct(passed: int, total: int) -> str:
+    return f"{100 * passed / total:.1f}%" if total else "n/a"
+
+
+def score(records: list[dict], answers: list[dict | None]) -> Report:
+    """Score answers (in record order; missing answers count as misses) against eval records."""
+    report = Report()
+    for i, record in enumerate(records):
+        answer = answers[i] if i < len(answers) else None
+        counts = report.tiers.setdefault(str(record.get("tier", "untiered")), [0, 0])
+        counts[1] += 1
+        failed = failures(record, answer)
+        if failed:
+            report.misses.append(Miss(record, answer, failed))
+        else:
+            counts[0] += 1
+    return report
+
+
+def load(paths: Iterable[str | Path]) -> list[dict]:
+    """Read JSONL eval files, skipping blank lines."""
+    records = []
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                records.append(json.loads(line))
+    return records
+
+
+def ask_all(questions: list[str], timeout: float = 900) -> list[dict | None]:
+    """One CLI process for all questions, as users of `ask -` would run it; one JSON line per answer."""
+    stdin = "".join(q.replace("\r", " ").replace("\n", " ") + "\n" for q in questions)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run(
+        [sys.executable, "main.py", "ask", "--json", "-"],
+        cwd=ROOT, input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env,
+    )
+    answers: list[dict | None] = []
+    for line in proc.stdout.splitlines():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # stray non-JSON output must not shift the answers
+        if isinstance(obj, dict):
+            answers.append(obj)
+    if len(answers) != len(questions):
+        answers = _align(questions, answers)
+    if proc.returncode != 0 or None in answers:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        got = sum(a is not None for a in answers)
+        print(f"warning: CLI exit {proc.returncode}, {got} answers for {len(questions)} questions\n{tail}",
+              file=sys.stderr)
+    return answers
+
+
+def _align(questions: list[str], answers: list[dict | None]) -> list[dict | None]:
+    """When lines went missing, match answers by their echoed question rather than by position."""
+    pool: dict[str, list[dict]] = {}
+    for a in answers:
+        pool.setdefault(str(a.get("question", "")).strip(), []).append(a)  # type: ignore[union-attr]
+    return [pool[q.strip()].pop(0) if pool.get(q.strip()) else None for q in questions]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: exit 0 only when every question of every file passed."""
+    paths = argv if argv is not None else sys.argv[1:]
+    if not paths:
+        print("usage: python -m tests.eval_runner FILE [FILE...]", file=sys.stderr)
+        return 2
+    records = load(paths)
+    report = score(records, ask_all([str(r["q"]) for r in records]))
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
