@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from knowledge.lexicon import Lexicon, any_of
 from knowledge.normalize import cn_to_int
 
-NUM = r"(\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})"
+NUM = r"(\d{1,3}(?!\d)|[零〇一二两三四五六七八九十百]{1,4})"
+NOT_A_YEAR = r"(?!\s*[年月万%\d])"
 INDICATOR_NO = [
-    re.compile(rf"指标\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}"),
     re.compile(rf"第\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),
     re.compile(rf"{NUM}\s*号\s*指标"),
+    re.compile(rf"指标\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
+    re.compile(rf"(?:no\.?|#)\s*{NUM}\s*(?:项|个|号)?\s*指标"),
 ]
 MEASURE_NO = [
-    re.compile(rf"(?:措施|举措)\s*(?:第|编号|序号)?\s*{NUM}(?!\s*[年月万%])"),
+    re.compile(rf"(?:措施|举措)\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
     re.compile(rf"第\s*{NUM}\s*(?:条|项|个|点|款)"),
     re.compile(rf"{NUM}\s*号\s*(?:措施|举措)"),
+    re.compile(rf"(?:no\.?|#)\s*{NUM}{NOT_A_YEAR}"),
     re.compile(rf"^\s*第\s*{NUM}\s*$"),
 ]
 FULL_YEAR = re.compile(r"(20\d{2})\s*年?")

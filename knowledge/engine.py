@@ -5,7 +5,7 @@ from __future__ import annotations
 from knowledge.analysis import Question, analyse
 from knowledge.answers import Answer, Candidate, ChatContext, IndicatorHit, Intent, MeasureHit
 from knowledge.facts import FactFinder
-from knowledge.lexicon import Lexicon, load_lexicon
+from knowledge.lexicon import Lexicon, load_lexicon, short_names
 from knowledge.models import PolicyDocument
 from knowledge.normalize import TextNormalizer, strip_noise
 from knowledge.search import IndicatorMatcher, MeasureIndex, Ranked
@@ -70,10 +70,12 @@ class QuestionEngine:
 
     def answer(self, question: str, context: ChatContext | None = None) -> Answer:
         """One question in, one Answer out; never raises on odd text."""
-        text = self.normalize(question or "")
+        text = self.lexicon.canonical_words(self.normalize(question or ""))
         if not strip_noise(text):
             return self._empty(question)
         q = analyse(text, self.lexicon, self.years, self.year_words)
+        if not q.departments and (q.scope or q.together) and not q.lead:
+            q.departments = self.lexicon.fuzzy_departments(q.text)
         answer = self._route(question, q, context or ChatContext())
         return answer.model_copy(update={"context": self._context_of(answer, q)})
 
@@ -183,6 +185,15 @@ class QuestionEngine:
             return matches[0][0]
         return None
 
+    def _only_names(self, q: Question) -> bool:
+        """True when the topic is an indicator name and nothing more (高技能人才培训基地 is more)."""
+        rest = q.core
+        for number, _ in self.indicator_matcher.match(q.text)[:3]:
+            indicator = self.document.indicator(number)
+            for name in short_names(indicator.name):
+                rest = rest.replace(name, "")
+        return len(strip_noise(rest)) < 2
+
     def _indicator_by_name(self, raw: str, q: Question) -> Answer | None:
         if q.lead:
             return None
@@ -191,7 +202,7 @@ class QuestionEngine:
             return None
         top_score = matches[0][1]
         exact = top_score >= 1.0
-        if not (exact or q.indicator_cue or q.year):
+        if not (q.indicator_cue or q.year) and not (exact and self._only_names(q)):
             return None
         close = [n for n, s in matches if s >= top_score - 0.05 and s < 1.0 or n == matches[0][0]]
         if len(close) > 1 and not exact:
@@ -216,7 +227,8 @@ class QuestionEngine:
 
     def _listing(self, raw: str, q: Question) -> Answer | None:
         category = next((c for c in self.document.categories if c in q.text), None)
-        if category and (q.category_cue and (q.list_cue or not q.core.replace(category, "").strip())):
+        rest = strip_noise(q.core.replace(category or "", "").replace("类", "").replace("方面", ""))
+        if category and q.category_cue and (q.list_cue or not rest):
             hits = tuple(self._indicator_hit(i.number, q.year) for i in self.document.indicators if i.category == category)
             return Answer(question=raw, intent=Intent.INDICATOR_CATEGORY, indicators=hits, note=category)
         if "指标" in q.text and (q.list_cue or "指标体系" in q.text) and self._best_indicator(q) is None:

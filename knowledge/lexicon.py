@@ -15,6 +15,8 @@ from knowledge.models import PolicyDocument
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.json"
 PHRASE_SPLIT = re.compile(r"[，,。；;：:、“”‘’\"（）()《》\s]|和|与|及|等")
 QUOTED = re.compile(r"[“\"]([^”\"]{2,12})[”\"]")
+DEPARTMENT_LIKE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:局|委|办|部|联|协)")
+FUZZY_DEPARTMENT = 66
 NAME_PREFIXES = ("新增", "市级", "全市", "开展", "参加", "各级", "省级")
 
 
@@ -36,6 +38,8 @@ class Lexicon:
     weak_facts: dict[str, tuple[str, ...]]
     examples: tuple[str, ...]
     removable: frozenset[str]  # question words and fillers: never part of a topic
+    synonyms: dict[str, str]  # colloquial word → the document's word
+    synonym_pattern: re.Pattern[str] | None
     tokenizer: jieba.Tokenizer
 
     def find_departments(self, text: str) -> list[str]:
@@ -47,6 +51,28 @@ class Lexicon:
 
     def strip_departments(self, text: str) -> str:
         return self.alias_pattern.sub(" ", text)
+
+    def canonical_words(self, text: str) -> str:
+        """Replace colloquial or misspelt words (老师, 人材) with the document's own."""
+        if self.synonym_pattern is None:
+            return text
+        return self.synonym_pattern.sub(lambda m: self.synonyms[m.group(0)], text)
+
+    def fuzzy_departments(self, text: str) -> list[str]:
+        """Departments behind misspelt names (教肓局, 人设局): a last resort when nothing matched exactly."""
+        from rapidfuzz import fuzz, process  # loaded lazily: only misspelt department names need it
+
+        found: dict[str, None] = {}
+        for match in DEPARTMENT_LIKE.finditer(text):
+            name = match.group(0)
+            for start in range(max(0, len(name) - 6), len(name) - 2):
+                best = process.extractOne(
+                    name[start:], self.department_aliases.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_DEPARTMENT
+                )
+                if best and len(best[0]) >= 3:
+                    found.setdefault(self.department_aliases[best[0]], None)
+                    break
+        return list(found)
 
     def resolve_department(self, name: str) -> str | None:
         """The canonical name for one alias, or None."""
@@ -90,6 +116,7 @@ def document_phrases(document: PolicyDocument) -> set[str]:
 def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon:
     """Merge the data file with what the document names; the document's departments are canonical."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    synonyms = {k: v for k, v in data.get("synonyms", {}).items() if not k.startswith("_")}
     aliases: dict[str, str] = {}
     for dept in document.departments:
         aliases[dept] = dept
@@ -118,6 +145,8 @@ def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon
         weak_facts={k: tuple(v) for k, v in data["weak_facts"].items()},
         examples=tuple(data["out_of_scope_examples"]),
         removable=removable,
+        synonyms=synonyms,
+        synonym_pattern=any_of(synonyms) if synonyms else None,
         tokenizer=_tokenizer(words),
     )
 

@@ -20,7 +20,7 @@ B = 0.75
 def features(text: str, lexicon: Lexicon) -> list[str]:
     """Bigrams of each space-separated segment plus domain words; words count double, being sharper."""
     out: list[str] = []
-    for segment in text.split():
+    for segment in text.lower().split():
         clean = strip_noise(segment)
         out += bigrams(clean) + lexicon.tokens(clean) * WORD_WEIGHT
     return out
@@ -146,7 +146,7 @@ class IndicatorMatcher:
             else:
                 score = shared / size
                 on_topic = in_topic.get(at, 0)
-                if on_topic >= min(MIN_TOPIC_BIGRAMS, len(topic)):
+                if on_topic and on_topic >= min(MIN_TOPIC_BIGRAMS, len(topic)):
                     score = max(score, 0.9 * on_topic / len(topic))
             if score > best.get(number, 0.0):
                 best[number] = score

@@ -104,3 +104,19 @@ def test_bad_input_gets_a_calm_reply(engine, question):
     answer = engine.answer(question)
     text = render_text(answer)
     assert text and len(text) < 4000
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gets_an_answer_never_an_exception(text):
+    engine = _SHARED_ENGINE
+    answer = engine.answer(text)
+    assert render_text(answer)
+    follow = engine.answer(text, answer.context)
+    assert render_text(follow)
+
+
+_SHARED_ENGINE = QuestionEngine(load_policy())
