@@ -1,46 +1,122 @@
-"""The terminal chat: same facade as Telegram, acting as a local admin; works piped too."""
+"""The terminal chat: same facade as Telegram, acting as a local admin who is also a local unit's liaison."""
 
 from __future__ import annotations
 
 import sys
 
-from bot.models import Actor
+from bot.models import Actor, MessageRef
 from bot.service import BotService
 from bot.settings import Settings
+from errors import UserFacingError
 from knowledge.answers import Answer, ChatContext
 from knowledge.render import render_text
+from reporting.outcomes import PendingConfirmation
+from reporting.render import REPORT_OUTCOMES, render_report_text
 
 CONSOLE_USER_ID = 0
-WELCOME = "济南市提升产业工人创新力 政策助手（终端模式）。直接输入问题，例如：谁负责产教融合?  输入 /quit 退出。"
+WELCOME = ("济南市提升产业工人创新力 政策助手（终端模式，本地管理员兼“本地单位”联络员）。\n"
+           "直接输入问题，例如：谁负责产教融合?  报送数据，例如：济南工匠 12 2026年10月。/help 查看命令，/quit 退出。")
+HELP = """可用命令：
+  直接输入问题            例如：谁负责产教融合?
+  直接输入数据            例如：济南工匠 12 2026年10月；市人社局 技能人才 136.5万
+  /report 数据            同上，明确表示报送
+  /undo                   撤销上一条报送
+  /confirm  /cancel       确认或取消差异较大的数值
+  /progress [指标]        查看进度，例如：/progress 济南工匠
+  /mine                   本单位情况
+  /invite 单位 指标…      邀请联络员，例如：/invite 市总工会 15,16
+  /join 邀请码            使用邀请码
+  /liaisons               联络员和未使用的邀请
+  /revoke 对象            撤销联络员（用户ID、@用户名、单位名）或邀请码
+  /quit                   退出"""
 
 
 def render_console(outcome: object) -> str:
     """Plain text for whatever the service returned."""
     if isinstance(outcome, Answer):
         return render_text(outcome)
+    if isinstance(outcome, REPORT_OUTCOMES):
+        return render_report_text(outcome)
     return str(outcome)
+
+
+class ConsoleSession:
+    """One local user's conversation: the follow-up context and the last figure awaiting confirmation."""
+
+    def __init__(self, service: BotService, actor: Actor) -> None:
+        self.service = service
+        self.actor = actor
+        self.context: ChatContext | None = None
+        self.pending: str | None = None
+        self._message_id = int(service.clock().timestamp() * 1000)  # unique across restarts of the console
+
+    def _next_message(self) -> MessageRef:
+        self._message_id += 1
+        return MessageRef(chat_id=self.actor.chat_id, message_id=self._message_id)
+
+    async def command(self, name: str, args: str) -> object:
+        reports = self.service.reports
+        assert reports is not None
+        actions = {
+            "/invite": lambda: reports.create_invite(self.actor, args),
+            "/join": lambda: reports.join(self.actor, args),
+            "/undo": lambda: reports.undo(self.actor),
+            "/progress": lambda: reports.progress(self.actor, args or None),
+            "/mine": lambda: reports.mine(self.actor),
+            "/liaisons": lambda: reports.list_liaisons(self.actor),
+            "/revoke": lambda: reports.revoke(self.actor, args),
+            "/report": lambda: reports.submit_text(self.actor, args, self._next_message()),
+            "/confirm": lambda: reports.confirm(self.actor, self.pending or ""),
+            "/cancel": lambda: reports.cancel(self.actor, self.pending or ""),
+        }
+        if name not in actions:
+            return f"没有这个命令：{name}\n{HELP}"
+        outcome = await actions[name]()
+        if name in ("/confirm", "/cancel"):
+            self.pending = None
+        return outcome
+
+    async def line(self, text: str) -> str:
+        """The reply to one input line."""
+        try:
+            if text in ("/help", "/start", "帮助"):
+                return HELP
+            if text.startswith("/"):
+                name, _, args = text.partition(" ")
+                outcome = await self.command(name, args.strip())
+            else:
+                outcome = await self.service.handle_text(self.actor, text, self.context, self._next_message())
+        except UserFacingError as exc:
+            return exc.reply
+        if isinstance(outcome, Answer):
+            self.context = outcome.context
+        if isinstance(outcome, PendingConfirmation):
+            self.pending = outcome.token
+        return render_console(outcome)
 
 
 async def run_console(settings: Settings) -> int:
     """Read lines until EOF or /quit; answer each; keep the follow-up context between lines."""
     interactive = sys.stdin.isatty()
-    service = BotService.for_questions(settings)
-    actor = Actor(user_id=CONSOLE_USER_ID, chat_id=CONSOLE_USER_ID, name="本地管理员")
-    context: ChatContext | None = None
-    if interactive:
-        print(WELCOME)
-    while True:
+    service = await BotService.open(settings)
+    try:
+        actor = Actor(user_id=CONSOLE_USER_ID, chat_id=CONSOLE_USER_ID, name="本地管理员")
+        assert service.reports is not None
+        await service.reports.ensure_local_liaison(actor)
+        session = ConsoleSession(service, actor)
         if interactive:
-            print("> ", end="", flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return 0
-        text = line.strip()
-        if text in ("/quit", "/exit", "退出"):
-            return 0
-        if not text and not interactive:
-            continue
-        outcome = await service.handle_text(actor, text, context)
-        if isinstance(outcome, Answer):
-            context = outcome.context
-        print(render_console(outcome), flush=True)
+            print(WELCOME)
+        while True:
+            if interactive:
+                print("> ", end="", flush=True)
+            line = sys.stdin.readline()
+            if not line:
+                return 0
+            text = line.strip()
+            if text in ("/quit", "/exit", "退出"):
+                return 0
+            if not text:
+                continue
+            print(await session.line(text), flush=True)
+    finally:
+        await service.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.models import Actor, MessageRef
 from bot.settings import Settings
@@ -11,6 +12,9 @@ from knowledge.answers import Answer, ChatContext
 from knowledge.engine import QuestionEngine
 from knowledge.models import PolicyDocument
 from knowledge.parser import load_policy
+
+if TYPE_CHECKING:
+    from bot.report_service import ReportService
 
 Clock = Callable[[], dt.datetime]
 
@@ -23,6 +27,24 @@ class BotService:
         self.document = document
         self.engine = QuestionEngine(document)
         self.clock: Clock = clock or (lambda: dt.datetime.now(settings.zone))
+        self.reports: ReportService | None = None
+
+    @classmethod
+    async def open(cls, settings: Settings, clock: Clock | None = None) -> BotService:
+        """The full service: policy, database at BOT_DB (migrated) and the report service; close() when done."""
+        from bot.report_service import ReportService
+        from storage.db import open_database
+
+        service = cls(settings, load_policy(settings.policy), clock)
+        db = await open_database(settings.db, service.clock)
+        service.reports = ReportService(db, service.document, frozenset(settings.admins), service.clock,
+                                        settings.zone, settings.invite_days)
+        return service
+
+    async def close(self) -> None:
+        if self.reports is not None:
+            await self.reports.db.close()
+            self.reports = None
 
     @classmethod
     def for_questions(cls, settings: Settings, clock: Clock | None = None) -> BotService:
@@ -30,7 +52,8 @@ class BotService:
         return cls(settings, load_policy(settings.policy), clock)
 
     def is_admin(self, user_id: int) -> bool:
-        return user_id in self.settings.admins
+        """Admins from settings; with storage open, the console's local user too."""
+        return user_id in self.settings.admins or (self.reports is not None and self.reports.is_admin(user_id))
 
     def ask(self, question: str, context: ChatContext | None = None) -> Answer:
         """Answer a policy question; pass the previous answer's context for follow-ups."""
@@ -42,9 +65,27 @@ class BotService:
         text: str,
         context: ChatContext | None = None,
         message: MessageRef | None = None,
-    ) -> Answer:
+    ) -> Answer | object:
         """Route a free-text message: a figure report from an entitled sender, else a question.
 
         Every surface (Telegram, console) sends free text here so the routing is decided once.
+        A report returns a reporting.outcomes model (render with reporting.render); bad report input
+        raises errors.UserFacingError.
         """
+        if self.reports is not None:
+            outcome = await self.reports.handle_text(actor, text, message)
+            if outcome is not None:
+                return outcome
         return self.ask(text, context)
+
+    async def start(self, actor: Actor, payload: str) -> object:
+        """/start with a deep-link payload: redeem it as an invite code; a bad code becomes a Notice."""
+        from errors import UserFacingError
+        from reporting.outcomes import Notice
+
+        if self.reports is None:
+            return Notice(text="邀请功能需要数据库，当前未开启。")
+        try:
+            return await self.reports.join(actor, payload)
+        except UserFacingError as exc:
+            return Notice(text=exc.reply)

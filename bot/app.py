@@ -1,0 +1,221 @@
+"""The Telegram Application: built from Settings in one factory that `main.py run`, tests and bench all use."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlparse
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CommandHandler,
+    ConversationHandler,
+    Defaults,
+)
+from telegram.request import BaseRequest
+
+from bot.context import CONTEXT_TYPES, BotApplication, BotData
+from bot.retry import RetryingRequest
+from bot.service import BotService
+from bot.settings import Settings
+from bot.updates import PerChatUpdateProcessor
+from errors import ConfigError
+from handlers import browse, fallbacks, inline, questions, reports, start
+
+log = logging.getLogger(__name__)
+
+# Order matters: commands and buttons first, free text next, the catch-alls of `fallbacks` last.
+HANDLER_MODULES = (start, browse, inline, reports, questions, fallbacks)
+PUBLIC_COMMANDS = {
+    "start": "开始使用", "help": "使用说明", "measures": "工作措施列表", "measure": "查看某条措施，例如 /measure 8",
+    "indicators": "指标体系（2021基数、2023和2025目标）", "dept": "某部门负责的措施，例如 /dept 市总工会",
+    "report": "报送指标数据（联络员）", "mine": "本单位的指标和报送情况（联络员）", "progress": "指标进度",
+    "undo": "撤销上一条报送", "join": "使用邀请码成为联络员",
+}
+ADMIN_COMMANDS = {
+    "invite": "邀请联络员，例如 /invite 市总工会 15,16", "liaisons": "联络员列表", "revoke": "撤销联络员",
+    "weekly": "本周汇总", "export": "导出 XLSX", "remind": "提醒未报送的联络员",
+}
+POLLING = {"timeout": 30, "bootstrap_retries": -1, "allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
+MISSING_TOKEN = (
+    "未设置 BOT_TOKEN，无法启动 Telegram 机器人。请在环境变量或 .env 文件中设置，例如：\n"
+    "  export BOT_TOKEN=123456789:AAExample（向 @BotFather 申请）\n"
+    "不联网试用请运行：python main.py console\n"
+    "BOT_TOKEN is not set. Set it in the environment or in .env, e.g. `export BOT_TOKEN=123456789:AAExample`\n"
+    "(get one from @BotFather), or try `python main.py console` offline."
+)
+
+
+def build_application(
+    settings: Settings, *, flood_limits: bool = True, request: BaseRequest | None = None
+) -> BotApplication:
+    """The Application for `settings`.
+
+    `flood_limits=False` lifts the per-second send caps (bench only); `request` replaces the HTTP transport
+    (handler tests record calls in memory).
+    """
+    if settings.token is None:
+        raise ConfigError(MISSING_TOKEN)
+    quiet_http_logs()
+    limiter = AIORateLimiter(max_retries=5) if flood_limits else AIORateLimiter(0, 0, 0, 0, max_retries=5)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token.get_secret_value())
+        .context_types(CONTEXT_TYPES)
+        .request(request or RetryingRequest(connection_pool_size=64, read_timeout=15, write_timeout=20, pool_timeout=10))
+        .get_updates_request(request or RetryingRequest(connection_pool_size=2, read_timeout=15))
+        .rate_limiter(limiter)
+        .concurrent_updates(PerChatUpdateProcessor(64))
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True), tzinfo=settings.zone))
+        .post_init(lambda app: _post_init(app, settings))
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.api_url and settings.file_api_url:
+        builder = builder.base_url(settings.api_url).base_file_url(settings.file_api_url)
+    app: BotApplication = builder.build()
+    for module in HANDLER_MODULES:
+        module.register(app)
+    return app
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments of run_webhook / start_webhook: the local server listens on the path of BOT_WEBHOOK_URL."""
+    token = settings.token.get_secret_value() if settings.token else ""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlparse(settings.webhook_url or "").path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": webhook_secret(token),
+        "allowed_updates": Update.ALL_TYPES,
+        "bootstrap_retries": -1,
+    }
+
+
+@asynccontextmanager
+async def serving(app: BotApplication, settings: Settings, **overrides: Any) -> AsyncIterator[BotApplication]:
+    """Run `app` inside a running event loop, as run_bot would (polling, or webhook when configured).
+
+    The order is Application.run_polling's: initialize, post_init, updater, start; then the reverse.
+    """
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        if settings.webhook_url:
+            await app.updater.start_webhook(**{**webhook_options(settings), **overrides})
+        else:
+            await app.updater.start_polling(**{**POLLING, **overrides})
+        await app.start()
+        yield app
+    finally:
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+def run_bot(settings: Settings) -> int:
+    """`main.py run`: long polling, or a webhook server when BOT_WEBHOOK_URL is set."""
+    if settings.token is None:
+        print(MISSING_TOKEN, file=sys.stderr)
+        return 2
+    _configure_logging(settings.token.get_secret_value())
+    app = build_application(settings)
+    try:
+        if settings.webhook_url:
+            app.run_webhook(**webhook_options(settings))
+        else:
+            app.run_polling(**POLLING)
+    except InvalidToken:
+        print("BOT_TOKEN 无效，Telegram 拒绝了它；请向 @BotFather 核对。\nBOT_TOKEN was rejected by the Bot API.", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"无法连接 Bot API（{exc}）；请检查网络或 BOT_API_URL。\nCannot reach the Bot API.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def webhook_secret(token: str) -> str:
+    """Telegram echoes this header on every webhook call; derived from the token, never the token itself."""
+    return hashlib.sha256(f"webhook:{token}".encode()).hexdigest()[:48]
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and the URL carries the token."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+class RedactToken(logging.Filter):
+    """Replaces the token wherever it would appear in a log line (an exception text, a URL)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<BOT_TOKEN>"), None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = text.replace(self.token, "<BOT_TOKEN>")
+        return True
+
+
+def _configure_logging(token: str) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken(token))
+    quiet_http_logs()
+
+
+async def _post_init(app: Application, settings: Settings) -> None:
+    """Open the service (policy, index, database) once, then register the command menu."""
+    data: BotData = app.bot_data
+    data.service = await BotService.open(settings)
+    await register_menu(app, settings)
+
+
+async def _post_shutdown(app: Application) -> None:
+    data: BotData = app.bot_data
+    if data.service is not None:
+        await data.service.close()
+        data.service = None
+
+
+async def register_menu(app: Application, settings: Settings) -> None:
+    """setMyCommands with Chinese descriptions, for the commands actually registered; admins see theirs too."""
+    registered = {c for h in _all_handlers(app) if isinstance(h, CommandHandler) for c in h.commands}
+    public = [BotCommand(c, d) for c, d in PUBLIC_COMMANDS.items() if c in registered]
+    admin = public + [BotCommand(c, d) for c, d in ADMIN_COMMANDS.items() if c in registered]
+    await app.bot.set_my_commands(public, scope=BotCommandScopeDefault())
+    if admin == public:
+        return
+    for admin_id in settings.admins:
+        try:
+            await app.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:  # e.g. the admin never opened a chat with the bot
+            log.warning("admin menu for %s not set: %s", admin_id, exc)
+
+
+def _all_handlers(app: Application) -> list[BaseHandler]:
+    """Every handler, including the entry points of conversations (/report is one)."""
+    found: list[BaseHandler] = []
+    for group in app.handlers.values():
+        for handler in group:
+            found += handler.entry_points if isinstance(handler, ConversationHandler) else [handler]
+    return found

@@ -1,0 +1,194 @@
+"""Invites, liaisons and who may act for which unit: the permission half of the report service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from bot.models import Actor
+from errors import InviteError, NotFound, PermissionDenied, ReportInputError
+from knowledge.models import PolicyDocument
+from reporting.catalog import IndicatorCatalog
+from reporting.kinds import load_kinds
+from reporting.outcomes import (
+    IndicatorRef, InviteCreated, Joined, LiaisonEntry, LiaisonList, OpenInvite, Revoked,
+)
+from storage.db import Database
+from storage.models import Liaison, Unit
+from storage.reports import PendingReports, ProcessedUpdates, ReportRepository
+from storage.repositories import InviteRepository, LiaisonRepository, UnitRepository
+
+LOCAL_USER_ID = 0
+LOCAL_UNIT = "本地单位"
+CODE_BYTES = 9
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+UNIT_NAME = re.compile(r"[^\s\d#][^\s]{1,29}")
+INVITE_EXAMPLE = "/invite 市总工会 15,16"
+ADMIN_ONLY = "只有管理员可以这样做。"
+
+
+class LiaisonAdmin:
+    """Admins invite and revoke; an invite code is single-use and expires."""
+
+    def __init__(
+        self, db: Database, document: PolicyDocument, admins: frozenset[int], clock: Callable[[], dt.datetime],
+        zone: ZoneInfo, invite_days: int = 7,
+    ) -> None:
+        self.db = db
+        self.document = document
+        self.catalog = IndicatorCatalog(document)
+        self.kinds = load_kinds(document)
+        self.admins = admins
+        self.clock = clock
+        self.zone = zone
+        self.invite_days = invite_days
+        self.units = UnitRepository()
+        self.invites = InviteRepository()
+        self.liaisons = LiaisonRepository()
+        self.reports = ReportRepository()
+        self.processed = ProcessedUpdates()
+        self.pending = PendingReports()
+        self._unit_names: list[str] | None = None
+
+    def now(self) -> dt.datetime:
+        return self.clock().astimezone(self.zone)
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admins or user_id == LOCAL_USER_ID
+
+    async def liaisons_of(self, user_id: int) -> list[Liaison]:
+        async with self.db.reading() as conn:
+            return await self.liaisons.active_for_user(conn, user_id)
+
+    async def is_liaison(self, user_id: int) -> bool:
+        return bool(await self.liaisons_of(user_id))
+
+    async def unit_names(self) -> list[str]:
+        if self._unit_names is None:
+            async with self.db.reading() as conn:
+                self._unit_names = [u.name for u in await self.units.all(conn)]
+        return self._unit_names
+
+    async def unit_by_name(self, name: str) -> Unit | None:
+        async with self.db.reading() as conn:
+            return await self.units.by_name(conn, name)
+
+    def _require_admin(self, actor: Actor) -> None:
+        if not self.is_admin(actor.user_id):
+            raise PermissionDenied(ADMIN_ONLY)
+
+    def _refs(self, numbers: tuple[int, ...]) -> tuple[IndicatorRef, ...]:
+        return tuple(IndicatorRef(number=n, name=self.catalog.indicators[n].name)
+                     for n in numbers if n in self.catalog.indicators)
+
+    def parse_indicator_list(self, text: str, example: str = INVITE_EXAMPLE) -> tuple[int, ...]:
+        """'15,16', '15、16', '#15 首席技师' or '全部' → indicator numbers."""
+        if text.strip() in ("全部", "所有", "all"):
+            return tuple(sorted(self.catalog.indicators))
+        numbers: list[int] = []
+        for token in re.split(r"[,，、;；\s]+", text.strip()):
+            token = token.strip().lstrip("#＃")
+            if not token:
+                continue
+            number = int(token) if token.isdigit() else self.catalog.match(token)
+            if number is None or number not in self.catalog.indicators:
+                hint = "、".join(self.catalog.label(i.number) for i in self.catalog.suggest(token))
+                raise ReportInputError(f"没有找到指标“{token}”。{('您是不是指：' + hint) if hint else ''}", example)
+            if number not in numbers:
+                numbers.append(number)
+        if not numbers:
+            raise ReportInputError("请写明指标编号或名称。", example)
+        return tuple(numbers)
+
+    async def create_invite(self, actor: Actor, args: str, bot_username: str | None = None) -> InviteCreated:
+        """`/invite 单位 指标…`: a single-use code and deep link; the unit is created if new."""
+        self._require_admin(actor)
+        parts = args.strip().split(maxsplit=1)
+        if len(parts) < 2 or not UNIT_NAME.fullmatch(parts[0]):
+            raise ReportInputError("请写明单位名称和指标编号。", INVITE_EXAMPLE)
+        numbers = self.parse_indicator_list(parts[1])
+        now = self.now()
+        code = secrets.token_urlsafe(CODE_BYTES)
+        async with self.db.transaction() as conn:
+            unit = await self.units.get_or_create(conn, parts[0], now)
+            invite = await self.invites.create(conn, code, unit, numbers, actor.user_id, now,
+                                               now + dt.timedelta(days=self.invite_days))
+        self._unit_names = None
+        link = f"https://t.me/{bot_username}?start={code}" if bot_username else None
+        return InviteCreated(code=code, unit_name=unit.name, indicators=self._refs(invite.indicators),
+                             expires_at=invite.expires_at, link=link)
+
+    async def join(self, actor: Actor, code: str) -> Joined:
+        """Redeem an invite: once, before it expires; the same user redeeming again just sees their unit."""
+        code = code.strip()
+        if not CODE_PATTERN.fullmatch(code):
+            raise InviteError("邀请码格式不对，请检查后重发。", "/join 邀请码")
+        now = self.now()
+        async with self.db.transaction() as conn:
+            invite = await self.invites.by_code(conn, code)
+            if invite is None:
+                raise InviteError("没有这个邀请码，请向管理员索取新的邀请。")
+            if invite.revoked_at is not None:
+                raise InviteError("这个邀请码已被管理员撤销，请向管理员索取新的邀请。")
+            if invite.used_by is not None and invite.used_by != actor.user_id:
+                raise InviteError("这个邀请码已经被使用过了，每个邀请码只能用一次。请向管理员索取新的邀请。")
+            if invite.used_by is None:
+                if now > invite.expires_at:
+                    raise InviteError("这个邀请码已过期，请向管理员索取新的邀请。")
+                if not await self.invites.mark_used(conn, code, actor.user_id, now):
+                    raise InviteError("这个邀请码已经被使用过了。")
+            unit = Unit(id=invite.unit_id, name=invite.unit_name)
+            await self.liaisons.join(conn, actor.user_id, unit, invite.indicators, actor.name, actor.username,
+                                     actor.chat_id, code, now)
+        refs = self._refs(invite.indicators)
+        example = f"{refs[0].name} 12" if refs else "济南工匠 12"
+        return Joined(unit_name=invite.unit_name, indicators=refs, example=example)
+
+    async def ensure_local_liaison(self, actor: Actor) -> Joined:
+        """The console's user: liaison of the local unit for every indicator."""
+        numbers = tuple(sorted(self.catalog.indicators))
+        async with self.db.transaction() as conn:
+            unit = await self.units.get_or_create(conn, LOCAL_UNIT, self.now())
+            await self.liaisons.join(conn, actor.user_id, unit, numbers, actor.name, actor.username, actor.chat_id,
+                                     None, self.now())
+        self._unit_names = None
+        return Joined(unit_name=LOCAL_UNIT, indicators=self._refs(numbers), example="济南工匠 12")
+
+    async def list_liaisons(self, actor: Actor) -> LiaisonList:
+        self._require_admin(actor)
+        async with self.db.reading() as conn:
+            liaisons = await self.liaisons.active(conn)
+            invites = await self.invites.open(conn)
+        now = self.now()
+        return LiaisonList(
+            liaisons=tuple(LiaisonEntry(user_id=x.user_id, name=x.name, username=x.username, unit_name=x.unit_name,
+                                        indicators=x.indicators, joined_at=x.joined_at) for x in liaisons),
+            invites=tuple(OpenInvite(code=i.code, unit_name=i.unit_name, indicators=i.indicators,
+                                     expires_at=i.expires_at) for i in invites if i.expires_at >= now),
+        )
+
+    async def revoke(self, actor: Actor, target: str) -> Revoked:
+        """`/revoke` a user id, @username, unit name or unused invite code; rows are marked, never deleted."""
+        self._require_admin(actor)
+        target = target.strip()
+        if not target:
+            raise ReportInputError("请写明要撤销的联络员（用户ID、@用户名或单位名）或邀请码。", "/revoke 市总工会")
+        now = self.now()
+        done: list[str] = []
+        async with self.db.transaction() as conn:
+            if await self.invites.revoke(conn, target, now):
+                done.append(f"邀请码 {target}")
+            for liaison in await self.liaisons.active(conn):
+                hit = (target == str(liaison.user_id) or target == liaison.unit_name
+                       or (liaison.username and target.lstrip("@").lower() == liaison.username.lower()))
+                if hit and await self.liaisons.revoke(conn, liaison.id, actor.user_id, now):
+                    done.append(f"{liaison.unit_name} 联络员 {liaison.name or liaison.user_id}（ID {liaison.user_id}）")
+        if not done:
+            raise NotFound(f"没有找到“{target}”对应的联络员或未使用的邀请码。发送 /liaisons 查看名单。")
+        return Revoked(what=tuple(done))

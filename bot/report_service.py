@@ -1,0 +1,327 @@
+"""Figure reports end to end: permissions, validation, idempotent storage, corrections, undo and progress."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+
+from bot.liaison_admin import LiaisonAdmin
+from bot.models import Actor, MessageRef
+from errors import NotFound, PermissionDenied, ReportInputError
+from reporting.grammar import ParsedReport, ReportItem, looks_like_report, parse_report, read_message
+from reporting.outcomes import (
+    Cancelled, ConfirmItem, MineView, MyUnit, Notice, PendingConfirmation, ProgressView, RecentReport,
+    ReportReceipt, StoredItem, UndoneItem, UndoReceipt,
+)
+from reporting.periods import Period, last_month
+from reporting.progress import Figure, IndicatorProgress, indicator_progress
+from reporting.validation import OUTLIER_RULE, check_item, outlier_reason
+from storage.models import Liaison, ReportRow, Unit
+
+Assignment = tuple[Unit, ReportItem]
+TOKEN_BYTES = 6
+PROGRESS_EXAMPLE = "/progress 济南工匠"
+NOT_A_LIAISON = "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。"
+
+
+def message_key(message: MessageRef) -> str:
+    """Edits are told apart by their update; new messages by chat and message id."""
+    if message.edited:
+        return f"upd:{message.update_id}" if message.update_id is not None else f"edit:{message.chat_id}:{message.message_id}"
+    return f"msg:{message.chat_id}:{message.message_id}"
+
+
+class ReportService(LiaisonAdmin):
+    """Liaisons report for their indicators, admins for any known unit; everyone else is asking a question."""
+
+    async def handle_text(self, actor: Actor, text: str, message: MessageRef | None = None):
+        """A report outcome, or None when the text is a question (always None for strangers)."""
+        liaisons = await self.liaisons_of(actor.user_id)
+        if not liaisons and not self.is_admin(actor.user_id):
+            return None
+        draft = read_message(text, self.today(), await self.unit_names())
+        if message is not None and message.edited:
+            key = message_key(message) if message.update_id is not None else f"{message_key(message)}:{_digest(text)}"
+            async with self.db.reading() as conn:
+                if await self.processed.seen(conn, key):
+                    return Notice(text="这次修改已经处理过了。")
+                earlier = await self.reports.by_message(conn, message.chat_id, message.message_id)
+            if any(row.active for row in earlier):
+                if not looks_like_report(draft, self.catalog):
+                    return await self._store(actor, [], text, message, key, edit=True)
+                return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message,
+                                          liaisons, key, edit=True)
+        if not looks_like_report(draft, self.catalog):
+            return None
+        key = message_key(message.model_copy(update={"edited": False})) if message else None
+        if key is not None:
+            async with self.db.reading() as conn:
+                seen = await self.processed.seen(conn, key)
+            if seen:
+                return await self._replay(message)
+        return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
+
+    async def submit_text(self, actor: Actor, text: str, message: MessageRef | None = None):
+        """`/report 济南工匠 12` and the guided /report: the text must be a report; strangers are refused."""
+        liaisons = await self.liaisons_of(actor.user_id)
+        if not liaisons and not self.is_admin(actor.user_id):
+            raise PermissionDenied(NOT_A_LIAISON)
+        draft = read_message(text, self.today(), await self.unit_names())
+        key = message_key(message) if message else None
+        if key is not None:
+            async with self.db.reading() as conn:
+                if await self.processed.seen(conn, key):
+                    return await self._replay(message)
+        return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
+
+    async def _submit(self, actor: Actor, parsed: ParsedReport, text: str, message: MessageRef | None,
+                      liaisons: list[Liaison], key: str | None, edit: bool = False):
+        today = self.today()
+        for item in parsed.items:
+            check_item(item, self.catalog.indicators[item.indicator], today)
+        assignments = await self._assign(actor, parsed, liaisons)
+        pending = await self._outliers(assignments)
+        if pending:
+            token = secrets.token_hex(TOKEN_BYTES)
+            payload = {"items": [[unit.id, unit.name, item.model_dump(mode="json")] for unit, item in assignments],
+                       "text": text, "message": message.model_dump(mode="json") if message else None,
+                       "key": key, "edit": edit}
+            async with self.db.transaction() as conn:
+                if key is not None and not await self.processed.mark(conn, key, self.now()):
+                    return Notice(text="这条消息已经处理过了。")
+                await self.pending.add(conn, token, actor.user_id, json.dumps(payload, ensure_ascii=False), self.now())
+            return PendingConfirmation(token=token, items=tuple(pending), rule=OUTLIER_RULE)
+        return await self._store(actor, assignments, text, message, key, edit)
+
+    async def _assign(self, actor: Actor, parsed: ParsedReport, liaisons: list[Liaison]) -> list[Assignment]:
+        """The unit each item is stored for; raises when the sender may not report it."""
+        admin = self.is_admin(actor.user_id)
+        if parsed.unit_name:
+            unit = await self.unit_by_name(parsed.unit_name)
+            mine = next((x for x in liaisons if x.unit_name == parsed.unit_name), None)
+            if unit is None and admin:
+                known = "、".join(await self.unit_names()) or "无"
+                raise NotFound(f"还没有单位“{parsed.unit_name}”。请检查名称，或先用 /invite 创建。已有单位：{known}",
+                               f"/invite {parsed.unit_name} 1")
+            if unit is None or (not admin and mine is None):
+                raise PermissionDenied(f"您不是“{parsed.unit_name}”的联络员，不能为它上报。")
+            for item in parsed.items:
+                if not admin and item.indicator not in mine.indicators:  # type: ignore[union-attr]
+                    raise PermissionDenied(self._not_assigned(item.indicator, [mine]))  # type: ignore[list-item]
+            return [(unit, item) for item in parsed.items]
+        out: list[Assignment] = []
+        for item in parsed.items:
+            owners = [x for x in liaisons if item.indicator in x.indicators]
+            if len(owners) == 1:
+                out.append((Unit(id=owners[0].unit_id, name=owners[0].unit_name), item))
+            elif len(owners) > 1:
+                names = "、".join(x.unit_name for x in owners)
+                raise ReportInputError(f"您是多个单位（{names}）的联络员，请在开头写明单位。",
+                                       f"{owners[0].unit_name} {self.catalog.indicators[item.indicator].name} 12")
+            elif liaisons:
+                raise PermissionDenied(self._not_assigned(item.indicator, liaisons))
+            else:
+                known = "、".join((await self.unit_names())[:8]) or "（还没有单位，请先 /invite）"
+                raise ReportInputError(f"管理员代报请在开头写明单位。已有单位：{known}", "市人社局 技能人才 136.5万")
+        return out
+
+    def _not_assigned(self, number: int, liaisons: list[Liaison]) -> str:
+        assigned = sorted({n for x in liaisons for n in x.indicators})
+        names = "、".join(self.catalog.label(n) for n in assigned) or "无"
+        units = "、".join(x.unit_name for x in liaisons)
+        return f"指标“{self.catalog.label(number)}”没有分配给{units}，未保存。您可以上报：{names}。"
+
+    async def _outliers(self, assignments: list[Assignment]) -> list[ConfirmItem]:
+        """Every item with its reason when any of them is far out of line; [] when all look plausible."""
+        reasons: list[str | None] = []
+        async with self.db.reading() as conn:
+            for unit, item in assignments:
+                rows = await self.reports.current_for_unit(conn, unit.id, item.indicator)
+                history = [r.value for r in rows if r.period != item.period.key and r.cumulative == item.cumulative]
+                indicator = self.catalog.indicators[item.indicator]
+                reasons.append(outlier_reason(item, indicator, self.kinds[item.indicator], history))
+        if not any(reasons):
+            return []
+        return [self._confirm_item(unit, item, reason) for (unit, item), reason in zip(assignments, reasons)]
+
+    def _confirm_item(self, unit: Unit, item: ReportItem, reason: str | None) -> ConfirmItem:
+        indicator = self.catalog.indicators[item.indicator]
+        return ConfirmItem(unit_name=unit.name, name=indicator.name, unit=indicator.unit, percent=indicator.percent,
+                           period=item.period, value=item.value, reason=reason)
+
+    async def confirm(self, actor: Actor, token: str):
+        """Store figures parked for confirmation; only their sender may, and only once."""
+        async with self.db.reading() as conn:
+            found = await self.pending.get(conn, token)
+        if found is None or found[0] != actor.user_id:
+            raise NotFound("没有找到待确认的数据，可能已过期。请重新发送。")
+        if found[2]:
+            raise NotFound("这条数据已经确认或取消过了。")
+        payload = json.loads(found[1])
+        assignments = [(Unit(id=uid, name=name), ReportItem.model_validate(item)) for uid, name, item in payload["items"]]
+        liaisons = await self.liaisons_of(actor.user_id)
+        parsed_units = {unit.name for unit, _ in assignments}
+        for unit, item in assignments:  # permissions may have changed since the question was asked
+            allowed = self.is_admin(actor.user_id) or any(
+                x.unit_id == unit.id and item.indicator in x.indicators for x in liaisons)
+            if not allowed:
+                raise PermissionDenied(f"您已不是“{'、'.join(parsed_units)}”的联络员，未保存。")
+        message = MessageRef.model_validate(payload["message"]) if payload["message"] else None
+        return await self._store(actor, assignments, payload["text"], message, None, payload["edit"], token=token)
+
+    async def cancel(self, actor: Actor, token: str) -> Cancelled:
+        async with self.db.transaction() as conn:
+            found = await self.pending.get(conn, token)
+            if found is None or found[0] != actor.user_id or not await self.pending.resolve(conn, token, self.now()):
+                raise NotFound("没有找到待确认的数据，可能已经处理过了。")
+        return Cancelled(token=token)
+
+    async def _store(self, actor: Actor, assignments: list[Assignment], text: str, message: MessageRef | None,
+                     key: str | None, edit: bool = False, token: str | None = None) -> ReportReceipt | Notice:
+        """One transaction: mark the message processed, undo what an edit dropped, insert the figures."""
+        now = self.now()
+        stored: list[tuple[int, Unit, ReportItem, ReportRow | None]] = []
+        dropped: list[ReportRow] = []
+        async with self.db.transaction() as conn:
+            if token is not None and not await self.pending.resolve(conn, token, now):
+                raise NotFound("这条数据已经确认或取消过了。")
+            if key is not None and not await self.processed.mark(conn, key, now):
+                return Notice(text="这条消息已经处理过了。")
+            if edit and message is not None:
+                keep = {(unit.id, item.indicator, item.period.key) for unit, item in assignments}
+                for row in await self.reports.by_message(conn, message.chat_id, message.message_id):
+                    current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+                    if current and current.id == row.id and (row.unit_id, row.indicator, row.period) not in keep:
+                        await self.reports.undo(conn, row.id, actor.user_id, now)
+                        dropped.append(row)
+            for unit, item in assignments:
+                report_id, previous = await self.reports.add(
+                    conn, unit_id=unit.id, indicator=item.indicator, period=item.period.key, value=item.value,
+                    cumulative=item.cumulative, reporter_id=actor.user_id,
+                    chat_id=message.chat_id if message else None, message_id=message.message_id if message else None,
+                    source_text=text, now=now)
+                stored.append((report_id, unit, item, previous))
+        progress = await self._progress_map({i.indicator for _, _, i, _ in stored} | {r.indicator for r in dropped})
+        items = tuple(self._stored_item(rid, unit, item, prev, progress[item.indicator])
+                      for rid, unit, item, prev in stored)
+        undone = tuple([await self._undone_item(row, progress[row.indicator]) for row in dropped])
+        return ReportReceipt(items=items, undone=undone, edited=edit)
+
+    def _stored_item(self, report_id: int, unit: Unit, item: ReportItem, previous: ReportRow | None,
+                     progress: IndicatorProgress) -> StoredItem:
+        indicator = self.catalog.indicators[item.indicator]
+        return StoredItem(
+            report_id=report_id, unit_name=unit.name, indicator=item.indicator, name=indicator.name,
+            unit=indicator.unit, percent=indicator.percent, period=item.period, value=item.value,
+            cumulative=item.cumulative, replaced_value=previous.value if previous else None,
+            replaced_cumulative=previous.cumulative if previous else False, progress=progress)
+
+    async def _undone_item(self, row: ReportRow, progress: IndicatorProgress) -> UndoneItem:
+        indicator = self.catalog.indicators[row.indicator]
+        async with self.db.reading() as conn:
+            restored = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+        return UndoneItem(report_id=row.id, unit_name=row.unit_name, indicator=row.indicator, name=indicator.name,
+                          unit=indicator.unit, percent=indicator.percent, period=Period.parse_key(row.period),
+                          value=row.value, restored_value=restored.value if restored else None, progress=progress)
+
+    async def _replay(self, message: MessageRef) -> ReportReceipt | Notice:
+        """A redelivered message: the receipt of what it stored, nothing stored again."""
+        async with self.db.reading() as conn:
+            rows = [r for r in await self.reports.by_message(conn, message.chat_id, message.message_id) if r.active]
+        if not rows:
+            return Notice(text="这条消息已经处理过了。")
+        progress = await self._progress_map({r.indicator for r in rows})
+        items = tuple(self._stored_item(r.id, Unit(id=r.unit_id, name=r.unit_name), _item_of(r), None,
+                                        progress[r.indicator]) for r in rows)
+        return ReportReceipt(items=items, duplicate=True)
+
+    async def undo(self, actor: Actor, report_ids: tuple[int, ...] | None = None) -> UndoReceipt:
+        """Undo given reports (the undo button) or the sender's latest message's reports (/undo)."""
+        async with self.db.reading() as conn:
+            if report_ids:
+                rows = [r for r in [await self.reports.by_id(conn, i) for i in report_ids] if r is not None]
+            else:
+                latest = await self.reports.latest_active_by(conn, actor.user_id)
+                rows = [latest] if latest else []
+                if latest and latest.message_id is not None:
+                    rows = [r for r in await self.reports.by_message(conn, latest.chat_id, latest.message_id)
+                            if r.active and r.reporter_id == actor.user_id]
+        if not rows:
+            raise NotFound("没有可以撤销的数据。", "济南工匠 12")
+        liaisons = await self.liaisons_of(actor.user_id)
+        now = self.now()
+        async with self.db.transaction() as conn:
+            for row in rows:
+                mine = row.reporter_id == actor.user_id or any(
+                    x.unit_id == row.unit_id and row.indicator in x.indicators for x in liaisons)
+                if not (mine or self.is_admin(actor.user_id)):
+                    raise PermissionDenied("只能撤销本单位的数据。")
+                if not row.active:
+                    raise NotFound("这条数据已经撤销过了。")
+                current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+                if current is None or current.id != row.id:
+                    raise ReportInputError("这条数据已被后来的上报更正，不能再撤销；如需撤销，请撤销更正后的那条。",
+                                           "/undo")
+                await self.reports.undo(conn, row.id, actor.user_id, now)
+        progress = await self._progress_map({r.indicator for r in rows})
+        return UndoReceipt(items=tuple([await self._undone_item(r, progress[r.indicator]) for r in rows]))
+
+    async def _progress_map(self, numbers: set[int]) -> dict[int, IndicatorProgress]:
+        out = {}
+        async with self.db.reading() as conn:
+            for number in numbers:
+                rows = await self.reports.current_figures(conn, number)
+                out[number] = self._progress(number, rows)
+        return out
+
+    def _progress(self, number: int, rows: list[tuple[int, str, str, float, int]]) -> IndicatorProgress:
+        figures = [Figure(unit_id, name, Period.parse_key(period), value, bool(cumulative))
+                   for unit_id, name, period, value, cumulative in rows]
+        as_of = max([last_month(self.today())] + [f.period for f in figures])
+        return indicator_progress(self.catalog.indicators[number], self.kinds[number], figures, as_of)
+
+    async def progress(self, actor: Actor, query: str | None = None) -> ProgressView:
+        """`/progress [指标]`: every indicator, or the one named; for liaisons and admins."""
+        if not self.is_admin(actor.user_id) and not await self.is_liaison(actor.user_id):
+            raise PermissionDenied("进度只对联络员和管理员开放。")
+        numbers = sorted(self.catalog.indicators)
+        if query and query.strip():
+            numbers = list(self.parse_indicator_list(query, PROGRESS_EXAMPLE))
+        progress = await self._progress_map(set(numbers))
+        items = tuple(progress[n] for n in numbers)
+        return ProgressView(items=items, as_of=max(i.as_of for i in items))
+
+    async def mine(self, actor: Actor) -> MineView:
+        """`/mine`: my units, indicators, what is missing for the month just ended, recent reports."""
+        liaisons = await self.liaisons_of(actor.user_id)
+        if not liaisons:
+            raise PermissionDenied(NOT_A_LIAISON)
+        period = last_month(self.today())
+        units: list[MyUnit] = []
+        recent: list[RecentReport] = []
+        async with self.db.reading() as conn:
+            for liaison in liaisons:
+                missing = [n for n in liaison.indicators
+                           if await self.reports.current(conn, liaison.unit_id, n, period.key) is None]
+                units.append(MyUnit(unit_name=liaison.unit_name, indicators=self._refs(liaison.indicators),
+                                    missing=self._refs(tuple(missing)), missing_period=period))
+                for row in await self.reports.recent_for_unit(conn, liaison.unit_id, 10):
+                    indicator = self.catalog.indicators.get(row.indicator)
+                    if indicator is not None:
+                        current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+                        recent.append(RecentReport(
+                            report_id=row.id, unit_name=row.unit_name, name=indicator.name, unit=indicator.unit,
+                            percent=indicator.percent, period=Period.parse_key(row.period), value=row.value,
+                            cumulative=row.cumulative, active=current is not None and current.id == row.id))
+        recent.sort(key=lambda r: r.report_id, reverse=True)
+        return MineView(units=tuple(units), recent=tuple(recent[:10]), is_admin=self.is_admin(actor.user_id))
+
+
+def _item_of(row: ReportRow) -> ReportItem:
+    return ReportItem(indicator=row.indicator, value=row.value, typed="", period=Period.parse_key(row.period),
+                      cumulative=row.cumulative)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()

@@ -1,0 +1,57 @@
+"""Report outcomes as Telegram replies (HTML + buttons), and the strict grammar of the report buttons."""
+
+from __future__ import annotations
+
+import re
+
+from bot.render import Button, Reply
+from reporting.outcomes import PendingConfirmation, ReportReceipt, UndoReceipt
+from reporting.render import REPORT_OUTCOMES, render_report_html
+
+MAX_BYTES = 64
+UNDO_PREFIX = "ru:"
+CONFIRM_PREFIX = "rc:"
+CANCEL_PREFIX = "rx:"
+_UNDO = re.compile(r"ru:([1-9][0-9]{0,11}(?:,[1-9][0-9]{0,11}){0,9})")
+_TOKEN = re.compile(r"(rc|rx):([0-9a-f]{12})")
+
+
+def is_report_outcome(outcome: object) -> bool:
+    return isinstance(outcome, REPORT_OUTCOMES)
+
+
+def undo_data(report_ids: tuple[int, ...]) -> str | None:
+    """Button data for undoing these reports; None when they do not fit Telegram's 64 bytes."""
+    data = UNDO_PREFIX + ",".join(str(i) for i in report_ids)
+    return data if report_ids and _UNDO.fullmatch(data) and len(data) <= MAX_BYTES else None
+
+
+def parse_undo(data: object) -> tuple[int, ...] | None:
+    if not isinstance(data, str):
+        return None
+    match = _UNDO.fullmatch(data)
+    return tuple(int(x) for x in match.group(1).split(",")) if match else None
+
+
+def parse_token(data: object) -> tuple[str, str] | None:
+    """('rc' or 'rx', token) for a confirm or cancel button; None for anything we did not build."""
+    if not isinstance(data, str):
+        return None
+    match = _TOKEN.fullmatch(data)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def render_report_outcome(outcome: object) -> Reply:
+    """The HTML text, plus undo or confirm/cancel buttons where the outcome offers them."""
+    text = render_report_html(outcome)
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if isinstance(outcome, ReportReceipt) and outcome.items and not outcome.duplicate:
+        data = undo_data(outcome.report_ids)
+        if data:
+            rows = ((Button(text="撤销", data=data),),)
+    elif isinstance(outcome, PendingConfirmation):
+        rows = ((Button(text="确认保存", data=CONFIRM_PREFIX + outcome.token),
+                 Button(text="取消", data=CANCEL_PREFIX + outcome.token)),)
+    elif isinstance(outcome, UndoReceipt):
+        rows = ()
+    return Reply(text=text, keyboard=rows)

@@ -1,0 +1,199 @@
+"""Admin summaries, exports and reminders: permissions, data loading and send-once records live here."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
+from bot.models import Actor
+from bot.settings import Settings
+from errors import InputError, PermissionDenied
+from knowledge.models import Frozen, PolicyDocument
+from reporting.chart import render_chart
+from reporting.export import export_csv_zip, export_xlsx
+from reporting.periods import last_month
+from reporting.kinds import load_kinds
+from reporting.ledger import ReportLedger
+from reporting.summary import INCLUSIVE, SummaryInput, compute_weekly, missing_by_liaison
+from reporting.summary_models import WeeklySummary
+from reporting.summary_text import render_reminder, render_weekly
+from reporting.weeks import Week, parse_week, scheduled_week
+from storage.db import Database
+from storage.models import Liaison
+from storage.notifications import SentNotifications
+from storage.reports import ReportRepository
+from storage.summary_queries import SummaryQueries
+
+Clock = Callable[[], dt.datetime]
+ADMINS_ONLY = "只有管理员可以查看周报、导出数据和发送提醒。"
+ADMIN_EXAMPLE = "如需权限，请联系管理员把您的 Telegram 用户 ID 加入 BOT_ADMINS"
+EXPORT_FORMATS = {"": "xlsx", "xlsx": "xlsx", "excel": "xlsx", "csv": "csv", "zip": "csv"}
+WEEKLY_KIND = "weekly"
+REMINDER_KIND = "reminder"
+
+
+class SummaryFile(Frozen):
+    """A file to send: its name, bytes and a caption."""
+
+    name: str
+    data: bytes
+    caption: str
+
+
+class WeeklyReport(Frozen):
+    """What `/weekly` sends: the text and the chart."""
+
+    summary: WeeklySummary
+    text: str
+    chart: SummaryFile
+
+
+class Reminder(Frozen):
+    """One reminder message for one liaison; `key` is what makes it send once."""
+
+    key: str
+    liaison_id: int
+    chat_id: int
+    unit: str
+    missing: tuple[int, ...]
+    text: str
+
+
+class SummaryService:
+    """Everything admins pull or get pushed; every public entry point taking an Actor checks admin rights."""
+
+    def __init__(self, db: Database, document: PolicyDocument, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.document = document
+        self.settings = settings
+        self.clock = clock
+        self.queries = SummaryQueries()
+        self.sent = SentNotifications()
+        self.reports = ReportRepository()
+        self.kinds = load_kinds(document)
+        self.ledger = ReportLedger()
+        self._refreshing = asyncio.Lock()
+
+    def require_admin(self, actor: Actor) -> None:
+        if actor.user_id not in self.settings.admins:
+            raise PermissionDenied(ADMINS_ONLY, ADMIN_EXAMPLE)
+
+    def now(self) -> dt.datetime:
+        """The clock in the bot's zone, whatever zone the injected clock uses."""
+        return self.clock().astimezone(self.settings.zone)
+
+    # ---- weekly summary -------------------------------------------------------------------------------
+    async def weekly(self, actor: Actor, week_text: str | None = None) -> WeeklyReport:
+        """`/weekly [2026-W47]` for an admin."""
+        self.require_admin(actor)
+        return await self.weekly_report(parse_week(week_text, self.now()))
+
+    async def refresh(self) -> ReportLedger:
+        """Bring the in-memory ledger up to date: new rows by id, and undo marks on older ones."""
+        async with self._refreshing, self.db.reading() as conn:
+            known = self.ledger.last_id
+            self.ledger.add(await self.queries.rows_after(conn, known))
+            if known:
+                self.ledger.mark_undone(await self.queries.undone_marks(conn, known))
+        return self.ledger
+
+    async def active_liaisons(self) -> list[Liaison]:
+        """Active liaisons with their indicators in two statements (not one per liaison)."""
+        async with self.db.reading() as conn:
+            return [x for x in await self.queries.all_liaisons(conn) if x.revoked_at is None]
+
+    async def build_weekly(self, week: Week | None = None) -> WeeklySummary:
+        """The summary of `week` (default: this week so far), as of now or the week's end if earlier."""
+        now = self.now()
+        week = week or parse_week(None, now)
+        ledger = await self.refresh()
+        liaisons = await self.active_liaisons()
+        return compute_weekly(SummaryInput(
+            document=self.document, kinds=self.kinds, ledger=ledger, week=week, zone=self.settings.zone, now=now,
+            remind_day=self.settings.remind_day, liaisons=liaisons,
+        ))
+
+    async def weekly_report(self, week: Week | None = None) -> WeeklyReport:
+        summary = await self.build_weekly(week)
+        png = await asyncio.to_thread(render_chart, summary)
+        chart = SummaryFile(name=f"weekly-{summary.week}.png", data=png, caption=f"指标进度图 {summary.week}")
+        return WeeklyReport(summary=summary, text=render_weekly(summary), chart=chart)
+
+    # ---- exports --------------------------------------------------------------------------------------
+    async def export(self, actor: Actor, fmt: str | None = None) -> SummaryFile:
+        """`/export` (XLSX) or `/export csv` (a zip of CSV files) for an admin."""
+        self.require_admin(actor)
+        kind = EXPORT_FORMATS.get((fmt or "").strip().lower())
+        if kind is None:
+            raise InputError(f"不支持的导出格式“{fmt}”。可选：xlsx（默认）或 csv。", "/export 或 /export csv")
+        return await self.build_export(kind)
+
+    async def build_export(self, kind: str = "xlsx") -> SummaryFile:
+        summary = await self.build_weekly()
+        async with self.db.reading() as conn:
+            history = await self.reports.history(conn)
+            liaisons = await self.queries.all_liaisons(conn)
+        stamp = f"{summary.as_of:%Y%m%d-%H%M}"
+        args = (summary, history, liaisons, self.document.indicators, self.settings.admins)
+        if kind == "csv":
+            data = await asyncio.to_thread(export_csv_zip, *args)
+            return SummaryFile(name=f"export-{stamp}-csv.zip", data=data,
+                               caption=f"导出（CSV 压缩包：指标进度、上报明细、联络员），截至 {summary.as_of:%Y-%m-%d %H:%M}")
+        data = await asyncio.to_thread(export_xlsx, *args)
+        return SummaryFile(name=f"export-{stamp}.xlsx", data=data,
+                           caption=f"导出（指标进度、上报明细 {len(history)} 条、联络员），截至 {summary.as_of:%Y-%m-%d %H:%M}")
+
+    # ---- reminders ------------------------------------------------------------------------------------
+    async def reminders(self, period: str | None = None) -> list[Reminder]:
+        """A reminder for every active liaison still missing an assigned indicator for `period`."""
+        now = self.now()
+        period = period or last_month(now.date()).key
+        ledger = await self.refresh()
+        liaisons = await self.active_liaisons()
+        instant = now.timestamp() + INCLUSIVE
+
+        def has(indicator: int, unit_id: int) -> bool:
+            return ledger.has_figure(indicator, unit_id, period, instant)
+
+        by_id: dict[int, Liaison] = {x.id: x for x in liaisons}
+        out = []
+        for liaison_id, missing in missing_by_liaison(liaisons, has).items():
+            liaison = by_id[liaison_id]
+            indicators = [i for n in missing if (i := self.document.indicator(n)) is not None]
+            out.append(Reminder(
+                key=f"{period}:{liaison.id}", liaison_id=liaison.id, chat_id=liaison.chat_id or liaison.user_id,
+                unit=liaison.unit_name, missing=missing, text=render_reminder(liaison.unit_name, period, indicators),
+            ))
+        return out
+
+    async def remind_now(self, actor: Actor) -> list[Reminder]:
+        """`/remind`: every missing liaison, even one reminded before (the admin asked for it)."""
+        self.require_admin(actor)
+        return await self.reminders()
+
+    async def due_reminders(self, period: str | None = None) -> list[Reminder]:
+        """Scheduled reminders not yet sent for the period (a restart finds them already recorded)."""
+        reminders = await self.reminders(period)
+        async with self.db.reading() as conn:
+            sent = {r.key for r in reminders if await self.sent.was_sent(conn, REMINDER_KIND, r.key)}
+        return [r for r in reminders if r.key not in sent]
+
+    def scheduled_week(self) -> Week:
+        return scheduled_week(self.now())
+
+    # ---- send-once records ----------------------------------------------------------------------------
+    async def claim(self, kind: str, key: str) -> dt.datetime | None:
+        """Mark (kind, key) as sent before sending; None when someone (or an earlier run) already did."""
+        now = self.now()
+        async with self.db.transaction() as conn:
+            return now if await self.sent.claim(conn, kind, key, now) else None
+
+    async def release(self, kind: str, key: str, claimed_at: dt.datetime) -> None:
+        """The send failed: forget our claim so the next run tries again."""
+        async with self.db.transaction() as conn:
+            await self.sent.release(conn, kind, key, claimed_at)
+
+    async def record(self, kind: str, key: str) -> None:
+        """Note a send that happened anyway (a manual /remind), so the schedule does not repeat it."""
+        await self.claim(kind, key)

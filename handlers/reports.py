@@ -1,0 +1,215 @@
+"""Liaison and report commands, the undo/confirm buttons and the guided /report: read, call the service, render."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from telegram import Message, Update
+from telegram.warnings import PTBUserWarning
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters,
+)
+
+from bot import report_views
+from bot.context import BotContext
+from bot.render import Button, Reply, render_outcome
+from bot.report_service import ReportService
+from errors import UserFacingError
+from handlers.common import actor_of, edit_reply, message_ref, send_reply
+from reporting.periods import last_month
+
+CHOOSE_INDICATOR, CHOOSE_PERIOD, ENTER_VALUE = range(3)
+PICK = re.compile(r"rp:i:(\d{1,9}):(\d{1,3})")
+PERIOD = re.compile(r"rp:p:(\d{4})-(\d{2})")
+CANCEL_DATA = "rp:x"
+NO_STORAGE = "数据报送功能需要数据库，当前未开启。"
+GUIDE_TIMEOUT = 600
+
+
+def _reports(context: BotContext) -> ReportService:
+    reports = context.service.reports
+    if reports is None:
+        raise UserFacingError(NO_STORAGE)
+    return reports
+
+
+def _args(context: BotContext) -> str:
+    return " ".join(context.args or [])
+
+
+async def _reply(update: Update, outcome: object) -> None:
+    if update.effective_message is not None:
+        await send_reply(update.effective_message, render_outcome(outcome))
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    outcome = await _reports(context).create_invite(actor_of(update), _args(context), context.bot.username)
+    await _reply(update, outcome)
+
+
+async def join(update: Update, context: BotContext) -> None:
+    if not context.args:
+        raise UserFacingError("请在命令后写邀请码。", "/join 邀请码")
+    await _reply(update, await _reports(context).join(actor_of(update), context.args[0]))
+
+
+async def liaisons(update: Update, context: BotContext) -> None:
+    await _reply(update, await _reports(context).list_liaisons(actor_of(update)))
+
+
+async def revoke(update: Update, context: BotContext) -> None:
+    await _reply(update, await _reports(context).revoke(actor_of(update), _args(context)))
+
+
+async def undo(update: Update, context: BotContext) -> None:
+    await _reply(update, await _reports(context).undo(actor_of(update)))
+
+
+async def progress(update: Update, context: BotContext) -> None:
+    await _reply(update, await _reports(context).progress(actor_of(update), _args(context) or None))
+
+
+async def mine(update: Update, context: BotContext) -> None:
+    await _reply(update, await _reports(context).mine(actor_of(update)))
+
+
+async def on_undo_button(update: Update, context: BotContext) -> None:
+    """Undo the reports of a receipt; the receipt keeps its text, the button goes away."""
+    query = update.callback_query
+    ids = report_views.parse_undo(query.data) if query else None
+    if query is None or ids is None:
+        return
+    outcome = await _reports(context).undo(actor_of(update), ids)
+    await query.answer("已撤销")
+    if isinstance(query.message, Message):
+        await query.edit_message_reply_markup(reply_markup=None)
+        await send_reply(query.message, render_outcome(outcome))
+
+
+async def on_confirm_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    parsed = report_views.parse_token(query.data) if query else None
+    if query is None or parsed is None:
+        return
+    action, token = parsed
+    reports = _reports(context)
+    actor = actor_of(update)
+    outcome = await (reports.confirm(actor, token) if action == "rc" else reports.cancel(actor, token))
+    await query.answer()
+    await edit_reply(query, render_outcome(outcome))
+
+
+# ---- guided /report ------------------------------------------------------------------------------------
+async def report_start(update: Update, context: BotContext) -> int:
+    """`/report 济南工匠 12` stores at once; `/report` alone offers the sender's indicators as buttons."""
+    message = update.effective_message
+    if message is None:
+        return ConversationHandler.END
+    reports = _reports(context)
+    actor = actor_of(update)
+    if context.args:
+        await _reply(update, await reports.submit_text(actor, _args(context), message_ref(update, message)))
+        return ConversationHandler.END
+    mine = await reports.liaisons_of(actor.user_id)
+    if not mine:
+        example = "市人社局 技能人才 136.5万" if reports.is_admin(actor.user_id) else None
+        text = ("管理员代报请直接发送“单位 指标 数值”。" if example else
+                "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。")
+        raise UserFacingError(text, example)
+    rows = [(Button(text=f"{x.unit_name}·{reports.catalog.indicators[n].name}"[:60], data=f"rp:i:{x.unit_id}:{n}"),)
+            for x in mine for n in x.indicators if n in reports.catalog.indicators]
+    rows.append((Button(text="取消", data=CANCEL_DATA),))
+    await send_reply(message, Reply(text="请选择要报送的指标：", keyboard=tuple(rows)))
+    return CHOOSE_INDICATOR
+
+
+async def report_pick_indicator(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    match = PICK.fullmatch(query.data or "") if query else None
+    if query is None or match is None:
+        return ConversationHandler.END
+    reports = _reports(context)
+    unit_id, number = int(match.group(1)), int(match.group(2))
+    unit = next((x for x in await reports.liaisons_of(actor_of(update).user_id)
+                 if x.unit_id == unit_id and number in x.indicators), None)
+    await query.answer()
+    if unit is None:
+        await edit_reply(query, Reply(text="这个指标没有分配给您，请重新发送 /report。"))
+        return ConversationHandler.END
+    context.user_data["report"] = {"unit": unit.unit_name, "indicator": number}
+    ended = last_month(reports.today())
+    periods = [ended.shift(1), ended, ended.shift(-1), ended.shift(-2)]
+    buttons = tuple(Button(text=p.label, data=f"rp:p:{p.key}") for p in periods)
+    keyboard = (buttons[:2], buttons[2:], (Button(text="取消", data=CANCEL_DATA),))
+    name = reports.catalog.indicators[number].name
+    await edit_reply(query, Reply(text=f"{unit.unit_name} · {name}：请选择月份（默认上个月 {ended.label}）", keyboard=keyboard))
+    return CHOOSE_PERIOD
+
+
+async def report_pick_period(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    match = PERIOD.fullmatch(query.data or "") if query else None
+    choice = context.user_data.get("report")
+    if query is None or match is None or not choice:
+        return ConversationHandler.END
+    choice["period"] = f"{int(match.group(1))}年{int(match.group(2))}月"
+    await query.answer()
+    reports = _reports(context)
+    indicator = reports.catalog.indicators[choice["indicator"]]
+    await edit_reply(query, Reply(text=f"{choice['unit']} · {indicator.name} · {choice['period']}："
+                                       f"请输入数值（单位：{indicator.unit}），例如 12。发送 /cancel 取消。"))
+    return ENTER_VALUE
+
+
+async def report_value(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    choice = context.user_data.get("report")
+    if message is None or message.text is None or not choice:
+        return ConversationHandler.END
+    text = f"{choice['unit']} #{choice['indicator']} {message.text.strip()} {choice['period']}"
+    outcome = await _reports(context).submit_text(actor_of(update), text, message_ref(update, message))
+    context.user_data.pop("report", None)
+    await _reply(update, outcome)
+    return ConversationHandler.END
+
+
+async def report_cancel(update: Update, context: BotContext) -> int:
+    context.user_data.pop("report", None)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await edit_reply(update.callback_query, Reply(text="已取消报送。"))
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text("已取消报送。")
+    return ConversationHandler.END
+
+
+def report_conversation() -> ConversationHandler:
+    cancel = [CommandHandler("cancel", report_cancel), CallbackQueryHandler(report_cancel, pattern=r"^rp:x$")]
+    with warnings.catch_warnings():  # per_message=False is intended: the value is typed, not tapped
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return _conversation(cancel)
+
+
+def _conversation(cancel: list) -> ConversationHandler:
+    return ConversationHandler(
+        entry_points=[CommandHandler("report", report_start)],
+        states={
+            CHOOSE_INDICATOR: [CallbackQueryHandler(report_pick_indicator, pattern=r"^rp:i:")],
+            CHOOSE_PERIOD: [CallbackQueryHandler(report_pick_period, pattern=r"^rp:p:")],
+            ENTER_VALUE: [MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, report_value)],
+        },
+        fallbacks=cancel,
+        conversation_timeout=GUIDE_TIMEOUT,
+        name="guided_report",
+        allow_reentry=True,
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(report_conversation())
+    for name, callback in (("invite", invite), ("join", join), ("liaisons", liaisons), ("revoke", revoke),
+                           ("undo", undo), ("progress", progress), ("mine", mine)):
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(on_undo_button, pattern=r"^ru:"))
+    app.add_handler(CallbackQueryHandler(on_confirm_button, pattern=r"^r[cx]:"))

@@ -1,0 +1,162 @@
+"""What the report service returns, as data: each surface (console, Telegram) renders it its own way."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from knowledge.models import Frozen
+from reporting.periods import Period
+from reporting.progress import IndicatorProgress
+
+
+class StoredItem(Frozen):
+    """A figure just stored, what it replaced, and the progress it makes."""
+
+    report_id: int
+    unit_name: str
+    indicator: int
+    name: str
+    unit: str
+    percent: bool
+    period: Period
+    value: float
+    cumulative: bool = False
+    replaced_value: float | None = None
+    replaced_cumulative: bool = False
+    progress: IndicatorProgress
+
+
+class UndoneItem(Frozen):
+    """A figure taken back; `restored_value` is the earlier figure that counts again, if any."""
+
+    report_id: int
+    unit_name: str
+    indicator: int
+    name: str
+    unit: str
+    percent: bool
+    period: Period
+    value: float
+    restored_value: float | None = None
+    progress: IndicatorProgress
+
+
+class ReportReceipt(Frozen):
+    """The acknowledgement of a report message (or of its edit, or of its redelivery)."""
+
+    items: tuple[StoredItem, ...] = ()
+    undone: tuple[UndoneItem, ...] = ()
+    duplicate: bool = False
+    edited: bool = False
+
+    @property
+    def report_ids(self) -> tuple[int, ...]:
+        return tuple(item.report_id for item in self.items)
+
+
+class UndoReceipt(Frozen):
+    items: tuple[UndoneItem, ...]
+
+
+class ConfirmItem(Frozen):
+    unit_name: str
+    name: str
+    unit: str
+    percent: bool
+    period: Period
+    value: float
+    reason: str | None = None
+
+
+class PendingConfirmation(Frozen):
+    """Figures far out of line: stored only once the sender confirms with `token`."""
+
+    token: str
+    items: tuple[ConfirmItem, ...]
+    rule: str
+
+
+class Cancelled(Frozen):
+    token: str
+
+
+class IndicatorRef(Frozen):
+    number: int
+    name: str
+
+
+class InviteCreated(Frozen):
+    code: str
+    unit_name: str
+    indicators: tuple[IndicatorRef, ...]
+    expires_at: dt.datetime
+    link: str | None = None
+
+
+class Joined(Frozen):
+    """The result of redeeming an invite."""
+
+    unit_name: str
+    indicators: tuple[IndicatorRef, ...]
+    example: str
+
+
+class LiaisonEntry(Frozen):
+    user_id: int
+    name: str
+    username: str | None
+    unit_name: str
+    indicators: tuple[int, ...]
+    joined_at: dt.datetime
+
+
+class OpenInvite(Frozen):
+    code: str
+    unit_name: str
+    indicators: tuple[int, ...]
+    expires_at: dt.datetime
+
+
+class LiaisonList(Frozen):
+    liaisons: tuple[LiaisonEntry, ...]
+    invites: tuple[OpenInvite, ...]
+
+
+class Revoked(Frozen):
+    what: tuple[str, ...]
+
+
+class ProgressView(Frozen):
+    items: tuple[IndicatorProgress, ...]
+    as_of: Period
+
+
+class MyUnit(Frozen):
+    unit_name: str
+    indicators: tuple[IndicatorRef, ...]
+    missing: tuple[IndicatorRef, ...]
+    missing_period: Period
+
+
+class RecentReport(Frozen):
+    report_id: int
+    unit_name: str
+    name: str
+    unit: str
+    percent: bool
+    period: Period
+    value: float
+    cumulative: bool
+    active: bool
+
+
+class MineView(Frozen):
+    units: tuple[MyUnit, ...]
+    recent: tuple[RecentReport, ...]
+    is_admin: bool = False
+
+
+class Notice(Frozen):
+    """A plain message, e.g. the answer to a redelivered update."""
+
+    text: str

@@ -1,0 +1,148 @@
+"""Report months: parsed from anywhere in a message, resolved against an injected 'today'."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache, total_ordering
+
+from errors import ReportInputError
+from knowledge.models import Frozen
+
+FIRST_YEAR = 2022
+CN_DIGIT = {"零": 0, "〇": 0, "○": 0, "o": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+            "六": 6, "七": 7, "八": 8, "九": 9}
+CN_MONTH = "(?:十[一二]?|[一二三四五六七八九])"
+CN_YEAR = "[零〇○一二三四五六七八九]{4}"
+EXAMPLE = "济南工匠 12 2026年10月"
+
+PERIOD_PATTERN = re.compile(
+    rf"(?P<ym>(?P<y>(?<!\d)\d{{4}}|{CN_YEAR})\s*年\s*(?P<m>\d{{1,2}}|{CN_MONTH})\s*月份?)"
+    rf"|(?P<dash>(?<![\d.])(?P<dy>20\d{{2}})\s*[-/.]\s*(?P<dm>\d{{1,2}})(?![\d.]))"
+    rf"|(?P<rel>(?P<ry>今年|去年|前年)\s*(?P<rm>\d{{1,2}}|{CN_MONTH})\s*月份?)"
+    rf"|(?P<mo>(?<![\d.年])(?P<om>\d{{1,2}}|{CN_MONTH})\s*月份?)"
+    r"|(?P<last>上个?月份?|上一个?月)"
+    r"|(?P<this>本月份?|这个?月|当月)"
+)
+
+
+@total_ordering
+class Period(Frozen):
+    """A calendar month that a figure is reported for."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def of(cls, day: dt.date) -> Period:
+        return cls(year=day.year, month=day.month)
+
+    @classmethod
+    def parse_key(cls, key: str) -> Period:
+        return _period_of_key(key)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年{self.month}月"
+
+    @property
+    def ordinal(self) -> int:
+        return self.year * 12 + self.month - 1
+
+    def shift(self, months: int) -> Period:
+        ordinal = self.ordinal + months
+        return Period(year=ordinal // 12, month=ordinal % 12 + 1)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self.ordinal < other.ordinal
+
+
+@lru_cache(maxsize=1024)
+def _period_of_key(key: str) -> Period:
+    """Periods are immutable, so the few hundred months in use are parsed once."""
+    year, month = key.split("-")
+    return Period(year=int(year), month=int(month))
+
+
+def last_month(today: dt.date) -> Period:
+    """The default period: the month just ended."""
+    return Period.of(today).shift(-1)
+
+
+def _cn_int(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if text.startswith("十"):
+        return 10 + (CN_DIGIT[text[1]] if len(text) > 1 else 0)
+    if all(ch in CN_DIGIT for ch in text):
+        return int("".join(str(CN_DIGIT[ch]) for ch in text))
+    raise ValueError(text)
+
+
+class BadMonth(ValueError):
+    """A month number outside 1..12, reported to the sender later (reading never raises)."""
+
+
+def _month(text: str) -> int:
+    month = _cn_int(text)
+    if not 1 <= month <= 12:
+        raise BadMonth(text)
+    return month
+
+
+def _resolve(match: re.Match[str], today: dt.date) -> Period:
+    if match.group("ym"):
+        return Period(year=_cn_int(match.group("y")), month=_month(match.group("m")))
+    if match.group("dash"):
+        return Period(year=int(match.group("dy")), month=_month(match.group("dm")))
+    if match.group("rel"):
+        offset = {"今年": 0, "去年": 1, "前年": 2}[match.group("ry")]
+        return Period(year=today.year - offset, month=_month(match.group("rm")))
+    if match.group("mo"):
+        month = _month(match.group("om"))
+        year = today.year if month <= today.month else today.year - 1
+        return Period(year=year, month=month)
+    if match.group("last"):
+        return last_month(today)
+    return Period.of(today)
+
+
+def find_periods(text: str, today: dt.date) -> tuple[list[Period], str, list[str]]:
+    """Every period named in `text` (in order), the text with them blanked out, and month names that do not exist."""
+    found: list[Period] = []
+    bad: list[str] = []
+
+    def blank(match: re.Match[str]) -> str:
+        try:
+            found.append(_resolve(match, today))
+        except BadMonth:
+            bad.append(match.group(0).strip())
+        return " "
+
+    rest = PERIOD_PATTERN.sub(blank, text)
+    return found, rest, bad
+
+
+def bad_month_error(text: str) -> ReportInputError:
+    return ReportInputError(f"“{text}”不是有效的月份，月份应为1到12。", EXAMPLE)
+
+
+def check_period(period: Period, today: dt.date) -> None:
+    """Reject months still to come and months before reporting began."""
+    if period > Period.of(today):
+        current = Period.of(today)
+        raise ReportInputError(
+            f"{period.label}还没到，不能上报未来月份（现在是{current.label}）。",
+            f"济南工匠 12 {last_month(today).label}",
+        )
+    if period.year < FIRST_YEAR:
+        raise ReportInputError(
+            f"{period.label}早于{FIRST_YEAR}年1月；2021年是基线，上报从{FIRST_YEAR}年1月开始。",
+            f"济南工匠 12 {FIRST_YEAR}年3月",
+        )

@@ -1,0 +1,155 @@
+"""City figures, the linear trajectory to the targets, and the status: pure functions over current reports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import NamedTuple
+
+from knowledge.models import Frozen, Indicator
+from reporting.kinds import Aggregate, IndicatorKind, Kind
+from reporting.periods import Period
+
+BEHIND_SHARE = 0.95
+STATUS_RULE = "状态按月线性进度：2021年12月基线 → 2023年12月目标 → 2025年12月目标，之后持平；低于进度的95%为滞后"
+
+
+class Status(StrEnum):
+    DONE = "已完成"
+    AHEAD = "超前"
+    ON_TRACK = "正常"
+    BEHIND = "滞后"
+    NO_DATA = "暂无数据"
+
+
+class Figure(NamedTuple):
+    """One unit's current report for one month (a tuple: progress runs over many of them per report)."""
+
+    unit_id: int
+    unit_name: str
+    period: Period
+    value: float
+    cumulative: bool = False
+
+
+class IndicatorProgress(Frozen):
+    """Where one indicator stands for the city, and by which rule."""
+
+    number: int
+    name: str
+    unit: str
+    percent: bool
+    kind: IndicatorKind
+    figure: float | None
+    baseline: float
+    target_2023: float | None
+    target_2025: float | None
+    as_of: Period
+    expected: float
+    status: Status
+    units_reported: int
+    reported_sum: float = 0.0
+
+    def share(self, target: float | None) -> float | None:
+        if self.figure is None or not target:
+            return None
+        return self.figure / target * 100
+
+    @property
+    def share_2023(self) -> float | None:
+        return self.share(self.target_2023)
+
+    @property
+    def share_2025(self) -> float | None:
+        return self.share(self.target_2025)
+
+
+def _month_of_year_end(year: int) -> int:
+    return Period(year=year, month=12).ordinal
+
+
+def trajectory(indicator: Indicator, period: Period) -> float:
+    """Linear by month between the year-end values (baseline and targets); flat before the first and after the last."""
+    points = [(_month_of_year_end(year), value) for year, value in sorted(indicator.values.items())]
+    at = period.ordinal
+    if at <= points[0][0]:
+        return points[0][1]
+    for (start, low), (end, high) in zip(points, points[1:]):
+        if at <= end:
+            return low + (high - low) * (at - start) / (end - start)
+    return points[-1][1]
+
+
+def _by_unit(figures: Iterable[Figure]) -> dict[int, list[Figure]]:
+    units: dict[int, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        units[figure.unit_id].append(figure)
+    for rows in units.values():
+        rows.sort(key=lambda f: f.period.ordinal)
+    return units
+
+
+def unit_running_total(rows: list[Figure]) -> float:
+    """A unit's total since 2022-01: its latest 累计 report plus the monthly reports after it."""
+    totals = [f for f in rows if f.cumulative]
+    if not totals:
+        return sum(f.value for f in rows)
+    last = max(totals, key=lambda f: f.period.ordinal)
+    return last.value + sum(f.value for f in rows if not f.cumulative and f.period > last.period)
+
+
+def city_figure(kind: IndicatorKind, baseline: float, figures: Iterable[Figure]) -> tuple[float | None, float, int]:
+    """(city figure, what the units reported in total, number of units); None when a level has no report yet."""
+    units = _by_unit(figures)
+    if kind.kind is Kind.COUNT:
+        reported = sum(unit_running_total(rows) for rows in units.values())
+        return baseline + reported, reported, len(units)
+    if not units:
+        return None, 0.0, 0
+    latest = [rows[-1].value for rows in units.values()]
+    if kind.aggregate is Aggregate.MEAN:
+        return sum(latest) / len(latest), sum(latest), len(units)
+    return sum(latest), sum(latest), len(units)
+
+
+def status_of(indicator: Indicator, figure: float | None, expected: float) -> Status:
+    """已完成 at the last target; 超前 above the trajectory; 滞后 below 95% of it; else 正常 (mirrored for falling targets)."""
+    if figure is None:
+        return Status.NO_DATA
+    final = indicator.values[max(indicator.values)]
+    rising = final >= indicator.baseline
+    sign = 1 if rising else -1
+    if sign * figure >= sign * final:
+        return Status.DONE
+    if sign * figure > sign * expected:
+        return Status.AHEAD
+    shortfall = (expected - figure) if rising else (figure - expected)
+    if shortfall > (1 - BEHIND_SHARE) * abs(expected):
+        return Status.BEHIND
+    return Status.ON_TRACK
+
+
+def indicator_progress(
+    indicator: Indicator, kind: IndicatorKind, figures: Iterable[Figure], as_of: Period
+) -> IndicatorProgress:
+    """The whole picture for one indicator as of a month."""
+    figures = list(figures)
+    value, reported, units = city_figure(kind, indicator.baseline, figures)
+    expected = trajectory(indicator, as_of)
+    return IndicatorProgress(
+        number=indicator.number,
+        name=indicator.name,
+        unit=indicator.unit,
+        percent=indicator.percent,
+        kind=kind,
+        figure=value,
+        baseline=indicator.baseline,
+        target_2023=indicator.value_for(2023),
+        target_2025=indicator.value_for(2025),
+        as_of=as_of,
+        expected=expected,
+        status=status_of(indicator, value, expected),
+        units_reported=units,
+        reported_sum=reported,
+    )

@@ -1,0 +1,186 @@
+"""Receipts, progress and liaison views as plain text (console) or Telegram HTML; user text is always escaped."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from reporting.outcomes import (
+    Cancelled, InviteCreated, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView, ReportReceipt,
+    Revoked, StoredItem, UndoneItem, UndoReceipt,
+)
+from reporting.progress import STATUS_RULE, IndicatorProgress
+from reporting.units import format_number
+
+REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, Joined, LiaisonList,
+                   Revoked, ProgressView, MineView, Notice)
+
+
+class _Style:
+    """Plain text or HTML: how to escape user text and mark emphasis."""
+
+    def __init__(self, html_mode: bool) -> None:
+        self.html_mode = html_mode
+
+    def esc(self, text: object) -> str:
+        return html.escape(str(text)) if self.html_mode else str(text)
+
+    def bold(self, text: str) -> str:
+        return f"<b>{text}</b>" if self.html_mode else text
+
+    def code(self, text: str) -> str:
+        return f"<code>{self.esc(text)}</code>" if self.html_mode else text
+
+
+def amount(value: float | None, unit: str, percent: bool = False) -> str:
+    """'12 人', '136.5 万人', '66%'."""
+    if value is None:
+        return "—"
+    if percent or unit == "%":
+        return f"{format_number(value)}%"
+    return f"{format_number(value)} {unit}".rstrip()
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> list[str]:
+    """City figure, shares of the targets, status and the rules applied."""
+    if p.figure is None:
+        city = f"全市：暂无上报（2021年基线 {s.esc(amount(p.baseline, p.unit, p.percent))}）"
+    elif p.kind.kind == "count":
+        city = (f"全市累计：{s.esc(amount(p.figure, p.unit, p.percent))}（基线 {format_number(p.baseline)}"
+                f" + {p.units_reported}个单位上报 {format_number(p.reported_sum)}）")
+    else:
+        how = "最新值的平均" if p.kind.aggregate == "mean" else "最新上报之和"
+        city = f"全市：{s.esc(amount(p.figure, p.unit, p.percent))}（{p.units_reported}个单位{how}）"
+    lines = [city]
+    if p.figure is not None:
+        lines.append(f"占2023年目标 {s.esc(amount(p.target_2023, p.unit, p.percent))}的 {_share(p.share_2023)}，"
+                     f"占2025年目标 {s.esc(amount(p.target_2025, p.unit, p.percent))}的 {_share(p.share_2025)}")
+    lines.append(f"状态：{s.bold(p.status.value)}（截至{p.as_of.label}按进度应达 {s.esc(amount(p.expected, p.unit, p.percent))}）")
+    if with_rule:
+        lines.append(f"规则：{p.kind.rule}；{STATUS_RULE}")
+    return lines
+
+
+def _stored(item: StoredItem, s: _Style, duplicate: bool) -> list[str]:
+    what = "（累计）" if item.cumulative else ""
+    head = "已保存过" if duplicate else ("已更正" if item.replaced_value is not None else "已保存")
+    lines = [f"✅ {head}：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
+             f"{s.bold(s.esc(amount(item.value, item.unit, item.percent)))}{what}"]
+    if item.replaced_value is not None:
+        old = amount(item.replaced_value, item.unit, item.percent) + ("（累计）" if item.replaced_cumulative else "")
+        lines.append(f"更正了此前上报的 {s.esc(old)}（旧值保留在历史记录中）")
+    return lines + progress_lines(item.progress, s)
+
+
+def _undone(item: UndoneItem, s: _Style) -> list[str]:
+    lines = [f"↩️ 已撤销：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
+             f"{s.esc(amount(item.value, item.unit, item.percent))}（保留在历史记录中，不再计入进度）"]
+    if item.restored_value is not None:
+        lines.append(f"该月恢复为此前上报的 {s.esc(amount(item.restored_value, item.unit, item.percent))}")
+    return lines + progress_lines(item.progress, s, with_rule=False)
+
+
+def _receipt(r: ReportReceipt, s: _Style) -> list[str]:
+    blocks: list[list[str]] = []
+    if r.edited:
+        blocks.append(["您修改了原消息，已按修改后的内容更新："])
+    if r.duplicate:
+        blocks.append(["这条消息之前已经处理过，没有重复保存。"])
+    blocks += [_stored(item, s, r.duplicate) for item in r.items]
+    blocks += [_undone(item, s) for item in r.undone]
+    return ["\n\n".join("\n".join(b) for b in blocks)]
+
+
+def _pending(p: PendingConfirmation, s: _Style) -> list[str]:
+    lines = ["⚠️ 以下数值与以往差距较大，确认后才会保存："]
+    for item in p.items:
+        reason = f"：{s.esc(item.reason)}" if item.reason else ""
+        lines.append(f"· {s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
+                     f"{s.esc(amount(item.value, item.unit, item.percent))}{reason}")
+    lines.append(f"判断规则：{s.esc(p.rule)}")
+    lines.append("请点“确认保存”，或点“取消”后重新发送。" if s.html_mode else "输入 /confirm 确认保存，/cancel 取消。")
+    return lines
+
+
+def _invite(i: InviteCreated, s: _Style) -> list[str]:
+    names = "、".join(f"#{ref.number} {ref.name}" for ref in i.indicators)
+    lines = [f"已为 {s.bold(s.esc(i.unit_name))} 生成联络员邀请（只能使用一次，{i.expires_at:%Y年%m月%d日 %H:%M} 前有效）",
+             f"负责指标：{s.esc(names)}"]
+    if i.link:
+        lines.append(f"邀请链接：{s.esc(i.link)}")
+    lines.append(f"邀请码：{s.code(i.code)}（对方也可以发送 {s.code('/join ' + i.code)}）")
+    return lines
+
+
+def _joined(j: Joined, s: _Style) -> list[str]:
+    names = "、".join(f"#{ref.number} {ref.name}" for ref in j.indicators)
+    return [f"欢迎！您已成为 {s.bold(s.esc(j.unit_name))} 的联络员。", f"负责指标：{s.esc(names)}",
+            f"直接发送数据即可，例如：{s.code(j.example)}；不写月份默认为上个月。",
+            "/mine 查看本单位情况，/progress 查看进度，/undo 撤销上一条。"]
+
+
+def _liaisons(view: LiaisonList, s: _Style) -> list[str]:
+    lines = [s.bold(f"联络员（{len(view.liaisons)}人）")]
+    for x in view.liaisons:
+        who = s.esc(x.name or "") + (f" @{s.esc(x.username)}" if x.username else "")
+        numbers = ",".join(str(n) for n in x.indicators)
+        lines.append(f"· {s.esc(x.unit_name)}：{who}（ID {x.user_id}）指标 {numbers}")
+    if view.invites:
+        lines.append(s.bold(f"未使用的邀请（{len(view.invites)}个）"))
+        for i in view.invites:
+            numbers = ",".join(str(n) for n in i.indicators)
+            lines.append(f"· {s.esc(i.unit_name)} 指标 {numbers}：{s.code(i.code)}，{i.expires_at:%m月%d日}前有效")
+    lines.append("撤销：/revoke 用户ID、@用户名、单位名或邀请码")
+    return lines
+
+
+def _progress(view: ProgressView, s: _Style) -> list[str]:
+    if len(view.items) == 1:
+        p = view.items[0]
+        return [s.bold(f"#{p.number} {s.esc(p.name)}（{p.kind.label}）")] + progress_lines(p, s)
+    lines = [s.bold(f"指标进度（截至{view.as_of.label}）")]
+    for p in view.items:
+        lines.append(f"#{p.number} {s.esc(p.name)}：{s.esc(amount(p.figure, p.unit, p.percent))}，"
+                     f"2025年目标 {_share(p.share_2025)}，{p.status.value}（{p.kind.label}）")
+    lines.append(f"{STATUS_RULE}。查看单项：/progress 济南工匠")
+    return lines
+
+
+def _mine(view: MineView, s: _Style) -> list[str]:
+    lines: list[str] = []
+    for unit in view.units:
+        names = "、".join(f"#{r.number} {r.name}" for r in unit.indicators)
+        lines += [s.bold(s.esc(unit.unit_name)), f"负责指标：{s.esc(names)}"]
+        if unit.missing:
+            missing = "、".join(f"#{r.number} {r.name}" for r in unit.missing)
+            lines.append(f"{unit.missing_period.label}尚未上报：{s.esc(missing)}")
+        else:
+            lines.append(f"{unit.missing_period.label}已全部上报。")
+    if view.recent:
+        lines.append(s.bold("最近上报"))
+        for r in view.recent:
+            state = "" if r.active else "（已撤销或已被更正）"
+            lines.append(f"· {r.period.label} {s.esc(r.name)} {s.esc(amount(r.value, r.unit, r.percent))}{state}")
+    return lines
+
+
+RENDERERS: dict[type, Callable] = {
+    ReportReceipt: _receipt, UndoReceipt: lambda u, s: ["\n\n".join("\n".join(_undone(i, s)) for i in u.items)],
+    PendingConfirmation: _pending, Cancelled: lambda c, s: ["已取消，没有保存。"], InviteCreated: _invite,
+    Joined: _joined, LiaisonList: _liaisons, Revoked: lambda r, s: ["已撤销：" + s.esc("；".join(r.what))],
+    ProgressView: _progress, MineView: _mine, Notice: lambda n, s: [s.esc(n.text)],
+}
+
+
+def render_report_text(outcome: object) -> str:
+    """Plain text for the console."""
+    return "\n".join(RENDERERS[type(outcome)](outcome, _Style(False)))
+
+
+def render_report_html(outcome: object) -> str:
+    """Telegram HTML; every piece of user text escaped."""
+    return "\n".join(RENDERERS[type(outcome)](outcome, _Style(True)))

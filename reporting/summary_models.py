@@ -1,0 +1,87 @@
+"""The weekly summary as frozen data, so the message, the chart, the export and the CLI show the same facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from knowledge.models import Frozen
+
+
+class IndicatorStatus(Frozen):
+    """One indicator's city figure at the end of the week, and how it moved since the week before."""
+
+    number: int
+    category: str
+    name: str
+    unit: str
+    kind: str
+    baseline: float
+    target_2023: float | None
+    target_2025: float | None
+    figure: float | None
+    previous_figure: float | None
+    share_2023: float | None
+    share_2025: float | None
+    expected: float | None
+    status: str
+    rule: str
+    reporting_units: int
+
+    @property
+    def change(self) -> float | None:
+        if self.figure is None or self.previous_figure is None:
+            return None
+        return self.figure - self.previous_figure
+
+    @property
+    def expected_share_2025(self) -> float | None:
+        """Where the trajectory says the figure should be now, as a share of the 2025 target."""
+        if self.expected is None or not self.target_2025:
+            return None
+        return 100.0 * self.expected / self.target_2025
+
+
+class LateUnit(Frozen):
+    """A unit still missing some of its assigned indicators for the current period."""
+
+    unit: str
+    missing: tuple[int, ...]
+    liaisons: tuple[str, ...]
+
+
+class Outlier(Frozen):
+    """A figure stored this week that is far out of line with the unit's earlier figures."""
+
+    unit: str
+    indicator: int
+    period: str
+    value: float
+    reason: str
+
+
+class WeeklySummary(Frozen):
+    """Everything `/weekly` says about one ISO week, computed once from the stored reports."""
+
+    week: str
+    monday: dt.date
+    sunday: dt.date
+    as_of: dt.datetime
+    period: str
+    deadline: dt.date
+    deadline_passed: bool
+    report_count: int
+    correction_count: int
+    reporting_units: tuple[str, ...]
+    expected_units: tuple[str, ...]
+    complete_units: tuple[str, ...]
+    late_units: tuple[LateUnit, ...]
+    indicators: tuple[IndicatorStatus, ...]
+    outliers: tuple[Outlier, ...]
+    rule: str
+
+    @property
+    def completeness(self) -> float | None:
+        """Share of expected units that reported every assigned indicator for the period, in percent."""
+        if not self.expected_units:
+            return None
+        return 100.0 * len(self.complete_units) / len(self.expected_units)

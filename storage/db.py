@@ -1,0 +1,110 @@
+"""One aiosqlite connection in WAL mode, with numbered migrations and serialised transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from errors import StorageUnavailable
+from storage.migrations import MIGRATIONS, Migration
+
+BUSY_TIMEOUT_MS = 5000
+STORAGE_DOWN = "数据库暂时无法写入，本条数据没有保存，请稍后重发。"
+
+CREATE_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+)
+SELECT_APPLIED = "SELECT version FROM schema_migrations"
+INSERT_APPLIED = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+
+
+class Database:
+    """Wraps the connection so every transaction runs alone: coroutines share one connection."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; anything raised rolls back, a locked database becomes StorageUnavailable."""
+        async with self._lock:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StorageUnavailable(STORAGE_DOWN) from exc
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            try:
+                await self.conn.commit()
+            except sqlite3.OperationalError as exc:
+                await self.conn.rollback()
+                raise StorageUnavailable(STORAGE_DOWN) from exc
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Reads wait for a running transaction of this process, so they never see half of it."""
+        async with self._lock:
+            yield self.conn
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self.reading() as conn:
+            async with conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self.reading() as conn:
+            async with conn.execute(sql, params) as cursor:
+                return await cursor.fetchone()
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.conn.close()
+
+
+async def open_database(
+    path: Path | str,
+    clock: Callable[[], dt.datetime] | None = None,
+    migrations: Iterable[Migration] = MIGRATIONS,
+) -> Database:
+    """Open (creating folders and file), switch to WAL and apply pending migrations."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    db = Database(conn, path)
+    await migrate(db, migrations, clock or (lambda: dt.datetime.now(dt.UTC)))
+    return db
+
+
+async def migrate(db: Database, migrations: Iterable[Migration], clock: Callable[[], dt.datetime]) -> list[int]:
+    """Apply each migration not yet recorded, each in its own transaction; returns the versions applied."""
+    await db.conn.execute(CREATE_MIGRATIONS_TABLE)
+    applied = {row[0] for row in await db.fetchall(SELECT_APPLIED)}
+    done: list[int] = []
+    for migration in sorted(migrations, key=lambda m: m.version):
+        if migration.version in applied:
+            continue
+        async with db.transaction() as conn:
+            for statement in migration.statements:
+                await conn.execute(statement)
+            await conn.execute(INSERT_APPLIED, (migration.version, migration.name, clock().isoformat()))
+        done.append(migration.version)
+    return done

@@ -1,0 +1,102 @@
+"""Numbered schema migrations: append new ones, never edit one that has shipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step; its statements run in a single transaction."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+M0001_INITIAL = Migration(
+    1,
+    "units, liaisons, invites, reports, processed updates, notifications",
+    (
+        """CREATE TABLE units (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE invites (
+            code TEXT PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            indicators TEXT NOT NULL,
+            created_by INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by INTEGER,
+            used_at TEXT,
+            revoked_at TEXT
+        )""",
+        """CREATE TABLE liaisons (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            name TEXT NOT NULL DEFAULT '',
+            username TEXT,
+            chat_id INTEGER,
+            invite_code TEXT REFERENCES invites(code),
+            joined_at TEXT NOT NULL,
+            revoked_at TEXT,
+            revoked_by INTEGER
+        )""",
+        "CREATE UNIQUE INDEX liaisons_active ON liaisons(user_id, unit_id) WHERE revoked_at IS NULL",
+        """CREATE TABLE liaison_indicators (
+            liaison_id INTEGER NOT NULL REFERENCES liaisons(id),
+            indicator INTEGER NOT NULL,
+            PRIMARY KEY (liaison_id, indicator)
+        )""",
+        """CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            indicator INTEGER NOT NULL,
+            period TEXT NOT NULL,
+            value REAL NOT NULL,
+            cumulative INTEGER NOT NULL DEFAULT 0,
+            reporter_id INTEGER NOT NULL,
+            chat_id INTEGER,
+            message_id INTEGER,
+            source_text TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            replaces_id INTEGER REFERENCES reports(id),
+            superseded_by INTEGER REFERENCES reports(id),
+            superseded_at TEXT,
+            undone_at TEXT,
+            undone_by INTEGER
+        )""",
+        "CREATE INDEX reports_key ON reports(indicator, unit_id, period, id)",
+        "CREATE INDEX reports_message ON reports(chat_id, message_id)",
+        "CREATE INDEX reports_reporter ON reports(reporter_id, id)",
+        """CREATE TABLE processed_updates (
+            key TEXT PRIMARY KEY,
+            processed_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE pending_reports (
+            token TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT
+        )""",
+        """CREATE TABLE sent_notifications (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (kind, key)
+        )""",
+    ),
+)
+
+M0002_CURRENT_INDEX = Migration(
+    2,
+    "index of the rows that can be current (not undone), for progress queries",
+    ("CREATE INDEX reports_current ON reports(indicator, unit_id, period, id) WHERE undone_at IS NULL",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M0001_INITIAL, M0002_CURRENT_INDEX)

@@ -1,0 +1,35 @@
+"""What the bot already sent on its own (summaries, reminders), so a restart never sends it twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiosqlite import Connection
+
+CLAIM = "INSERT OR IGNORE INTO sent_notifications (kind, key, sent_at) VALUES (?, ?, ?)"
+RELEASE = "DELETE FROM sent_notifications WHERE kind = ? AND key = ? AND sent_at = ?"
+WAS_SENT = "SELECT 1 FROM sent_notifications WHERE kind = ? AND key = ?"
+KEYS_OF_KIND = "SELECT key FROM sent_notifications WHERE kind = ? AND key LIKE ? ESCAPE '\\'"
+
+
+class SentNotifications:
+    """A (kind, key) row claims a notification; claiming twice fails, so only one sender wins."""
+
+    async def claim(self, conn: Connection, kind: str, key: str, now: dt.datetime) -> bool:
+        """Record the notification as sent; False when it already was."""
+        cursor = await conn.execute(CLAIM, (kind, key, now.isoformat()))
+        return cursor.rowcount == 1
+
+    async def release(self, conn: Connection, kind: str, key: str, claimed_at: dt.datetime) -> None:
+        """Undo our own claim when the message could not be delivered, so the next run tries again."""
+        await conn.execute(RELEASE, (kind, key, claimed_at.isoformat()))
+
+    async def was_sent(self, conn: Connection, kind: str, key: str) -> bool:
+        async with conn.execute(WAS_SENT, (kind, key)) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def keys_with_prefix(self, conn: Connection, kind: str, prefix: str) -> set[str]:
+        """Every key of `kind` that starts with `prefix` (e.g. all reminders of one period)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with conn.execute(KEYS_OF_KIND, (kind, pattern)) as cursor:
+            return {row[0] for row in await cursor.fetchall()}

@@ -1,0 +1,146 @@
+"""Append-only figure reports, processed updates and reports awaiting confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiosqlite import Connection
+
+from storage.models import ReportRow
+
+REPORT_COLUMNS = (
+    "r.id, r.unit_id, u.name AS unit_name, r.indicator, r.period, r.value, r.cumulative, r.reporter_id,"
+    " r.chat_id, r.message_id, r.source_text, r.created_at, r.replaces_id, r.superseded_by, r.undone_at, r.undone_by"
+)
+FROM_REPORTS = "FROM reports r JOIN units u ON u.id = r.unit_id"
+# The current figure of a (unit, indicator, period) is its newest row that was not undone.
+IS_CURRENT = (
+    "r.undone_at IS NULL AND r.id = (SELECT MAX(r2.id) FROM reports r2 WHERE r2.indicator = r.indicator"
+    " AND r2.unit_id = r.unit_id AND r2.period = r.period AND r2.undone_at IS NULL)"
+)
+INSERT_REPORT = (
+    "INSERT INTO reports (unit_id, indicator, period, value, cumulative, reporter_id, chat_id, message_id,"
+    " source_text, created_at, replaces_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+MARK_SUPERSEDED = "UPDATE reports SET superseded_by = ?, superseded_at = ? WHERE id = ?"
+MARK_UNDONE = "UPDATE reports SET undone_at = ?, undone_by = ? WHERE id = ? AND undone_at IS NULL"
+REPORT_BY_ID = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.id = ?"
+CURRENT_FOR_KEY = (
+    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_CURRENT}"
+)
+CURRENT_FOR_INDICATOR = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND {IS_CURRENT} ORDER BY r.period, r.id"
+CURRENT_ALL = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE {IS_CURRENT} ORDER BY r.indicator, r.period, r.id"
+CURRENT_FOR_UNIT_INDICATOR = (
+    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND r.unit_id = ? AND {IS_CURRENT} ORDER BY r.period"
+)
+BY_MESSAGE = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.chat_id = ? AND r.message_id = ? ORDER BY r.id"
+LATEST_ACTIVE_BY_REPORTER = (
+    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.reporter_id = ? AND r.undone_at IS NULL ORDER BY r.id DESC LIMIT 1"
+)
+RECENT_BY_UNIT = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.unit_id = ? ORDER BY r.id DESC LIMIT ?"
+CURRENT_FIGURES = (
+    "SELECT r.unit_id, u.name, r.period, r.value, r.cumulative FROM reports r JOIN units u ON u.id = r.unit_id"
+    " WHERE r.id IN (SELECT MAX(id) FROM reports WHERE indicator = ? AND undone_at IS NULL GROUP BY unit_id, period)"
+)
+HISTORY = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} ORDER BY r.id"
+
+INSERT_PROCESSED = "INSERT OR IGNORE INTO processed_updates (key, processed_at) VALUES (?, ?)"
+IS_PROCESSED = "SELECT 1 FROM processed_updates WHERE key = ?"
+
+INSERT_PENDING = "INSERT INTO pending_reports (token, user_id, payload, created_at) VALUES (?, ?, ?, ?)"
+PENDING_BY_TOKEN = "SELECT token, user_id, payload, created_at, resolved_at FROM pending_reports WHERE token = ?"
+RESOLVE_PENDING = "UPDATE pending_reports SET resolved_at = ? WHERE token = ? AND resolved_at IS NULL"
+
+
+async def _rows(conn: Connection, sql: str, params: tuple) -> list[ReportRow]:
+    async with conn.execute(sql, params) as cursor:
+        return [ReportRow.from_row(row) for row in await cursor.fetchall()]
+
+
+class ReportRepository:
+    """A correction is a new row that marks the one it replaces; an undo marks its row."""
+
+    async def add(
+        self, conn: Connection, *, unit_id: int, indicator: int, period: str, value: float, cumulative: bool,
+        reporter_id: int, chat_id: int | None, message_id: int | None, source_text: str, now: dt.datetime,
+    ) -> tuple[int, ReportRow | None]:
+        """Insert a figure; returns its id and the current row it replaced, if any."""
+        previous = await self.current(conn, unit_id, indicator, period)
+        cursor = await conn.execute(
+            INSERT_REPORT,
+            (unit_id, indicator, period, value, int(cumulative), reporter_id, chat_id, message_id, source_text,
+             now.isoformat(), previous.id if previous else None),
+        )
+        report_id = cursor.lastrowid
+        if previous is not None:
+            await conn.execute(MARK_SUPERSEDED, (report_id, now.isoformat(), previous.id))
+        return report_id, previous
+
+    async def undo(self, conn: Connection, report_id: int, by: int, now: dt.datetime) -> bool:
+        cursor = await conn.execute(MARK_UNDONE, (now.isoformat(), by, report_id))
+        return cursor.rowcount == 1
+
+    async def by_id(self, conn: Connection, report_id: int) -> ReportRow | None:
+        found = await _rows(conn, REPORT_BY_ID, (report_id,))
+        return found[0] if found else None
+
+    async def current(self, conn: Connection, unit_id: int, indicator: int, period: str) -> ReportRow | None:
+        found = await _rows(conn, CURRENT_FOR_KEY, (indicator, unit_id, period))
+        return found[0] if found else None
+
+    async def current_for_indicator(self, conn: Connection, indicator: int) -> list[ReportRow]:
+        return await _rows(conn, CURRENT_FOR_INDICATOR, (indicator,))
+
+    async def current_all(self, conn: Connection) -> list[ReportRow]:
+        return await _rows(conn, CURRENT_ALL, ())
+
+    async def current_figures(self, conn: Connection, indicator: int) -> list[tuple[int, str, str, float, int]]:
+        """(unit id, unit name, period, value, cumulative) of every current row: plain tuples, progress runs per report."""
+        async with conn.execute(CURRENT_FIGURES, (indicator,)) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def current_for_unit(self, conn: Connection, unit_id: int, indicator: int) -> list[ReportRow]:
+        return await _rows(conn, CURRENT_FOR_UNIT_INDICATOR, (indicator, unit_id))
+
+    async def by_message(self, conn: Connection, chat_id: int, message_id: int) -> list[ReportRow]:
+        return await _rows(conn, BY_MESSAGE, (chat_id, message_id))
+
+    async def latest_active_by(self, conn: Connection, reporter_id: int) -> ReportRow | None:
+        found = await _rows(conn, LATEST_ACTIVE_BY_REPORTER, (reporter_id,))
+        return found[0] if found else None
+
+    async def recent_for_unit(self, conn: Connection, unit_id: int, limit: int = 10) -> list[ReportRow]:
+        return await _rows(conn, RECENT_BY_UNIT, (unit_id, limit))
+
+    async def history(self, conn: Connection) -> list[ReportRow]:
+        """Every row ever stored, corrections and undos included (for exports)."""
+        return await _rows(conn, HISTORY, ())
+
+
+class ProcessedUpdates:
+    """Keys of updates and messages already acted on, so a redelivery stores nothing twice."""
+
+    async def seen(self, conn: Connection, key: str) -> bool:
+        async with conn.execute(IS_PROCESSED, (key,)) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def mark(self, conn: Connection, key: str, now: dt.datetime) -> bool:
+        cursor = await conn.execute(INSERT_PROCESSED, (key, now.isoformat()))
+        return cursor.rowcount == 1
+
+
+class PendingReports:
+    """Reports far out of line, parked until their sender confirms them."""
+
+    async def add(self, conn: Connection, token: str, user_id: int, payload: str, now: dt.datetime) -> None:
+        await conn.execute(INSERT_PENDING, (token, user_id, payload, now.isoformat()))
+
+    async def get(self, conn: Connection, token: str) -> tuple[int, str, bool] | None:
+        """(user id, payload, already resolved) or None."""
+        async with conn.execute(PENDING_BY_TOKEN, (token,)) as cursor:
+            row = await cursor.fetchone()
+        return (row["user_id"], row["payload"], row["resolved_at"] is not None) if row else None
+
+    async def resolve(self, conn: Connection, token: str, now: dt.datetime) -> bool:
+        cursor = await conn.execute(RESOLVE_PENDING, (now.isoformat(), token))
+        return cursor.rowcount == 1

@@ -1,0 +1,49 @@
+"""Shared fixtures: a fake Bot API on 127.0.0.1 and the real Application polling it, driven as users."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from tests.bot_driver import ADMIN_ID, GROUP_ID, OTHER_WORKER_ID, WORKER_ID, BotDriver, running_bot, settings_for
+from tests.fake_bot_api import FakeBotApi, FaultPlan
+
+__all__ = ["ADMIN_ID", "GROUP_ID", "OTHER_WORKER_ID", "WORKER_ID", "running_bot", "settings_for"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # PTB warns about its own RetryAfter.retry_after type change whenever a 429 is parsed.
+    config.addinivalue_line("filterwarnings", "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+def faulty_api_plan() -> FaultPlan:
+    """Override in a test module to change the faults of `faulty_api`."""
+    return FaultPlan(fail_rate=0.2, retry_after_rate=0.1, retry_after=1, seed=7)
+
+
+@pytest.fixture
+async def faulty_api(faulty_api_plan: FaultPlan) -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(faults=faulty_api_plan) as api:
+        yield api
+
+
+@pytest.fixture
+def bot_settings(fake_api: FakeBotApi, tmp_path: Path) -> Settings:
+    return settings_for(fake_api, tmp_path)
+
+
+@pytest.fixture
+async def telegram(fake_api: FakeBotApi, bot_settings: Settings) -> AsyncIterator[BotDriver]:
+    """A running bot and a driver: `await telegram.send_text(WORKER_ID, "谁负责产教融合?")`."""
+    async with running_bot(fake_api, bot_settings) as driver:
+        yield driver

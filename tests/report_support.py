@@ -1,0 +1,47 @@
+"""A report service on a real SQLite file with a settable clock, shared by the reporting tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.models import Actor, MessageRef
+from bot.service import BotService
+from bot.settings import Settings
+
+ZONE = ZoneInfo("Asia/Shanghai")
+ADMIN = Actor(user_id=1, chat_id=1, name="管理员")
+LIAISON = Actor(user_id=2, chat_id=2, name="张三", username="zhangsan")
+OTHER = Actor(user_id=3, chat_id=3, name="李四", username="lisi")
+STRANGER = Actor(user_id=9, chat_id=9, name="路人")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def at(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=ZONE)
+
+
+async def open_service(tmp_path: Path, clock: Clock) -> BotService:
+    settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=(ADMIN.user_id,))
+    return await BotService.open(settings, clock)
+
+
+class Messages:
+    """Message refs with increasing ids, as Telegram would number them."""
+
+    def __init__(self) -> None:
+        self.next_id = 100
+
+    def __call__(self, actor: Actor) -> MessageRef:
+        self.next_id += 1
+        return MessageRef(chat_id=actor.chat_id, message_id=self.next_id, update_id=self.next_id + 5000)

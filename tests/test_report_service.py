@@ -1,0 +1,262 @@
+"""The report service through the BotService facade: permissions, invites, corrections, undo, idempotency."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.service import BotService
+from errors import InviteError, NotFound, PermissionDenied, ReportInputError, UserFacingError
+from knowledge.answers import Answer
+from reporting.outcomes import (
+    Cancelled, Joined, Notice, PendingConfirmation, ReportReceipt, UndoReceipt,
+)
+from reporting.progress import Status
+from reporting.render import render_report_html, render_report_text
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, open_service
+
+START = at(2026, 11, 24)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
+    service = await open_service(tmp_path, clock)
+    yield service
+    await service.close()
+
+
+@pytest.fixture
+def messages() -> Messages:
+    return Messages()
+
+
+async def invite_and_join(service: BotService, actor=LIAISON, args: str = "市总工会 15,16") -> Joined:
+    invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
+    return await service.reports.join(actor, invite.code)
+
+
+async def count_reports(service: BotService) -> int:
+    return (await service.reports.db.fetchone("SELECT COUNT(*) FROM reports"))[0]
+
+
+async def test_the_acceptance_path(service: BotService, messages: Messages) -> None:
+    invite = await service.reports.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
+    assert invite.link == f"https://t.me/jinan_policy_bot?start={invite.code}" and len(invite.code) >= 12
+    assert invite.expires_at - START == dt.timedelta(days=7)
+    joined = await service.start(LIAISON, invite.code)
+    assert isinstance(joined, Joined) and joined.unit_name == "市总工会"
+    assert [r.number for r in joined.indicators] == [15, 16]
+    refused = await service.start(OTHER, invite.code)
+    assert isinstance(refused, Notice) and "已经被使用" in refused.text
+
+    receipt = await service.handle_text(LIAISON, "济南工匠 12 2026年10月", None, messages(LIAISON))
+    assert isinstance(receipt, ReportReceipt)
+    [item] = receipt.items
+    assert (item.unit_name, item.indicator, item.period.label, item.value, item.unit) == ("市总工会", 15, "2026年10月", 12, "人")
+    assert item.progress.figure == 42 and item.replaced_value is None
+    text = render_report_text(receipt)
+    for phrase in ("2026年10月", "12 人", "42 人", "90 人的 46.7%", "150 人的 28.0%", "滞后", "规则", "基线 30"):
+        assert phrase in text
+
+    corrected = await service.handle_text(LIAISON, "济南工匠 14 2026年10月", None, messages(LIAISON))
+    assert corrected.items[0].replaced_value == 12 and corrected.items[0].progress.figure == 44
+    assert "更正了此前上报的 12 人" in render_report_text(corrected)
+
+    undone = await service.reports.undo(LIAISON, corrected.report_ids)
+    assert isinstance(undone, UndoReceipt) and undone.items[0].restored_value == 12
+    assert undone.items[0].progress.figure == 42
+    again = await service.reports.undo(LIAISON, receipt.report_ids)
+    assert again.items[0].restored_value is None and again.items[0].progress.figure == 30
+    assert await count_reports(service) == 2  # history keeps both rows
+    view = await service.reports.progress(LIAISON, "济南工匠")
+    assert view.items[0].figure == 30
+
+
+async def test_strangers_ask_questions_and_store_nothing(service: BotService, messages: Messages) -> None:
+    outcome = await service.handle_text(STRANGER, "济南工匠 12", None, messages(STRANGER))
+    assert isinstance(outcome, Answer)
+    for call in (service.reports.submit_text(STRANGER, "济南工匠 12"), service.reports.progress(STRANGER),
+                 service.reports.create_invite(STRANGER, "市总工会 15"), service.reports.list_liaisons(STRANGER),
+                 service.reports.revoke(STRANGER, "市总工会"), service.reports.mine(STRANGER)):
+        with pytest.raises(PermissionDenied):
+            await call
+    assert await count_reports(service) == 0
+
+
+async def test_liaisons_report_only_their_indicators(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    with pytest.raises(PermissionDenied) as denied:
+        await service.handle_text(LIAISON, "技能人才 136.5万", None, messages(LIAISON))
+    assert "没有分配给市总工会" in denied.value.reply and "新增济南工匠" in denied.value.reply
+    with pytest.raises(PermissionDenied):
+        await service.handle_text(LIAISON, "济南工匠 12；技能人才 136.5万", None, messages(LIAISON))
+    await service.reports.create_invite(ADMIN, "市人社局 1")
+    with pytest.raises(PermissionDenied):
+        await service.handle_text(LIAISON, "市人社局 技能人才 136.5万", None, messages(LIAISON))
+    assert await count_reports(service) == 0
+    question = await service.handle_text(LIAISON, "济南工匠2025年目标是多少?", None, messages(LIAISON))
+    assert isinstance(question, Answer)
+
+
+async def test_admins_report_for_a_known_unit_named_first(service: BotService, messages: Messages) -> None:
+    with pytest.raises(ReportInputError) as unnamed:
+        await service.handle_text(ADMIN, "技能人才 136.5万", None, messages(ADMIN))
+    assert "写明单位" in unnamed.value.reply
+    with pytest.raises(NotFound):
+        await service.handle_text(ADMIN, "市人社局 技能人才 136.5万", None, messages(ADMIN))
+    await service.reports.create_invite(ADMIN, "市人社局 1")
+    await service.reports.create_invite(ADMIN, "历下区 1")
+    first = await service.handle_text(ADMIN, "市人社局 技能人才 136.5万", None, messages(ADMIN))
+    assert first.items[0].unit_name == "市人社局" and first.items[0].progress.figure == 136.5
+    second = await service.handle_text(ADMIN, "历下区 技能人才 30000人", None, messages(ADMIN))
+    assert second.items[0].value == 3 and second.items[0].progress.figure == 139.5
+    assert second.items[0].progress.units_reported == 2
+
+
+async def test_invites_expire_are_single_use_and_can_be_revoked(service: BotService, clock: Clock) -> None:
+    reports = service.reports
+    invite = await reports.create_invite(ADMIN, "市总工会 15,16")
+    clock.now = START + dt.timedelta(days=8)
+    with pytest.raises(InviteError, match="过期"):
+        await reports.join(LIAISON, invite.code)
+    fresh = await reports.create_invite(ADMIN, "市总工会 济南工匠 首席技师")
+    assert [r.number for r in fresh.indicators] == [15, 16]
+    assert await reports.join(LIAISON, fresh.code)
+    assert (await reports.join(LIAISON, fresh.code)).unit_name == "市总工会"  # a redelivered /start
+    with pytest.raises(InviteError, match="使用过"):
+        await reports.join(OTHER, fresh.code)
+    with pytest.raises(InviteError):
+        await reports.join(OTHER, "no-such-code-123")
+    with pytest.raises(InviteError, match="格式"):
+        await reports.join(OTHER, "短")
+    unused = await reports.create_invite(ADMIN, "市教育局 23")
+    assert (await reports.revoke(ADMIN, unused.code)).what
+    with pytest.raises(InviteError, match="撤销"):
+        await reports.join(OTHER, unused.code)
+    listing = await reports.list_liaisons(ADMIN)
+    assert [x.unit_name for x in listing.liaisons] == ["市总工会"] and listing.invites == ()
+    revoked = await reports.revoke(ADMIN, "@zhangsan")
+    assert "市总工会" in revoked.what[0]
+    assert isinstance(await service.handle_text(LIAISON, "济南工匠 12"), Answer)
+    with pytest.raises(ReportInputError):
+        await reports.create_invite(ADMIN, "市总工会 13")
+    with pytest.raises(ReportInputError):
+        await reports.create_invite(ADMIN, "市总工会")
+
+
+async def test_the_same_message_or_update_twice_stores_once(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    ref = messages(LIAISON)
+    first = await service.handle_text(LIAISON, "济南工匠 12", None, ref)
+    again = await service.handle_text(LIAISON, "济南工匠 12", None, ref)
+    redelivered = await service.handle_text(LIAISON, "济南工匠 12", None, ref.model_copy(update={"update_id": 1}))
+    assert first.items[0].progress.figure == 42
+    assert again.duplicate and redelivered.duplicate and again.items[0].progress.figure == 42
+    assert await count_reports(service) == 1
+    assert "没有重复保存" in render_report_text(again)
+
+
+async def test_an_edited_message_corrects_its_report(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    ref = messages(LIAISON)
+    await service.handle_text(LIAISON, "济南工匠 12；首席技师 3", None, ref)
+    edit = ref.model_copy(update={"edited": True, "update_id": 9001})
+    receipt = await service.handle_text(LIAISON, "济南工匠 13", None, edit)
+    assert receipt.edited and receipt.items[0].replaced_value == 12 and receipt.items[0].progress.figure == 43
+    assert [u.indicator for u in receipt.undone] == [16] and receipt.undone[0].progress.figure == 50
+    assert isinstance(await service.handle_text(LIAISON, "济南工匠 13", None, edit), Notice)
+    assert await count_reports(service) == 3
+    gone = await service.handle_text(LIAISON, "谁负责产教融合", None, edit.model_copy(update={"update_id": 9002}))
+    assert [u.indicator for u in gone.undone] == [15] and gone.items == ()
+
+
+async def test_every_bad_input_is_refused_with_an_example(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service, args="市总工会 15,16,23,1")
+    bad = {
+        "济南大工匠 12": "您是不是要报", "济南工匠 -5": "负数", "双师型 120%": "100%", "济南工匠 12个": "单位不符",
+        "济南工匠 12 2026年12月": "还没到", "济南工匠 12 2021年6月": "2022年1月", "上报 济南工匠": "数值",
+        "技能人才 66%": "单位不符", "#13 5": "没有编号为 13",
+    }
+    for text, phrase in bad.items():
+        with pytest.raises(UserFacingError) as caught:
+            await service.handle_text(LIAISON, text, None, messages(LIAISON))
+        assert phrase in caught.value.reply and "例如" in caught.value.reply, text
+    assert await count_reports(service) == 0
+
+
+async def test_a_value_far_out_of_line_waits_for_confirmation(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service, args="市总工会 15,1")
+    for month in (7, 8, 9):
+        await service.handle_text(LIAISON, f"济南工匠 3 2026年{month}月", None, messages(LIAISON))
+    pending = await service.handle_text(LIAISON, "济南工匠 40 2026年10月", None, messages(LIAISON))
+    assert isinstance(pending, PendingConfirmation) and "中位数" in pending.items[0].reason
+    assert await count_reports(service) == 3
+    with pytest.raises(NotFound):
+        await service.reports.confirm(OTHER, pending.token)
+    stored = await service.reports.confirm(LIAISON, pending.token)
+    assert stored.items[0].value == 40 and stored.items[0].progress.figure == 79
+    with pytest.raises(NotFound):
+        await service.reports.confirm(LIAISON, pending.token)
+    huge = await service.handle_text(LIAISON, "技能人才 1365000", None, messages(LIAISON))
+    assert isinstance(huge, PendingConfirmation)
+    assert isinstance(await service.reports.cancel(LIAISON, huge.token), Cancelled)
+    assert await count_reports(service) == 4
+
+
+async def test_undo_rules(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    await invite_and_join(service, OTHER, "市教育局 15")
+    several = await service.handle_text(LIAISON, "济南工匠 2\n首席技师 3", None, messages(LIAISON))
+    with pytest.raises(PermissionDenied):
+        await service.reports.undo(OTHER, several.report_ids)
+    undone = await service.reports.undo(LIAISON)
+    assert sorted(i.indicator for i in undone.items) == [15, 16]
+    with pytest.raises(NotFound):
+        await service.reports.undo(LIAISON, several.report_ids)
+    first = await service.handle_text(LIAISON, "济南工匠 2", None, messages(LIAISON))
+    await service.handle_text(LIAISON, "济南工匠 4", None, messages(LIAISON))
+    with pytest.raises(ReportInputError, match="更正"):
+        await service.reports.undo(LIAISON, first.report_ids)
+    assert (await service.reports.undo(ADMIN, (first.report_ids[0] + 1,))).items[0].restored_value == 2
+
+
+async def test_counts_with_cumulative_totals_across_units(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    await invite_and_join(service, OTHER, "历下区 15")
+    await service.handle_text(LIAISON, "济南工匠 5 2026年8月", None, messages(LIAISON))
+    await service.handle_text(LIAISON, "济南工匠 累计 20 2026年9月", None, messages(LIAISON))
+    await service.handle_text(OTHER, "济南工匠 4 2026年9月", None, messages(OTHER))
+    last = await service.handle_text(LIAISON, "济南工匠 3 2026年10月", None, messages(LIAISON))
+    progress = last.items[0].progress
+    assert progress.figure == 30 + 20 + 3 + 4 and progress.units_reported == 2
+    assert progress.status is Status.BEHIND
+
+
+async def test_mine_and_progress_views(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    await service.handle_text(LIAISON, "济南工匠 5", None, messages(LIAISON))
+    mine = await service.reports.mine(LIAISON)
+    assert [r.number for r in mine.units[0].missing] == [16] and mine.recent[0].value == 5
+    view = await service.reports.progress(LIAISON)
+    assert len(view.items) == 22 and view.as_of.label == "2026年10月"
+    html = render_report_html(view)
+    assert "<b>" in html and "新增济南工匠" in html
+    with pytest.raises(ReportInputError):
+        await service.reports.progress(LIAISON, "天气")
+
+
+async def test_html_escapes_user_text(service: BotService, messages: Messages) -> None:
+    invite = await service.reports.create_invite(ADMIN, "<b>局 15")
+    assert "&lt;b&gt;局" in render_report_html(invite)
+    joined = await service.reports.join(LIAISON.model_copy(update={"name": "<i>x</i>"}), invite.code)
+    assert "&lt;b&gt;" in render_report_html(joined)
+    listing = render_report_html(await service.reports.list_liaisons(ADMIN))
+    assert "&lt;i&gt;x&lt;/i&gt;" in listing and "<i>x" not in listing
