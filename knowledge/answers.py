@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from knowledge.models import Frozen
+from knowledge.models import Frozen, Indicator
 
 
 class Intent(StrEnum):
@@ -37,15 +37,9 @@ class MeasureHit(Frozen):
     quotes: tuple[str, ...] = ()
 
 
-class IndicatorHit(Frozen):
+class IndicatorHit(Indicator):
     """An indicator in an answer; `year` is set when the question asked about one year."""
 
-    number: int
-    category: str
-    name: str
-    unit: str
-    values: dict[int, float]
-    percent: bool = False
     year: int | None = None
 
 

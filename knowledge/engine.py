@@ -44,15 +44,7 @@ class QuestionEngine:
             for m in document.measures
         }
         self._indicator_hits = {
-            (i.number, year): IndicatorHit(
-                number=i.number,
-                category=i.category,
-                name=i.name,
-                unit=i.unit,
-                values=i.values,
-                percent=i.percent,
-                year=year if year in i.values else None,
-            )
+            (i.number, year): IndicatorHit(**dict(i), year=year if year in i.values else None)
             for i in document.indicators
             for year in (None, *self.years)
         }
