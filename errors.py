@@ -73,7 +73,11 @@ class InviteError(UserFacingError):
 
 
 class RateLimited(UserFacingError):
-    """Too many messages in a short time."""
+    """Too many messages in a short time; `quiet` once the sender has already been told."""
+
+    def __init__(self, message: str, quiet: bool = False) -> None:
+        super().__init__(message)
+        self.quiet = quiet
 
 
 class StorageUnavailable(UserFacingError):

@@ -24,17 +24,18 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
+from bot.jobs import schedule
 from bot.retry import RetryingRequest
 from bot.service import BotService
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from errors import ConfigError
-from handlers import browse, fallbacks, inline, questions, reports, start
+from handlers import admin, browse, fallbacks, flood_guard, inline, questions, reports, start
 
 log = logging.getLogger(__name__)
 
 # Order matters: commands and buttons first, free text next, the catch-alls of `fallbacks` last.
-HANDLER_MODULES = (start, browse, inline, reports, questions, fallbacks)
+HANDLER_MODULES = (flood_guard, start, browse, inline, reports, admin, questions, fallbacks)
 PUBLIC_COMMANDS = {
     "start": "开始使用", "help": "使用说明", "measures": "工作措施列表", "measure": "查看某条措施，例如 /measure 8",
     "indicators": "指标体系（2021基数、2023和2025目标）", "dept": "某部门负责的措施，例如 /dept 市总工会",
@@ -60,12 +61,13 @@ def build_application(
 ) -> BotApplication:
     """The Application for `settings`.
 
-    `flood_limits=False` lifts the per-second send caps (bench only); `request` replaces the HTTP transport
-    (handler tests record calls in memory).
+    `flood_limits=False` lifts the per-second send caps and the per-user flood limit (bench only); `request`
+    replaces the HTTP transport (handler tests record calls in memory).
     """
     if settings.token is None:
         raise ConfigError(MISSING_TOKEN)
     quiet_http_logs()
+    service_settings = settings if flood_limits else settings.model_copy(update={"flood_per_minute": 0})
     limiter = AIORateLimiter(max_retries=5) if flood_limits else AIORateLimiter(0, 0, 0, 0, max_retries=5)
     builder = (
         ApplicationBuilder()
@@ -76,7 +78,7 @@ def build_application(
         .rate_limiter(limiter)
         .concurrent_updates(PerChatUpdateProcessor(64))
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True), tzinfo=settings.zone))
-        .post_init(lambda app: _post_init(app, settings))
+        .post_init(lambda app: _post_init(app, service_settings))
         .post_shutdown(_post_shutdown)
     )
     if settings.api_url and settings.file_api_url:
@@ -84,6 +86,7 @@ def build_application(
     app: BotApplication = builder.build()
     for module in HANDLER_MODULES:
         module.register(app)
+    schedule(app, service_settings)  # bot/jobs.py: weekly summary, reminders, catch-up after a restart
     return app
 
 

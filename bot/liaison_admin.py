@@ -16,6 +16,7 @@ from reporting.kinds import load_kinds
 from reporting.outcomes import (
     IndicatorRef, InviteCreated, Joined, LiaisonEntry, LiaisonList, OpenInvite, Revoked,
 )
+from storage.current_figures import CurrentFigures
 from storage.db import Database
 from storage.models import Liaison, Unit
 from storage.reports import PendingReports, ProcessedUpdates, ReportRepository
@@ -51,6 +52,7 @@ class LiaisonAdmin:
         self.reports = ReportRepository()
         self.processed = ProcessedUpdates()
         self.pending = PendingReports()
+        self.figures = CurrentFigures(self.reports)
         self._unit_names: list[str] | None = None
 
     def now(self) -> dt.datetime:

@@ -202,6 +202,10 @@ class ReportService(LiaisonAdmin):
                     chat_id=message.chat_id if message else None, message_id=message.message_id if message else None,
                     source_text=text, now=now)
                 stored.append((report_id, unit, item, previous))
+        for _, unit, item, _ in stored:
+            self.figures.stored(item.indicator, unit.id, unit.name, item.period.key, item.value, item.cumulative)
+        for row in dropped:
+            self.figures.forget(row.indicator)
         progress = await self._progress_map({i.indicator for _, _, i, _ in stored} | {r.indicator for r in dropped})
         items = tuple(self._stored_item(rid, unit, item, prev, progress[item.indicator])
                       for rid, unit, item, prev in stored)
@@ -264,6 +268,8 @@ class ReportService(LiaisonAdmin):
                     raise ReportInputError("这条数据已被后来的上报更正，不能再撤销；如需撤销，请撤销更正后的那条。",
                                            "/undo")
                 await self.reports.undo(conn, row.id, actor.user_id, now)
+        for row in rows:
+            self.figures.forget(row.indicator)
         progress = await self._progress_map({r.indicator for r in rows})
         return UndoReceipt(items=tuple([await self._undone_item(r, progress[r.indicator]) for r in rows]))
 
@@ -271,8 +277,7 @@ class ReportService(LiaisonAdmin):
         out = {}
         async with self.db.reading() as conn:
             for number in numbers:
-                rows = await self.reports.current_figures(conn, number)
-                out[number] = self._progress(number, rows)
+                out[number] = self._progress(number, await self.figures.rows(conn, number))
         return out
 
     def _progress(self, number: int, rows: list[tuple[int, str, str, float, int]]) -> IndicatorProgress:

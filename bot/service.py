@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.flood import FloodLimit
 from bot.models import Actor, MessageRef
 from bot.settings import Settings
 from knowledge.answers import Answer, ChatContext
@@ -15,6 +16,7 @@ from knowledge.parser import load_policy
 
 if TYPE_CHECKING:
     from bot.report_service import ReportService
+    from bot.summary_service import SummaryService
 
 Clock = Callable[[], dt.datetime]
 
@@ -28,23 +30,28 @@ class BotService:
         self.engine = QuestionEngine(document)
         self.clock: Clock = clock or (lambda: dt.datetime.now(settings.zone))
         self.reports: ReportService | None = None
+        self.summaries: SummaryService | None = None
+        self.flood = FloodLimit(settings.flood_per_minute, self.clock)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> BotService:
         """The full service: policy, database at BOT_DB (migrated) and the report service; close() when done."""
         from bot.report_service import ReportService
+        from bot.summary_service import SummaryService
         from storage.db import open_database
 
         service = cls(settings, load_policy(settings.policy), clock)
         db = await open_database(settings.db, service.clock)
         service.reports = ReportService(db, service.document, frozenset(settings.admins), service.clock,
                                         settings.zone, settings.invite_days)
+        service.summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin)
         return service
 
     async def close(self) -> None:
         if self.reports is not None:
             await self.reports.db.close()
             self.reports = None
+            self.summaries = None
 
     @classmethod
     def for_questions(cls, settings: Settings, clock: Clock | None = None) -> BotService:
@@ -54,6 +61,11 @@ class BotService:
     def is_admin(self, user_id: int) -> bool:
         """Admins from settings; with storage open, the console's local user too."""
         return user_id in self.settings.admins or (self.reports is not None and self.reports.is_admin(user_id))
+
+    def check_flood(self, user_id: int) -> None:
+        """Raise errors.RateLimited when a non-admin sends more than BOT_FLOOD_PER_MINUTE messages a minute."""
+        if not self.is_admin(user_id):
+            self.flood.check(user_id)
 
     def ask(self, question: str, context: ChatContext | None = None) -> Answer:
         """Answer a policy question; pass the previous answer's context for follow-ups."""
@@ -72,6 +84,7 @@ class BotService:
         A report returns a reporting.outcomes model (render with reporting.render); bad report input
         raises errors.UserFacingError.
         """
+        self.check_flood(actor.user_id)
         if self.reports is not None:
             outcome = await self.reports.handle_text(actor, text, message)
             if outcome is not None:

@@ -10,15 +10,13 @@ from bot.models import Actor
 from bot.settings import Settings
 from errors import InputError, PermissionDenied
 from knowledge.models import Frozen, PolicyDocument
-from reporting.chart import render_chart
-from reporting.export import export_csv_zip, export_xlsx
-from reporting.periods import last_month
 from reporting.kinds import load_kinds
 from reporting.ledger import ReportLedger
+from reporting.periods import Period, last_month
 from reporting.summary import INCLUSIVE, SummaryInput, compute_weekly, missing_by_liaison
 from reporting.summary_models import WeeklySummary
 from reporting.summary_text import render_reminder, render_weekly
-from reporting.weeks import Week, parse_week, scheduled_week
+from reporting.weeks import Week, parse_week
 from storage.db import Database
 from storage.models import Liaison
 from storage.notifications import SentNotifications
@@ -53,7 +51,9 @@ class Reminder(Frozen):
     """One reminder message for one liaison; `key` is what makes it send once."""
 
     key: str
+    period: str
     liaison_id: int
+    liaison: str
     chat_id: int
     unit: str
     missing: tuple[int, ...]
@@ -63,8 +63,10 @@ class Reminder(Frozen):
 class SummaryService:
     """Everything admins pull or get pushed; every public entry point taking an Actor checks admin rights."""
 
-    def __init__(self, db: Database, document: PolicyDocument, settings: Settings, clock: Clock) -> None:
+    def __init__(self, db: Database, document: PolicyDocument, settings: Settings, clock: Clock,
+                 is_admin: Callable[[int], bool] | None = None) -> None:
         self.db = db
+        self.is_admin = is_admin or (lambda user_id: user_id in settings.admins)
         self.document = document
         self.settings = settings
         self.clock = clock
@@ -76,7 +78,7 @@ class SummaryService:
         self._refreshing = asyncio.Lock()
 
     def require_admin(self, actor: Actor) -> None:
-        if actor.user_id not in self.settings.admins:
+        if not self.is_admin(actor.user_id):
             raise PermissionDenied(ADMINS_ONLY, ADMIN_EXAMPLE)
 
     def now(self) -> dt.datetime:
@@ -115,6 +117,8 @@ class SummaryService:
         ))
 
     async def weekly_report(self, week: Week | None = None) -> WeeklyReport:
+        from reporting.chart import render_chart  # matplotlib loads on first use, not at bot start
+
         summary = await self.build_weekly(week)
         png = await asyncio.to_thread(render_chart, summary)
         chart = SummaryFile(name=f"weekly-{summary.week}.png", data=png, caption=f"指标进度图 {summary.week}")
@@ -129,8 +133,10 @@ class SummaryService:
             raise InputError(f"不支持的导出格式“{fmt}”。可选：xlsx（默认）或 csv。", "/export 或 /export csv")
         return await self.build_export(kind)
 
-    async def build_export(self, kind: str = "xlsx") -> SummaryFile:
-        summary = await self.build_weekly()
+    async def build_export(self, kind: str = "xlsx", week: Week | None = None) -> SummaryFile:
+        from reporting.export import export_csv_zip, export_xlsx  # openpyxl loads on first use
+
+        summary = await self.build_weekly(week)
         async with self.db.reading() as conn:
             history = await self.reports.history(conn)
             liaisons = await self.queries.all_liaisons(conn)
@@ -148,7 +154,7 @@ class SummaryService:
     async def reminders(self, period: str | None = None) -> list[Reminder]:
         """A reminder for every active liaison still missing an assigned indicator for `period`."""
         now = self.now()
-        period = period or last_month(now.date()).key
+        period = period or self.current_period().key
         ledger = await self.refresh()
         liaisons = await self.active_liaisons()
         instant = now.timestamp() + INCLUSIVE
@@ -162,7 +168,9 @@ class SummaryService:
             liaison = by_id[liaison_id]
             indicators = [i for n in missing if (i := self.document.indicator(n)) is not None]
             out.append(Reminder(
-                key=f"{period}:{liaison.id}", liaison_id=liaison.id, chat_id=liaison.chat_id or liaison.user_id,
+                key=f"{period}:{liaison.id}", period=period, liaison_id=liaison.id,
+                liaison=liaison.name or (f"@{liaison.username}" if liaison.username else str(liaison.user_id)),
+                chat_id=liaison.chat_id or liaison.user_id,
                 unit=liaison.unit_name, missing=missing, text=render_reminder(liaison.unit_name, period, indicators),
             ))
         return out
@@ -179,8 +187,9 @@ class SummaryService:
             sent = {r.key for r in reminders if await self.sent.was_sent(conn, REMINDER_KIND, r.key)}
         return [r for r in reminders if r.key not in sent]
 
-    def scheduled_week(self) -> Week:
-        return scheduled_week(self.now())
+    def current_period(self) -> Period:
+        """The month just ended: what reminders ask for."""
+        return last_month(self.now().date())
 
     # ---- send-once records ----------------------------------------------------------------------------
     async def claim(self, kind: str, key: str) -> dt.datetime | None:
@@ -193,6 +202,11 @@ class SummaryService:
         """The send failed: forget our claim so the next run tries again."""
         async with self.db.transaction() as conn:
             await self.sent.release(conn, kind, key, claimed_at)
+
+    async def has_pushed_before(self) -> bool:
+        """Whether this database has seen a scheduled push: only then is a missed one a restart's to catch up."""
+        async with self.db.reading() as conn:
+            return await self.sent.any_sent(conn)
 
     async def record(self, kind: str, key: str) -> None:
         """Note a send that happened anyway (a manual /remind), so the schedule does not repeat it."""

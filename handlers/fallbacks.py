@@ -22,7 +22,8 @@ async def on_error(update: object, context: BotContext) -> None:
     """Expected errors become their Chinese reply; anything else is logged with its traceback."""
     error = context.error
     if isinstance(error, UserFacingError):
-        await _tell(update, error.reply)
+        if not getattr(error, "quiet", False):  # a flooding sender is told once, not once per message
+            await _tell(update, error.reply)
         return
     log.error("handling update %s failed", getattr(update, "update_id", None), exc_info=error)
     await _tell(update, CALM_REPLY)

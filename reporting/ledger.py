@@ -7,9 +7,10 @@ as rows arrive, and progress is recomputed only for indicators that changed.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from reporting.periods import Period
@@ -17,6 +18,7 @@ from reporting.periods import Period
 Key = tuple[int, int, str]  # (indicator, unit id, period key)
 PAST_STATES_KEPT = 6
 RESULTS_KEPT = 512
+BULK = 5000
 
 
 class LedgerFigure(NamedTuple):
@@ -68,8 +70,21 @@ class ReportLedger:
         return found
 
     # ---- loading ---------------------------------------------------------------------------------------
-    def add(self, rows: Iterable[tuple]) -> None:
+    def add(self, rows: Iterable[Sequence]) -> None:
         """Append rows (id, unit id, unit name, indicator, period, value, cumulative, created, undone, replaces)."""
+        rows = list(rows)
+        if len(rows) < BULK:
+            self._add(rows)
+            return
+        collecting = gc.isenabled()
+        gc.disable()  # a bulk load makes only acyclic tuples; cycle collection would just rescan them (half the time)
+        try:
+            self._add(rows)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _add(self, rows: list[Sequence]) -> None:
         names: dict[str, str] = {}
         periods, index, by_key, periods_of, current = self._periods, self.index, self.by_key, self.periods_of, self.current
         append, latest, changed = self.rows.append, self.latest_event, set()

@@ -85,9 +85,9 @@ def missing_by_liaison(
 
 def _progress(data: SummaryInput, indicator: Indicator, instant: float, period: Period) -> IndicatorProgress:
     kind = data.kinds[indicator.number]
-    figures = data.ledger.figures_of(indicator.number, instant)
 
     def compute() -> IndicatorProgress:
+        figures = data.ledger.figures_of(indicator.number, instant)
         return indicator_progress(indicator, kind, figures, period)  # type: ignore[arg-type]
 
     return data.ledger.memo(indicator.number, instant, period.key, compute)  # type: ignore[return-value]

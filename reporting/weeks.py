@@ -79,12 +79,6 @@ def parse_week(text: str | None, now: dt.datetime) -> Week:
     return week
 
 
-def month_before(day: dt.date) -> str:
-    """The reporting period 'YYYY-MM' that has just ended on `day` (the month before its month)."""
-    first = day.replace(day=1) - dt.timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
-
-
 def scheduled_week(moment: dt.datetime) -> Week:
     """Which week a scheduled summary sent at `moment` covers.
 

@@ -9,6 +9,7 @@ from aiosqlite import Connection
 CLAIM = "INSERT OR IGNORE INTO sent_notifications (kind, key, sent_at) VALUES (?, ?, ?)"
 RELEASE = "DELETE FROM sent_notifications WHERE kind = ? AND key = ? AND sent_at = ?"
 WAS_SENT = "SELECT 1 FROM sent_notifications WHERE kind = ? AND key = ?"
+ANY_SENT = "SELECT 1 FROM sent_notifications LIMIT 1"
 KEYS_OF_KIND = "SELECT key FROM sent_notifications WHERE kind = ? AND key LIKE ? ESCAPE '\\'"
 
 
@@ -26,6 +27,10 @@ class SentNotifications:
 
     async def was_sent(self, conn: Connection, kind: str, key: str) -> bool:
         async with conn.execute(WAS_SENT, (kind, key)) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def any_sent(self, conn: Connection) -> bool:
+        async with conn.execute(ANY_SENT) as cursor:
             return await cursor.fetchone() is not None
 
     async def keys_with_prefix(self, conn: Connection, kind: str, prefix: str) -> set[str]:

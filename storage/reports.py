@@ -6,6 +6,7 @@ import datetime as dt
 
 from aiosqlite import Connection
 
+from storage.db import fetch_one
 from storage.models import ReportRow
 
 REPORT_COLUMNS = (
@@ -53,8 +54,8 @@ RESOLVE_PENDING = "UPDATE pending_reports SET resolved_at = ? WHERE token = ? AN
 
 
 async def _rows(conn: Connection, sql: str, params: tuple) -> list[ReportRow]:
-    async with conn.execute(sql, params) as cursor:
-        return [ReportRow.from_row(row) for row in await cursor.fetchall()]
+    rows = await conn.execute_fetchall(sql, params)
+    return [ReportRow.from_row(row) for row in rows]
 
 
 class ReportRepository:
@@ -96,8 +97,8 @@ class ReportRepository:
 
     async def current_figures(self, conn: Connection, indicator: int) -> list[tuple[int, str, str, float, int]]:
         """(unit id, unit name, period, value, cumulative) of every current row: plain tuples, progress runs per report."""
-        async with conn.execute(CURRENT_FIGURES, (indicator,)) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        rows = await conn.execute_fetchall(CURRENT_FIGURES, (indicator,))
+        return [tuple(row) for row in rows]
 
     async def current_for_unit(self, conn: Connection, unit_id: int, indicator: int) -> list[ReportRow]:
         return await _rows(conn, CURRENT_FOR_UNIT_INDICATOR, (indicator, unit_id))
@@ -121,8 +122,7 @@ class ProcessedUpdates:
     """Keys of updates and messages already acted on, so a redelivery stores nothing twice."""
 
     async def seen(self, conn: Connection, key: str) -> bool:
-        async with conn.execute(IS_PROCESSED, (key,)) as cursor:
-            return await cursor.fetchone() is not None
+        return await fetch_one(conn, IS_PROCESSED, (key,)) is not None
 
     async def mark(self, conn: Connection, key: str, now: dt.datetime) -> bool:
         cursor = await conn.execute(INSERT_PROCESSED, (key, now.isoformat()))
@@ -137,8 +137,7 @@ class PendingReports:
 
     async def get(self, conn: Connection, token: str) -> tuple[int, str, bool] | None:
         """(user id, payload, already resolved) or None."""
-        async with conn.execute(PENDING_BY_TOKEN, (token,)) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(conn, PENDING_BY_TOKEN, (token,))
         return (row["user_id"], row["payload"], row["resolved_at"] is not None) if row else None
 
     async def resolve(self, conn: Connection, token: str, now: dt.datetime) -> bool:

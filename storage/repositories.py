@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from aiosqlite import Connection
 
+from storage.db import fetch_one
 from storage.models import Invite, Liaison, Unit
 
 UNIT_BY_NAME = "SELECT id, name FROM units WHERE name = ?"
@@ -30,7 +31,8 @@ USE_INVITE = "UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND use
 REVOKE_INVITE = "UPDATE invites SET revoked_at = ? WHERE code = ? AND used_by IS NULL AND revoked_at IS NULL"
 
 LIAISON_COLUMNS = (
-    "l.id, l.user_id, l.unit_id, u.name AS unit_name, l.name, l.username, l.chat_id, l.joined_at, l.revoked_at"
+    "l.id, l.user_id, l.unit_id, u.name AS unit_name, l.name, l.username, l.chat_id, l.joined_at, l.revoked_at,"
+    " (SELECT group_concat(li.indicator) FROM liaison_indicators li WHERE li.liaison_id = l.id) AS indicators"
 )
 ACTIVE_LIAISONS_OF_USER = (
     f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id"
@@ -46,7 +48,6 @@ INSERT_LIAISON = (
 )
 UPDATE_LIAISON_CONTACT = "UPDATE liaisons SET name = ?, username = ?, chat_id = ? WHERE id = ?"
 REVOKE_LIAISON = "UPDATE liaisons SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL"
-LIAISON_INDICATORS = "SELECT indicator FROM liaison_indicators WHERE liaison_id = ? ORDER BY indicator"
 ADD_LIAISON_INDICATOR = "INSERT OR IGNORE INTO liaison_indicators (liaison_id, indicator) VALUES (?, ?)"
 
 
@@ -54,18 +55,16 @@ class UnitRepository:
     """Reporting units, created on first mention by an admin."""
 
     async def by_name(self, conn: Connection, name: str) -> Unit | None:
-        async with conn.execute(UNIT_BY_NAME, (name,)) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(conn, UNIT_BY_NAME, (name,))
         return Unit.from_row(row) if row else None
 
     async def by_id(self, conn: Connection, unit_id: int) -> Unit | None:
-        async with conn.execute(UNIT_BY_ID, (unit_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(conn, UNIT_BY_ID, (unit_id,))
         return Unit.from_row(row) if row else None
 
     async def all(self, conn: Connection) -> list[Unit]:
-        async with conn.execute(ALL_UNITS) as cursor:
-            return [Unit.from_row(row) for row in await cursor.fetchall()]
+        rows = await conn.execute_fetchall(ALL_UNITS)
+        return [Unit.from_row(row) for row in rows]
 
     async def get_or_create(self, conn: Connection, name: str, now: dt.datetime) -> Unit:
         unit = await self.by_name(conn, name)
@@ -87,13 +86,12 @@ class InviteRepository:
         return await self.by_code(conn, code)  # type: ignore[return-value]
 
     async def by_code(self, conn: Connection, code: str) -> Invite | None:
-        async with conn.execute(INVITE_BY_CODE, (code,)) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(conn, INVITE_BY_CODE, (code,))
         return Invite.from_row(row) if row else None
 
     async def open(self, conn: Connection) -> list[Invite]:
-        async with conn.execute(OPEN_INVITES) as cursor:
-            return [Invite.from_row(row) for row in await cursor.fetchall()]
+        rows = await conn.execute_fetchall(OPEN_INVITES)
+        return [Invite.from_row(row) for row in rows]
 
     async def mark_used(self, conn: Connection, code: str, user_id: int, now: dt.datetime) -> bool:
         cursor = await conn.execute(USE_INVITE, (user_id, now.isoformat(), code))
@@ -107,23 +105,16 @@ class InviteRepository:
 class LiaisonRepository:
     """Who reports for which unit; revoking marks the row, it is never deleted."""
 
-    async def _with_indicators(self, conn: Connection, rows: list) -> list[Liaison]:
-        out = []
-        for row in rows:
-            async with conn.execute(LIAISON_INDICATORS, (row["id"],)) as cursor:
-                numbers = tuple(r[0] for r in await cursor.fetchall())
-            out.append(Liaison.from_row(row, numbers))
-        return out
+    @staticmethod
+    def _from_rows(rows: Iterable) -> list[Liaison]:
+        return [Liaison.from_row(row, tuple(sorted(int(n) for n in (row["indicators"] or "").split(",") if n)))
+                for row in rows]
 
     async def active_for_user(self, conn: Connection, user_id: int) -> list[Liaison]:
-        async with conn.execute(ACTIVE_LIAISONS_OF_USER, (user_id,)) as cursor:
-            rows = list(await cursor.fetchall())
-        return await self._with_indicators(conn, rows)
+        return self._from_rows(await conn.execute_fetchall(ACTIVE_LIAISONS_OF_USER, (user_id,)))
 
     async def active(self, conn: Connection) -> list[Liaison]:
-        async with conn.execute(ACTIVE_LIAISONS) as cursor:
-            rows = list(await cursor.fetchall())
-        return await self._with_indicators(conn, rows)
+        return self._from_rows(await conn.execute_fetchall(ACTIVE_LIAISONS))
 
     async def join(
         self, conn: Connection, user_id: int, unit: Unit, indicators: Iterable[int], name: str,

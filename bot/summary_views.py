@@ -1,0 +1,27 @@
+"""Telegram HTML for summaries and reminder receipts: pure functions, all text escaped."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from bot.render import Reply
+
+REMIND_NONE = "{period}没有需要提醒的联络员：分配的指标都已报齐。"
+
+
+def render_weekly_reply(text: str) -> Reply:
+    """The summary text with its title in bold; long texts are split by send_reply."""
+    head, _, rest = text.partition("\n")
+    body = html.escape(rest)
+    return Reply(text=f"<b>{html.escape(head)}</b>\n{body}" if rest else f"<b>{html.escape(head)}</b>")
+
+
+def render_remind_receipt(period_label: str, sent: Sequence[str], failed: Sequence[str]) -> Reply:
+    """What `/remind` did: who was reminded, and who could not be reached (never opened the bot)."""
+    if not sent and not failed:
+        return Reply(text=html.escape(REMIND_NONE.format(period=period_label)))
+    lines = [f"已提醒 {len(sent)} 位联络员（{html.escape(period_label)}未报齐）：" + html.escape("、".join(sent) or "无")]
+    if failed:
+        lines.append(f"{len(failed)} 位无法送达（可能从未打开过机器人）：" + html.escape("、".join(failed)))
+    return Reply(text="\n".join(lines))

@@ -1,0 +1,99 @@
+"""The chart is a real PNG with CJK text drawn from a CJK font; exports open and hold every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import warnings
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from matplotlib import image as mpimg
+from matplotlib.ft2font import FT2Font
+from openpyxl import load_workbook
+
+from bot.service import BotService
+from reporting.chart import cjk_font, render_chart
+from reporting.export import LIAISONS_SHEET, PROGRESS_SHEET, REPORTS_SHEET
+from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[BotService]:
+    """Two units; 市总工会 reports, corrects and undoes; a source text that looks like a formula."""
+    clock = Clock(at(2026, 11, 2))
+    service = await open_service(tmp_path, clock)
+    messages = Messages()
+    for actor, args in ((LIAISON, "市总工会 15,16"), (OTHER, "市人社局 1")):
+        invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
+        await service.reports.join(actor, invite.code)
+    for day, text in ((10, "济南工匠 12 2026年10月"), (11, "济南工匠 14 2026年10月"), (12, "泉城首席技师 5 2026年10月"),
+                      (13, "=泉城首席技师 6 2026年9月")):
+        clock.now = at(2026, 11, day)
+        await service.handle_text(LIAISON, text, None, messages(LIAISON))
+    await service.reports.undo(LIAISON)
+    clock.now = at(2026, 11, 18)
+    yield service
+    await service.close()
+
+
+async def test_the_chart_is_a_png_with_chinese_glyphs(service: BotService, caplog: pytest.LogCaptureFixture) -> None:
+    font = cjk_font()
+    assert "CJK" in font.get_name()
+    face = FT2Font(font.get_file())
+    for char in "指标进度滞后已完成济南工匠":
+        assert face.get_char_index(ord(char)) != 0, char  # the font really has these characters
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        report = await service.summaries.weekly_report()
+    assert not [w for w in caught if "missing from" in str(w.message)]  # matplotlib warns when it draws boxes
+    assert not [r for r in caplog.records if "missing from" in r.getMessage()]
+    png = report.chart.data
+    assert png.startswith(PNG_SIGNATURE) and report.chart.name == "weekly-2026-W47.png"
+    pixels = mpimg.imread(io.BytesIO(png), format="png")
+    assert pixels.shape[0] > 500 and pixels.shape[1] > 500
+    assert pixels[..., :3].std() > 0.05  # bars and labels, not a blank canvas
+    assert b"weekly 2026-W47" in png  # the title metadata
+
+
+async def test_render_chart_is_pure_and_stable(service: BotService) -> None:
+    summary = await service.summaries.build_weekly()
+    assert render_chart(summary)[:8] == PNG_SIGNATURE
+
+
+async def test_the_xlsx_has_three_sheets_with_every_row_and_its_history(service: BotService) -> None:
+    file = await service.summaries.export(ADMIN)
+    assert file.name.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(file.data), read_only=True)
+    assert book.sheetnames == [PROGRESS_SHEET, REPORTS_SHEET, LIAISONS_SHEET]
+    progress = list(book[PROGRESS_SHEET].iter_rows(values_only=True))
+    assert progress[0][:3] == ("编号", "类别", "指标") and len(progress) == 1 + 22
+    jiangjiang = next(r for r in progress if r[0] == 15)
+    assert jiangjiang[2] == "新增济南工匠" and jiangjiang[8] == 44 and jiangjiang[14] == "滞后"
+    reports = list(book[REPORTS_SHEET].iter_rows(values_only=True))
+    header, rows = reports[0], reports[1:]
+    assert len(rows) == 4
+    by_id = {r[0]: dict(zip(header, r)) for r in rows}
+    assert by_id[1]["状态"] == "已更正" and by_id[1]["被记录ID更正"] == 2 and by_id[2]["更正的记录ID"] == 1
+    assert by_id[2]["状态"] == "有效" and by_id[2]["数值"] == 14 and by_id[2]["报送时间"] == "2026-11-11 10:00:00"
+    assert by_id[2]["报送人"] == "张三（市总工会）" and by_id[2]["报送人ID"] == LIAISON.user_id
+    assert by_id[4]["状态"] == "已撤销" and by_id[4]["原文"] == "=泉城首席技师 6 2026年9月"  # text, not a formula
+    liaisons = list(book[LIAISONS_SHEET].iter_rows(values_only=True))
+    assert [r[0] for r in liaisons[1:]] == ["市人社局", "市总工会"] and liaisons[2][4] == "15,16"
+
+
+async def test_the_csv_export_is_a_zip_of_the_same_three_tables(service: BotService) -> None:
+    file = await service.summaries.export(ADMIN, "csv")
+    assert file.name.endswith("-csv.zip")
+    with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
+        names = archive.namelist()
+        assert {f"{PROGRESS_SHEET}.csv", f"{REPORTS_SHEET}.csv", f"{LIAISONS_SHEET}.csv", "说明.txt"} == set(names)
+        raw = archive.read(f"{REPORTS_SHEET}.csv")
+    assert raw.startswith("\ufeff".encode())  # Excel opens UTF-8 with a BOM correctly
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 4 and rows[3]["原文"] == "'=泉城首席技师 6 2026年9月"

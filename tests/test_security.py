@@ -1,0 +1,348 @@
+"""Security review as tests: escaping, invite codes, admin checks, the token, SQL parameters, floods, button data."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import datetime as dt
+import re
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.flood import FloodLimit, Verdict, flood_reply
+from bot.models import Actor
+from bot.service import BotService
+from errors import InviteError, NotFound, PermissionDenied, RateLimited
+from reporting.outcomes import Joined, ReportReceipt
+from tests.bot_driver import ADMIN_ID, BotDriver
+from tests.fake_bot_api import SEND_METHODS, FakeBotApi, FaultPlan
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, open_service
+from tests.test_fault_tolerance import bot_process
+from tests.test_handlers import bot  # noqa: F401 - the in-process Application fixture, reused
+
+ROOT = Path(__file__).resolve().parents[1]
+START = at(2026, 11, 24)
+HOSTILE = '<a href="javascript:x">&amp;</a><b>'
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
+    service = await open_service(tmp_path, clock)
+    yield service
+    await service.close()
+
+
+async def table_counts(service: BotService) -> dict[str, int]:
+    tables = ("units", "invites", "liaisons", "liaison_indicators", "reports", "processed_updates", "pending_reports")
+    return {t: (await service.reports.db.fetchone(f"SELECT COUNT(*) FROM {t}"))[0] for t in tables}  # noqa: S608
+
+
+# ---- every user-supplied string is escaped in HTML replies ---------------------------------------------
+
+async def test_hostile_names_units_and_texts_reach_users_literally(bot: BotDriver) -> None:  # noqa: F811
+    liaison = 7100
+    bot.names[liaison] = HOSTILE
+    bot.names[ADMIN_ID] = HOSTILE
+    unit = "<i>单位&amp;"
+    [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15")
+    code = re.search(r"start=([A-Za-z0-9_-]+)", invite.text).group(1)
+    seen = [invite]
+    seen += await bot.send_text(liaison, f"/start {code}")
+    seen += await bot.send_text(liaison, "/start")
+    seen += await bot.send_text(liaison, "济南工匠 5 2026年9月")
+    seen += await bot.send_text(liaison, "/mine")
+    seen += await bot.send_text(ADMIN_ID, "/liaisons")
+    seen += await bot.send_text(ADMIN_ID, f"/revoke {HOSTILE}")
+    seen += await bot.send_text(liaison, f"/progress {HOSTILE}")
+    seen += await bot.send_text(liaison, f"/dept {HOSTILE}")
+    seen += await bot.send_text(liaison, f"{HOSTILE} 谁负责产教融合")
+    assert bot.api.rejected == []  # Telegram would refuse any reply whose HTML does not parse
+    assert all(m.text for m in seen)
+    assert unit in invite.text and unit in seen[3].text
+    assert HOSTILE in next(m.text for m in seen[1:3] if "您好" in m.text)
+    assert HOSTILE in seen[5].text  # the liaison's name in /liaisons, as typed
+
+
+# ---- invite codes: from `secrets`, unguessable, single use even under a race, expiring --------------------
+
+async def test_invite_codes_come_from_secrets_and_do_not_repeat(
+    service: BotService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str] = []
+    real_token_urlsafe = secrets.token_urlsafe
+
+    def recording_token_urlsafe(nbytes: int) -> str:
+        drawn.append(real_token_urlsafe(nbytes))
+        assert nbytes >= 9  # at least 72 random bits
+        return drawn[-1]
+
+    monkeypatch.setattr("bot.liaison_admin.secrets.token_urlsafe", recording_token_urlsafe)
+    codes = [(await service.reports.create_invite(ADMIN, f"单位{i} 15")).code for i in range(50)]
+    assert codes == drawn and len(set(codes)) == 50
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{12,}", code) for code in codes)
+
+
+async def test_one_code_redeemed_by_two_users_at_once_makes_one_liaison(service: BotService) -> None:
+    reports = service.reports
+    invite = await reports.create_invite(ADMIN, "市总工会 15")
+    outcomes = await asyncio.gather(reports.join(LIAISON, invite.code), reports.join(OTHER, invite.code),
+                                    return_exceptions=True)
+    assert sorted(type(o).__name__ for o in outcomes) == ["InviteError", "Joined"]
+    assert len((await reports.list_liaisons(ADMIN)).liaisons) == 1
+
+
+async def test_guessed_and_expired_codes_make_nobody_a_liaison(service: BotService, clock: Clock) -> None:
+    reports = service.reports
+    invite = await reports.create_invite(ADMIN, "市总工会 15")
+    for guess in [invite.code[:-1] + ("A" if invite.code[-1] != "A" else "B"), "A" * 12, "' OR 1=1 --", "%", "*"]:
+        with pytest.raises(InviteError):
+            await reports.join(STRANGER, guess)
+    clock.now = START + dt.timedelta(days=service.settings.invite_days, seconds=1)
+    with pytest.raises(InviteError, match="过期"):
+        await reports.join(STRANGER, invite.code)
+    assert not await reports.is_liaison(STRANGER.user_id)
+
+
+# ---- admin operations refuse everyone else in the service layer --------------------------------------------
+
+async def test_admin_operations_refuse_liaisons_and_strangers_and_change_nothing(service: BotService) -> None:
+    from bot.summary_service import SummaryService
+
+    reports = service.reports
+    invite = await reports.create_invite(ADMIN, "市总工会 15,16")
+    await reports.join(LIAISON, invite.code)
+    spare = await reports.create_invite(ADMIN, "市教育局 22")
+    summaries = SummaryService(reports.db, service.document, service.settings, service.clock, service.is_admin)
+    before = await table_counts(service)
+    for actor in (LIAISON, STRANGER):
+        for attempt in (
+            lambda: reports.create_invite(actor, "市总工会 15"),
+            lambda: reports.list_liaisons(actor),
+            lambda: reports.revoke(actor, spare.code),
+            lambda: reports.revoke(actor, str(LIAISON.user_id)),
+            lambda: summaries.weekly(actor),
+            lambda: summaries.export(actor),
+            lambda: summaries.remind_now(actor),
+        ):
+            with pytest.raises(PermissionDenied):
+                await attempt()
+    assert await table_counts(service) == before
+    assert isinstance(await reports.join(OTHER, spare.code), Joined)  # the spare invite was not revoked
+
+
+# ---- the token never appears in logs or error output ------------------------------------------------------
+
+async def test_the_token_stays_out_of_logs_when_every_send_fails(tmp_path: Path) -> None:
+    plan = FaultPlan(fail_rate=1.0, methods=frozenset({"sendMessage"}), max_in_a_row=10**9)
+    async with FakeBotApi(faults=plan) as api:
+        driver = BotDriver(api, timeout=30, settle=0.5)
+        log = tmp_path / "bot.log"
+        async with bot_process(api, tmp_path / "bot.db", log):
+            await driver.send_text(7200, "谁负责产教融合?", expect=0)
+            await api.wait_for(lambda: [m for m, _ in api.calls].count("sendMessage") >= 12, 60)
+            for _ in range(200):  # bounded: the second failure (telling the user) is logged last
+                if "could not tell the user" in log.read_text():
+                    break
+                await asyncio.sleep(0.1)
+    output = log.read_text()
+    assert "Traceback" in output and "sendMessage" in output  # the failure was logged in full …
+    assert api.token not in output and api.token.split(":")[1] not in output  # … without the token
+
+
+def test_settings_never_show_the_token() -> None:
+    from bot.settings import Settings
+
+    config = Settings(_env_file=None, token="123456:TOP-SECRET-token")
+    assert "TOP-SECRET" not in repr(config) and "TOP-SECRET" not in str(config)
+    assert "TOP-SECRET" not in config.model_dump_json()
+
+
+# ---- SQL only with parameters -------------------------------------------------------------------------------
+
+SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|DROP|ALTER|WHERE|VALUES)\b", re.IGNORECASE)
+EXECUTORS = {"execute", "executemany", "executescript", "execute_fetchall", "fetchall", "fetchone", "fetch_one"}
+
+
+def _constants(tree: ast.Module) -> set[str]:
+    """UPPER_CASE names assigned at module level: SQL text built only from these is fixed at import time."""
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper()}
+    return names
+
+
+def _fixed(node: ast.AST, constants: set[str]) -> bool:
+    """True when `node` is made only of literals and module constants (no runtime value can get in)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in constants
+    if isinstance(node, ast.JoinedStr):
+        return all(_fixed(v, constants) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        return _fixed(node.value, constants)
+    if isinstance(node, ast.BinOp):
+        return _fixed(node.left, constants) and _fixed(node.right, constants)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join"):
+        return _fixed(node.func.value, constants) and all(_fixed(a, constants) for a in node.args)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_fixed(e, constants) for e in node.elts)
+    return False
+
+
+def sql_problems(source: str, name: str) -> list[str]:
+    """SQL built from runtime values (f-strings, format, %, +) or executed from a non-constant string."""
+    tree = ast.parse(source)
+    constants = _constants(tree)
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in EXECUTORS:
+            if node.args and not _fixed(node.args[0], constants) and not _is_parameter(node.args[0]):
+                problems.append(f"{name}:{node.lineno} executes SQL that is not a constant")
+        built = isinstance(node, ast.JoinedStr) or (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)))
+        built |= isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+        if built and SQL_WORDS.search(ast.unparse(node)) and not _fixed(node, constants):
+            problems.append(f"{name}:{node.lineno} builds SQL from a runtime value: {ast.unparse(node)[:80]}")
+    return problems
+
+
+def _is_parameter(node: ast.AST) -> bool:
+    """A plain function parameter named sql/statement (helpers that run a caller's constant)."""
+    return isinstance(node, ast.Name) and node.id in ("sql", "statement")
+
+
+def test_storage_and_reporting_build_sql_only_from_constants() -> None:
+    files = sorted([*ROOT.glob("storage/*.py"), *ROOT.glob("reporting/*.py")])
+    assert len(files) > 10
+    problems = [p for f in files for p in sql_problems(f.read_text(), f"{f.parent.name}/{f.name}")]
+    assert problems == []
+
+
+@pytest.mark.parametrize("bad", [
+    'def f(conn, name):\n    return conn.execute(f"SELECT * FROM units WHERE name = \'{name}\'")',
+    'def f(conn, name):\n    return conn.execute("SELECT * FROM units WHERE name = \'%s\'" % name)',
+    'def f(conn, name):\n    return conn.execute("SELECT * FROM units WHERE name = \'{}\'".format(name))',
+    'def f(conn, name):\n    q = "DELETE FROM units WHERE name = \'" + name + "\'"\n    return conn.execute(q)',
+])
+def test_the_sql_scan_catches_injection_patterns(bad: str) -> None:
+    assert sql_problems(bad, "bad.py")
+
+
+# ---- per-user flood limit -----------------------------------------------------------------------------------
+
+def test_flood_limit_is_a_sliding_window_that_tells_once() -> None:
+    clock = Clock(START)
+    limit = FloodLimit(3, clock)
+    assert [limit.hit(1) for _ in range(3)] == [Verdict.ALLOW] * 3
+    assert [limit.hit(1) for _ in range(3)] == [Verdict.TELL, Verdict.QUIET, Verdict.QUIET]
+    assert limit.hit(2) is Verdict.ALLOW  # per user
+    clock.now = START + dt.timedelta(seconds=59)
+    assert limit.hit(1) is Verdict.QUIET
+    clock.now = START + dt.timedelta(seconds=60)
+    assert limit.hit(1) is Verdict.ALLOW  # refused messages did not extend the window
+    with pytest.raises(RateLimited) as told:
+        [limit.check(1) for _ in range(3)]
+    assert not told.value.quiet and told.value.reply == flood_reply(3) and "每分钟最多 3 条" in told.value.reply
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5), st.lists(st.tuples(st.integers(0, 3), st.integers(0, 40)), max_size=80))
+def test_flood_limit_never_accepts_more_than_the_limit_in_any_minute(limit: int, steps: list[tuple[int, int]]) -> None:
+    clock = Clock(START)
+    flood = FloodLimit(limit, clock)
+    accepted: dict[int, list[dt.datetime]] = {}
+    for user, seconds in steps:
+        clock.now += dt.timedelta(seconds=seconds)
+        if flood.hit(user) is Verdict.ALLOW:
+            accepted.setdefault(user, []).append(clock.now)
+    for times in accepted.values():
+        for i, t in enumerate(times):
+            assert sum(1 for u in times[i:] if u - t < dt.timedelta(minutes=1)) <= limit
+
+
+def test_flood_limit_forgets_quiet_users() -> None:
+    clock = Clock(START)
+    flood = FloodLimit(2, clock)
+    for user in range(3000):
+        clock.now += dt.timedelta(seconds=1)
+        flood.hit(user)
+    assert flood.tracked_users() < 1100  # swept: only the last minute's senders (plus one sweep period) remain
+
+
+async def test_the_service_limits_strangers_and_liaisons_but_not_admins(service: BotService, clock: Clock) -> None:
+    service.flood = FloodLimit(5, clock)
+    invite = await service.reports.create_invite(ADMIN, "市总工会 15")
+    await service.reports.join(LIAISON, invite.code)
+    messages = Messages()
+    for _ in range(5):
+        await service.handle_text(STRANGER, "谁负责产教融合?")
+    with pytest.raises(RateLimited):
+        await service.handle_text(STRANGER, "谁负责产教融合?")
+    for month in range(1, 6):
+        assert isinstance(await service.handle_text(LIAISON, f"济南工匠 1 2026年{month}月", None, messages(LIAISON)),
+                          ReportReceipt)
+    with pytest.raises(RateLimited):
+        await service.handle_text(LIAISON, "济南工匠 1 2026年6月", None, messages(LIAISON))
+    assert (await table_counts(service))["reports"] == 5  # the refused report was not stored
+    for _ in range(20):
+        await service.handle_text(ADMIN, "谁负责产教融合?")
+    clock.now = START + dt.timedelta(minutes=1)
+    assert isinstance(await service.handle_text(LIAISON, "济南工匠 1 2026年6月", None, messages(LIAISON)), ReportReceipt)
+
+
+async def test_telegram_floods_get_one_polite_reply_and_commands_are_limited_too(bot: BotDriver) -> None:  # noqa: F811
+    service = bot.app.bot_data.service
+    clock = Clock(START)
+    service.flood = FloodLimit(3, clock)
+    user = 7300
+    for _ in range(3):
+        assert len(await bot.send_text(user, "/measure 8")) == 1
+    [told] = await bot.send_text(user, "谁负责产教融合?")
+    assert told.text == flood_reply(3)
+    assert await bot.send_text(user, "/measures") == []  # already told: quiet, and the command did not run
+    assert await bot.send_text(user, "谁负责产教融合?") == []
+    [listing] = await bot.send_text(ADMIN_ID, "/measures")  # admins are exempt
+    await bot.tap_data(user, listing, "m:8")
+    assert bot.last_callback_answer is not None and bot.last_callback_answer.get("text") == flood_reply(3)
+    assert listing.edits == 0
+    clock.now = START + dt.timedelta(minutes=1)
+    [answer] = await bot.send_text(user, "谁负责产教融合?")
+    assert "市国资委" in answer.text
+    assert bot.api.rejected == []
+
+
+# ---- button data is validated, not trusted --------------------------------------------------------------------
+
+async def test_forged_report_buttons_do_nothing_for_someone_else(bot: BotDriver) -> None:  # noqa: F811
+    reports = bot.app.bot_data.service.reports
+    owner, intruder = 7400, 7401
+    for user, unit in ((owner, "市总工会"), (intruder, "市教育局")):
+        [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15")
+        await bot.send_text(user, f"/join {re.search(r'start=([A-Za-z0-9_-]+)', invite.text).group(1)}")
+    [receipt] = await bot.send_text(owner, "济南工匠 5 2026年9月")
+    [undo_data] = [data for row in receipt.buttons for _, data in row]
+    [pending] = await bot.send_text(owner, "济南工匠 80 2026年8月")  # far out of line: asks to confirm
+    confirm_data = next(data for row in pending.buttons for text, data in row if text == "确认保存")
+    [other_receipt] = await bot.send_text(intruder, "济南工匠 1 2026年9月")
+    before = (await reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE undone_at IS NULL"))[0]
+
+    for data in (undo_data, confirm_data, "rx:" + confirm_data[3:], "rp:i:1:15", "rp:i:999:15", "ru:999999",
+                 "ru:0", "rc:zzzzzzzzzzzz", "rp:p:2099-13"):
+        await bot.tap_data(intruder, other_receipt, data)
+        answer = bot.last_callback_answer
+        assert answer is None or "已撤销" not in (answer.get("text") or ""), data
+    assert (await reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE undone_at IS NULL"))[0] == before
+    with pytest.raises(NotFound):  # the pending figure is still the owner's to confirm
+        await reports.confirm(Actor(user_id=intruder, chat_id=intruder), confirm_data[3:])
+    assert bot.api.rejected == []

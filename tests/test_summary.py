@@ -1,0 +1,209 @@
+"""Weekly summary content on fixed data with an injected clock: counts, completeness, late units, status, weeks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.service import BotService
+from errors import InputError, PermissionDenied
+from knowledge.parser import load_policy
+from reporting.kinds import load_kinds
+from reporting.ledger import ReportLedger
+from reporting.summary import SummaryInput, compute_weekly
+from reporting.summary_text import render_weekly
+from reporting.weeks import Week, last_remind_slot, last_weekly_slot, parse_week, scheduled_week
+from storage.models import Liaison
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, ZONE, Clock, Messages, at, open_service
+
+W46, W47 = Week(year=2026, number=46), Week(year=2026, number=47)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(at(2026, 11, 2))
+
+
+@pytest.fixture
+async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
+    service = await open_service(tmp_path, clock)
+    yield service
+    await service.close()
+
+
+async def join(service: BotService, actor, args: str) -> None:
+    invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
+    await service.reports.join(actor, invite.code)
+
+
+async def report(service: BotService, clock: Clock, when: dt.datetime, actor, text: str, messages: Messages) -> None:
+    clock.now = when
+    await service.handle_text(actor, text, None, messages(actor))
+
+
+@pytest.fixture
+def messages() -> Messages:
+    return Messages()
+
+
+@pytest.fixture
+async def two_weeks(service: BotService, clock: Clock, messages: Messages) -> BotService:
+    """W46: 市总工会 reports 15 and 16 for October. W47: it corrects 15, 市人社局 reports 1. Now: Monday of W48."""
+    await join(service, LIAISON, "市总工会 15,16")
+    await join(service, OTHER, "市人社局 1")
+    await report(service, clock, at(2026, 11, 10), LIAISON, "济南工匠 12 2026年10月", messages)
+    await report(service, clock, at(2026, 11, 11), LIAISON, "泉城首席技师 5 2026年10月", messages)
+    await report(service, clock, at(2026, 11, 17), LIAISON, "济南工匠 14 2026年10月", messages)
+    await report(service, clock, at(2026, 11, 18), OTHER, "技能人才 136.5万 2026年10月", messages)
+    clock.now = at(2026, 11, 23, 9)
+    return service
+
+
+def line(summary, number: int):
+    return next(i for i in summary.indicators if i.number == number)
+
+
+async def test_a_finished_week_counts_its_reports_completeness_and_changes(two_weeks: BotService) -> None:
+    summary = (await two_weeks.summaries.weekly(ADMIN, "2026-W47")).summary
+    assert (summary.week, summary.monday, summary.sunday) == ("2026-W47", dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    assert summary.as_of == dt.datetime(2026, 11, 23, tzinfo=ZONE)
+    assert (summary.report_count, summary.correction_count) == (2, 1)
+    assert summary.reporting_units == ("市人社局", "市总工会")
+    assert summary.period == "2026-10" and summary.completeness == 100.0 and summary.late_units == ()
+    jiangjiang = line(summary, 15)
+    assert (jiangjiang.figure, jiangjiang.previous_figure, jiangjiang.change) == (44, 42, 2)
+    assert jiangjiang.status == "滞后" and jiangjiang.expected == 150  # flat at the 2025 target after Dec 2025
+    assert jiangjiang.share_2025 == pytest.approx(44 / 150 * 100)
+    assert line(summary, 16).change == 0
+    skilled = line(summary, 1)
+    assert (skilled.figure, skilled.previous_figure, skilled.change) == (136.5, None, None)
+    assert line(summary, 2).figure is None and line(summary, 2).status == "暂无数据"
+    assert len(summary.indicators) == 22 and 13 not in [i.number for i in summary.indicators]
+
+
+async def test_an_earlier_week_sees_the_late_unit_and_the_figures_as_they_stood(two_weeks: BotService) -> None:
+    summary = await two_weeks.summaries.build_weekly(W46)
+    assert (summary.report_count, summary.correction_count, summary.reporting_units) == (2, 0, ("市总工会",))
+    assert summary.expected_units == ("市人社局", "市总工会") and summary.complete_units == ("市总工会",)
+    assert summary.completeness == 50.0
+    [late] = summary.late_units
+    assert (late.unit, late.missing, late.liaisons) == ("市人社局", (1,), ("李四",))
+    assert summary.deadline == dt.date(2026, 11, 5) and summary.deadline_passed
+    assert (line(summary, 15).figure, line(summary, 15).previous_figure) == (42, 30)
+    text = render_weekly(summary)
+    for phrase in ("2026-W46", "本周上报 2 条", "1/2 个单位（50%）", "逾期未报齐：市人社局（缺指标 1）",
+                   "15 新增济南工匠：42人｜占2025目标 28%｜滞后｜较上周 +12", "判定规则"):
+        assert phrase in text
+
+
+async def test_the_current_week_runs_to_now_and_an_undone_report_does_not_count(
+    two_weeks: BotService, clock: Clock, messages: Messages
+) -> None:
+    await report(two_weeks, clock, at(2026, 11, 24, 10), LIAISON, "济南工匠 20 2026年10月", messages)
+    summary = (await two_weeks.summaries.weekly(ADMIN)).summary
+    assert summary.week == "2026-W48" and summary.report_count == 1 and line(summary, 15).figure == 50
+    await two_weeks.reports.undo(LIAISON)
+    summary = await two_weeks.summaries.build_weekly()
+    assert summary.report_count == 0 and line(summary, 15).figure == 44 and line(summary, 15).change == 0
+
+
+async def test_weeks_are_cut_at_midnight_in_shanghai_not_utc(service: BotService, clock: Clock, messages: Messages) -> None:
+    await join(service, LIAISON, "市总工会 15,16")
+    utc = dt.timezone.utc
+    await report(service, clock, dt.datetime(2026, 11, 15, 15, 50, tzinfo=utc), LIAISON, "济南工匠 3 2026年10月", messages)
+    await report(service, clock, dt.datetime(2026, 11, 15, 16, 30, tzinfo=utc), LIAISON, "泉城首席技师 4 2026年10月", messages)
+    clock.now = dt.datetime(2026, 11, 20, tzinfo=utc)
+    w46, w47 = await service.summaries.build_weekly(W46), await service.summaries.build_weekly(W47)
+    assert (w46.report_count, w47.report_count) == (1, 1)  # Sunday 23:50 and Monday 00:30 local time
+    assert (line(w46, 15).figure, line(w46, 16).figure) == (33, 50)
+    assert (line(w47, 16).previous_figure, line(w47, 16).figure) == (50, 54)
+
+
+async def test_only_admins_get_summaries_exports_and_reminders(two_weeks: BotService) -> None:
+    for actor in (LIAISON, STRANGER):
+        with pytest.raises(PermissionDenied) as refused:
+            await two_weeks.summaries.weekly(actor)
+        assert "管理员" in refused.value.reply
+        with pytest.raises(PermissionDenied):
+            await two_weeks.summaries.export(actor)
+        with pytest.raises(PermissionDenied):
+            await two_weeks.summaries.remind_now(actor)
+    with pytest.raises(InputError) as bad:
+        await two_weeks.summaries.export(ADMIN, "pdf")
+    assert "/export csv" in bad.value.reply
+
+
+def test_week_arguments() -> None:
+    now = dt.datetime(2026, 11, 25, 12, tzinfo=ZONE)
+    assert parse_week(None, now) == Week(year=2026, number=48)
+    assert parse_week("上周", now) == W47 == parse_week("2026W47", now) == parse_week("w47", now) == parse_week("第47周", now)
+    assert parse_week("2026-W01", now).monday == dt.date(2025, 12, 29)
+    for bad, phrase in (("2026-W60", "第 1 到第 53 周"), ("2027-W01", "还没有开始"), ("2021-W10", "2022"), ("下周二", "看不懂")):
+        with pytest.raises(InputError) as refused:
+            parse_week(bad, now)
+        assert phrase in refused.value.reply and "2026-W47" in refused.value.reply
+
+
+def test_schedule_slots() -> None:
+    monday_nine = dt.time(9)
+    now = dt.datetime(2026, 11, 23, 9, 0, 30, tzinfo=ZONE)
+    assert last_weekly_slot(now, 0, monday_nine) == dt.datetime(2026, 11, 23, 9, tzinfo=ZONE)
+    assert last_weekly_slot(now - dt.timedelta(minutes=1), 0, monday_nine) == dt.datetime(2026, 11, 16, 9, tzinfo=ZONE)
+    assert scheduled_week(dt.datetime(2026, 11, 23, 9, tzinfo=ZONE)) == W47  # Monday: the week just ended
+    assert scheduled_week(dt.datetime(2026, 11, 20, 17, tzinfo=ZONE)) == W47  # Friday: the week so far
+    assert last_remind_slot(dt.datetime(2026, 12, 5, 9, 1, tzinfo=ZONE), 5, monday_nine).date() == dt.date(2026, 12, 5)
+    assert last_remind_slot(dt.datetime(2026, 12, 4, tzinfo=ZONE), 5, monday_nine).date() == dt.date(2026, 11, 5)
+
+
+# ---- the ledger and compute_weekly on crafted rows ----------------------------------------------------
+def stamp(*args: int) -> float:
+    return dt.datetime(*args, tzinfo=ZONE).timestamp()
+
+
+def row(rid, unit, indicator, period, value, created, undone=None, replaces=None, cumulative=False):
+    return (rid, unit, f"单位{unit}", indicator, period, value, cumulative, created, undone, replaces)
+
+
+def test_the_ledger_answers_as_of_any_instant_and_follows_undos() -> None:
+    ledger = ReportLedger()
+    ledger.add([row(1, 1, 15, "2026-09", 5, stamp(2026, 10, 3)), row(2, 1, 15, "2026-09", 7, stamp(2026, 10, 9), replaces=1)])
+    assert [f.value for f in ledger.figures_at(stamp(2026, 10, 5))[15]] == [5]
+    assert [f.value for f in ledger.figures_of(15, stamp(2026, 10, 10))] == [7]
+    ledger.mark_undone([(2, stamp(2026, 10, 12))])
+    assert [f.value for f in ledger.figures_of(15, stamp(2026, 10, 11))] == [7]  # undone only later
+    assert [f.value for f in ledger.figures_of(15, stamp(2026, 10, 13))] == [5]  # the earlier figure counts again
+    assert ledger.has_figure(15, 1, "2026-09", stamp(2026, 10, 4)) and not ledger.has_figure(15, 1, "2026-09", stamp(2026, 10, 1))
+    calls = []
+    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
+    now = stamp(2026, 10, 20)
+    assert ledger.memo(15, now, "x", compute) == 1 and ledger.memo(15, now, "x", compute) == 1
+    ledger.add([row(3, 2, 15, "2026-09", 1, stamp(2026, 10, 19))])
+    assert ledger.memo(15, now, "x", compute) == 2  # new figures: recomputed
+
+
+def test_outliers_and_liaisons_without_figures_on_crafted_rows() -> None:
+    document = load_policy()
+    ledger = ReportLedger()
+    months = ["2026-06", "2026-07", "2026-08", "2026-09"]
+    ledger.add([row(i + 1, 1, 15, m, 10 + i, stamp(2026, 7 + i, 2)) for i, m in enumerate(months)])
+    ledger.add([row(9, 1, 15, "2026-10", 600, stamp(2026, 11, 17))])
+    liaisons = [
+        Liaison(id=1, user_id=2, unit_id=1, unit_name="单位1", name="张三", username=None, chat_id=2,
+                joined_at=dt.datetime(2026, 1, 1, tzinfo=ZONE), indicators=(15,)),
+        Liaison(id=2, user_id=3, unit_id=2, unit_name="单位2", name="", username="lisi", chat_id=3,
+                joined_at=dt.datetime(2026, 1, 1, tzinfo=ZONE), indicators=(15, 16)),
+    ]
+    summary = compute_weekly(SummaryInput(
+        document=document, kinds=load_kinds(document), ledger=ledger, week=W47, zone=ZONE,
+        now=dt.datetime(2026, 11, 30, tzinfo=ZONE), remind_day=5, liaisons=liaisons,
+    ))
+    [outlier] = summary.outliers
+    assert (outlier.unit, outlier.indicator, outlier.period, outlier.value) == ("单位1", 15, "2026-10", 600)
+    assert "600" in outlier.reason
+    assert summary.complete_units == ("单位1",) and summary.late_units[0].missing == (15, 16)
+    assert summary.late_units[0].liaisons == ("lisi",)
+    assert line(summary, 15).figure == 30 + 10 + 11 + 12 + 13 + 600
+    assert "异常值" in render_weekly(summary) and "单位1 指标15 2026年10月：600" in render_weekly(summary)
