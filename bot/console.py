@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from bot.models import Actor, MessageRef
 from bot.service import BotService
@@ -28,6 +29,9 @@ HELP = """可用命令：
   /join 邀请码            使用邀请码
   /liaisons               联络员和未使用的邀请
   /revoke 对象            撤销联络员（用户ID、@用户名、单位名）或邀请码
+  /weekly [2026-W47]      周报（图表保存为 PNG 文件）
+  /export [csv]           导出 XLSX（或 CSV 压缩包）到数据库所在目录
+  /remind                 列出尚未报齐的联络员及提醒内容
   /quit                   退出"""
 
 
@@ -68,6 +72,9 @@ class ConsoleSession:
             "/report": lambda: reports.submit_text(self.actor, args, self._next_message()),
             "/confirm": lambda: reports.confirm(self.actor, self.pending or ""),
             "/cancel": lambda: reports.cancel(self.actor, self.pending or ""),
+            "/weekly": lambda: self._weekly(args),
+            "/export": lambda: self._export(args),
+            "/remind": self._remind,
         }
         if name not in actions:
             return f"没有这个命令：{name}\n{HELP}"
@@ -75,6 +82,30 @@ class ConsoleSession:
         if name in ("/confirm", "/cancel"):
             self.pending = None
         return outcome
+
+    def _save(self, name: str, data: bytes) -> Path:
+        """Files the console cannot send are written beside the database."""
+        target = Path(self.service.settings.db).parent / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return target
+
+    async def _weekly(self, week: str) -> str:
+        report = await self.service.summaries.weekly(self.actor, week or None)
+        chart = self._save(report.chart.name, report.chart.data)
+        return f"{report.text}\n（图表已保存到 {chart}）"
+
+    async def _export(self, kind: str) -> str:
+        exported = await self.service.summaries.export(self.actor, kind or None)
+        return f"{exported.caption}\n已保存到 {self._save(exported.name, exported.data)}"
+
+    async def _remind(self) -> str:
+        plan = await self.service.summaries.remind_now(self.actor)
+        if not plan.reminders:
+            return f"{plan.period}：所有联络员都已报送，无需提醒。"
+        lines = [f"{plan.period} 尚未报齐的联络员（终端模式不发送消息，以下为提醒内容）："]
+        lines += [f"· {r.liaison}（{r.unit}）缺 {len(r.missing)} 项：{r.text}" for r in plan.reminders]
+        return "\n".join(lines)
 
     async def line(self, text: str) -> str:
         """The reply to one input line."""
