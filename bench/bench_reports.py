@@ -22,14 +22,22 @@ MESSAGES = ("济南工匠 {v} {m}", "首席技师 {v}人 {m}", "#18 {v} {m}", "�
 
 
 async def _ours(folder: Path, count: int) -> float:
-    from bot.models import Actor, MessageRef
     from bot.service import BotService
     from bot.settings import Settings
-    from reporting.render import render_report_text
 
     now = dt.datetime(2026, 11, 24, 10, tzinfo=ZONE)
     settings = Settings(_env_file=None, db=folder / "ours.db", admins=(1,), flood_per_minute=0)  # a bench, not a flood
     service = await BotService.open(settings, lambda: now)
+    try:
+        return await _measure(service, count)
+    finally:
+        await service.close()  # an open aiosqlite thread would keep the interpreter from exiting
+
+
+async def _measure(service, count: int) -> float:
+    from bot.models import Actor, MessageRef
+    from reporting.render import render_report_text
+
     admin = Actor(user_id=1, chat_id=1)
     liaisons = []
     for index in range(UNITS):
@@ -48,7 +56,6 @@ async def _ours(folder: Path, count: int) -> float:
         render_report_text(outcome)
     elapsed = time.perf_counter() - start
     stored = (await service.reports.db.fetchone("SELECT COUNT(*) FROM reports"))[0]
-    await service.close()
     if stored != count:
         raise RuntimeError(f"stored {stored} of {count} reports")
     return count / elapsed

@@ -17,7 +17,6 @@ from knowledge.parser import load_policy
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=ZONE)
-WEEK = "2026-W47"
 ADMIN = 1
 WEEKLY_TARGET_MS = 300.0
 FIRST = (2022, 1)
@@ -50,7 +49,7 @@ def _scales(document, units: int, months: int) -> dict[int, float]:
 
 
 def generate(path: Path, reports: int, seed: int = 7) -> int:
-    """Units with liaisons and assigned indicators, monthly reports with corrections and undos; returns the row count."""
+    """Units with liaisons and assigned indicators, monthly reports with corrections; returns the row count."""
     from storage.db import open_database
 
     async def migrate() -> None:
@@ -70,7 +69,8 @@ def generate(path: Path, reports: int, seed: int = 7) -> int:
         assigned: dict[int, list[int]] = {}
         for u in range(1, units + 1):
             assigned[u] = rng.sample(numbers, 4)
-            conn.execute("INSERT INTO liaisons (id, user_id, unit_id, name, chat_id, joined_at) VALUES (?, ?, ?, ?, ?, ?)",
+            conn.execute("INSERT INTO liaisons (id, user_id, unit_id, name, chat_id, joined_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?)",
                          (u, 10_000 + u, u, f"联络员{u}", 10_000 + u, "2022-01-01T00:00:00+08:00"))
             conn.executemany("INSERT INTO liaison_indicators (liaison_id, indicator) VALUES (?, ?)",
                              [(u, n) for n in assigned[u]])
@@ -84,7 +84,8 @@ def generate(path: Path, reports: int, seed: int = 7) -> int:
                         continue  # some units are late for the last month
                     when = sent + dt.timedelta(days=rng.randrange(0, 25), minutes=rng.randrange(0, 600))
                     period = f"{year:04d}-{month:02d}"
-                    rows.append((u, n, period, round(scale[n] * rng.uniform(0.6, 1.4), 2), 10_000 + u, when.isoformat()))
+                    value = round(scale[n] * rng.uniform(0.6, 1.4), 2)
+                    rows.append((u, n, period, value, 10_000 + u, when.isoformat()))
                     if rng.random() < 0.15:
                         rows.append((u, n, period, round(scale[n] * rng.uniform(0.6, 1.4), 2), 10_000 + u,
                                      (when + dt.timedelta(hours=2)).isoformat()))
@@ -101,57 +102,63 @@ def generate(path: Path, reports: int, seed: int = 7) -> int:
     return count
 
 
-def _timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
 def run(quick: bool = False) -> list[BenchResult]:
-    from bot.settings import Settings
-    from bot.summary_service import SummaryService
-    from reporting.weeks import Week
-    from storage.db import open_database
-
+    """Cold load, /weekly after each new report (the steady state of a running bot), chart and export."""
     size = 10_000 if quick else 100_000
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         count = generate(path, size)
-        settings = Settings(_env_file=None, db=path, admins=(ADMIN,))
-        document = load_policy()
-
-        async def measure() -> tuple[list[float], list[float], list[float], int]:
-            db = await open_database(path, clock=lambda: NOW)
-            service = SummaryService(db, document, settings, clock=lambda: NOW)
-            week = Week.from_label(WEEK)
-            await service.build_weekly(week)  # warm-up: first query plans, imports
-            weekly = []
-            for _ in range(3 if quick else 7):
-                start = time.perf_counter()
-                report = await service.build_weekly(week)
-                weekly.append((time.perf_counter() - start) * 1000)
-            chart = []
-            for _ in range(2):
-                start = time.perf_counter()
-                await service.weekly_report(week)
-                chart.append((time.perf_counter() - start) * 1000)
-            start = time.perf_counter()
-            exported = await service.build_export("xlsx")
-            export_ms = [(time.perf_counter() - start) * 1000]
-            await db.close()
-            return weekly, chart, export_ms, len(exported.data) + 0 * report.report_count
-
-        weekly, chart, export_ms, size_bytes = asyncio.run(measure())
-    median = statistics.median(weekly)
+        cold, steady, unchanged, chart, export_ms, export_kib = asyncio.run(_measure(path, cycles=5 if quick else 15))
+    median = statistics.median(steady)
     return [
-        BenchResult(name=f"/weekly content, {count} reports", value=median, unit="ms",
+        BenchResult(name=f"/weekly content after a new report, {count} reports", value=median, unit="ms",
                     target=f"≤ {WEEKLY_TARGET_MS:.0f} ms", ok=median <= WEEKLY_TARGET_MS,
-                    detail=f"median of {len(weekly)}, max {max(weekly):.0f} ms"),
-        BenchResult(name=f"/weekly text + chart, {count} reports", value=statistics.median(chart), unit="ms",
+                    detail=f"median of {len(steady)}, max {max(steady):.0f} ms"),
+        BenchResult(name=f"/weekly content, nothing new, {count} reports", value=statistics.median(unchanged),
+                    unit="ms", target="report only", ok=True),
+        BenchResult(name=f"/weekly first call after start (loads {count} rows)", value=cold, unit="ms",
+                    target="report only", ok=True, detail="the bot pays this once, in the catch-up job at start"),
+        BenchResult(name=f"/weekly text + PNG chart, {count} reports", value=statistics.median(chart), unit="ms",
                     target="report only", ok=True),
-        BenchResult(name=f"/export xlsx, {count} reports", value=export_ms[0], unit="ms", target="report only",
-                    ok=True, detail=f"{size_bytes // 1024} KiB"),
+        BenchResult(name=f"/export xlsx, {count} reports", value=export_ms, unit="ms", target="report only",
+                    ok=True, detail=f"{export_kib} KiB"),
     ]
+
+
+async def _measure(path: Path, cycles: int) -> tuple[float, list[float], list[float], list[float], float, int]:
+    from bot.settings import Settings
+    from bot.summary_service import SummaryService
+    from storage.db import open_database
+    from storage.reports import ReportRepository
+
+    moment = [NOW]
+    db = await open_database(path, clock=lambda: moment[0])
+    service = SummaryService(db, load_policy(), Settings(_env_file=None, db=path, admins=(ADMIN,)), lambda: moment[0])
+    try:
+        start = time.perf_counter()
+        await service.build_weekly()
+        cold = (time.perf_counter() - start) * 1000
+        repository, rng, steady, unchanged = ReportRepository(), random.Random(3), [], []
+        for _ in range(cycles):
+            moment[0] += dt.timedelta(minutes=7)
+            async with db.transaction() as conn:
+                await repository.add(conn, unit_id=rng.randrange(1, 11), indicator=15, period="2026-10",
+                                     value=float(rng.randrange(1, 5)), cumulative=False, reporter_id=ADMIN,
+                                     chat_id=None, message_id=None, source_text="bench", now=moment[0])
+            start = time.perf_counter()
+            await service.build_weekly()
+            steady.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            await service.build_weekly()
+            unchanged.append((time.perf_counter() - start) * 1000)
+        chart = []
+        for _ in range(2):
+            start = time.perf_counter()
+            await service.weekly_report()
+            chart.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        exported = await service.build_export("xlsx")
+        export_ms = (time.perf_counter() - start) * 1000
+        return cold, steady, unchanged, chart, export_ms, len(exported.data) // 1024
+    finally:
+        await db.close()

@@ -44,7 +44,8 @@ PUBLIC_COMMANDS = {
 }
 ADMIN_COMMANDS = {
     "invite": "邀请联络员，例如 /invite 市总工会 15,16", "liaisons": "联络员列表", "revoke": "撤销联络员",
-    "weekly": "本周汇总", "export": "导出 XLSX", "remind": "提醒未报送的联络员",
+    "weekly": "本周汇总（/weekly 2026-W47 查看某周）", "export": "导出 XLSX（/export csv 为 CSV）",
+    "remind": "提醒未报送的联络员",
 }
 POLLING = {"timeout": 30, "bootstrap_retries": -1, "allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
 MISSING_TOKEN = (

@@ -13,6 +13,8 @@ from errors import InviteError, NotFound, PermissionDenied, ReportInputError
 from knowledge.models import PolicyDocument
 from reporting.catalog import IndicatorCatalog
 from reporting.kinds import load_kinds
+from reporting.periods import Period
+from reporting.progress import Figure
 from reporting.outcomes import (
     IndicatorRef, InviteCreated, Joined, LiaisonEntry, LiaisonList, OpenInvite, Revoked,
 )
@@ -29,6 +31,11 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 UNIT_NAME = re.compile(r"[^\s\d#][^\s]{1,29}")
 INVITE_EXAMPLE = "/invite 市总工会 15,16"
 ADMIN_ONLY = "只有管理员可以这样做。"
+
+
+def figure_of(row: tuple[int, str, str, float, int]) -> Figure:
+    unit_id, name, period, value, cumulative = row
+    return Figure(unit_id, name, Period.parse_key(period), value, bool(cumulative))
 
 
 class LiaisonAdmin:
@@ -52,7 +59,7 @@ class LiaisonAdmin:
         self.reports = ReportRepository()
         self.processed = ProcessedUpdates()
         self.pending = PendingReports()
-        self.figures = CurrentFigures(self.reports)
+        self.figures = CurrentFigures(self.reports, figure_of)
         self._unit_names: list[str] | None = None
 
     def now(self) -> dt.datetime:

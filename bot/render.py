@@ -56,6 +56,10 @@ def render_outcome(outcome: object) -> Reply:
 
     if is_report_outcome(outcome):
         return render_report_outcome(outcome)
+    from bot.summary_views import is_summary_outcome, render_summary_outcome  # weekly summary, reminder plan
+
+    if is_summary_outcome(outcome):
+        return render_summary_outcome(outcome)
     raise TypeError(f"no Telegram rendering for {type(outcome).__name__}")
 
 
@@ -161,7 +165,9 @@ def render_help(role: Role, bot_username: str) -> Reply:
         lines += ["", "<b>报送数据</b>：直接发送，例如 <code>济南工匠 12</code>、<code>15 12 2026年10月</code>；也可用 /report"]
     if role is Role.ADMIN:
         lines += ["", "<b>管理</b>：/invite 单位 指标… 邀请联络员，例如 <code>/invite 市总工会 15,16</code>",
-                  "/weekly 周报　/export 导出 XLSX　/remind 提醒未报送的联络员"]
+                  "/weekly 本周汇总（文字+图表），/weekly 2026-W47 或 /weekly 上周 查看某一周",
+                  "/export 导出 XLSX（指标进度、上报明细含历史、联络员）；/export csv 导出同样三张表的 CSV 压缩包",
+                  "/remind 立即提醒上月还没报齐的联络员"]
     return Reply(text="\n".join(lines))
 
 

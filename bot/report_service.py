@@ -6,23 +6,21 @@ import hashlib
 import json
 import secrets
 
-from bot.liaison_admin import LiaisonAdmin
 from bot.models import Actor, MessageRef
+from bot.progress_queries import NOT_A_LIAISON, ProgressQueries
 from errors import NotFound, PermissionDenied, ReportInputError
 from reporting.grammar import ParsedReport, ReportItem, looks_like_report, parse_report, read_message
 from reporting.outcomes import (
-    Cancelled, ConfirmItem, MineView, MyUnit, Notice, PendingConfirmation, ProgressView, RecentReport,
-    ReportReceipt, StoredItem, UndoneItem, UndoReceipt,
+    Cancelled, ConfirmItem, Notice, PendingConfirmation, ReportReceipt, StoredItem, UndoneItem, UndoReceipt,
 )
-from reporting.periods import Period, last_month
-from reporting.progress import Figure, IndicatorProgress, indicator_progress
+from reporting.periods import Period
+from reporting.progress import IndicatorProgress
 from reporting.validation import OUTLIER_RULE, check_item, outlier_reason
 from storage.models import Liaison, ReportRow, Unit
 
 Assignment = tuple[Unit, ReportItem]
 TOKEN_BYTES = 6
-PROGRESS_EXAMPLE = "/progress 济南工匠"
-NOT_A_LIAISON = "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。"
+MAX_ITEMS = 30  # more than there are indicators; one message must not write hundreds of rows
 
 
 def message_key(message: MessageRef) -> str:
@@ -32,7 +30,7 @@ def message_key(message: MessageRef) -> str:
     return f"msg:{message.chat_id}:{message.message_id}"
 
 
-class ReportService(LiaisonAdmin):
+class ReportService(ProgressQueries):
     """Liaisons report for their indicators, admins for any known unit; everyone else is asking a question."""
 
     async def handle_text(self, actor: Actor, text: str, message: MessageRef | None = None):
@@ -55,11 +53,6 @@ class ReportService(LiaisonAdmin):
         if not looks_like_report(draft, self.catalog):
             return None
         key = message_key(message.model_copy(update={"edited": False})) if message else None
-        if key is not None:
-            async with self.db.reading() as conn:
-                seen = await self.processed.seen(conn, key)
-            if seen:
-                return await self._replay(message)
         return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
 
     async def submit_text(self, actor: Actor, text: str, message: MessageRef | None = None):
@@ -69,14 +62,13 @@ class ReportService(LiaisonAdmin):
             raise PermissionDenied(NOT_A_LIAISON)
         draft = read_message(text, self.today(), await self.unit_names())
         key = message_key(message) if message else None
-        if key is not None:
-            async with self.db.reading() as conn:
-                if await self.processed.seen(conn, key):
-                    return await self._replay(message)
         return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
 
     async def _submit(self, actor: Actor, parsed: ParsedReport, text: str, message: MessageRef | None,
                       liaisons: list[Liaison], key: str | None, edit: bool = False):
+        if len(parsed.items) > MAX_ITEMS:
+            raise ReportInputError(f"一条消息最多报送 {MAX_ITEMS} 项（这条有 {len(parsed.items)} 项），请分成几条发送。",
+                                   "济南工匠 12；首席技师 3")
         today = self.today()
         for item in parsed.items:
             check_item(item, self.catalog.indicators[item.indicator], today)
@@ -88,9 +80,11 @@ class ReportService(LiaisonAdmin):
                        "text": text, "message": message.model_dump(mode="json") if message else None,
                        "key": key, "edit": edit}
             async with self.db.transaction() as conn:
-                if key is not None and not await self.processed.mark(conn, key, self.now()):
-                    return Notice(text="这条消息已经处理过了。")
-                await self.pending.add(conn, token, actor.user_id, json.dumps(payload, ensure_ascii=False), self.now())
+                fresh = key is None or await self.processed.mark(conn, key, self.now())
+                if fresh:
+                    await self.pending.add(conn, token, actor.user_id, json.dumps(payload, ensure_ascii=False), self.now())
+            if not fresh:
+                return await self._replay(message)  # type: ignore[arg-type]
             return PendingConfirmation(token=token, items=tuple(pending), rule=OUTLIER_RULE)
         return await self._store(actor, assignments, text, message, key, edit)
 
@@ -183,25 +177,28 @@ class ReportService(LiaisonAdmin):
         now = self.now()
         stored: list[tuple[int, Unit, ReportItem, ReportRow | None]] = []
         dropped: list[ReportRow] = []
+        duplicate = False
         async with self.db.transaction() as conn:
             if token is not None and not await self.pending.resolve(conn, token, now):
                 raise NotFound("这条数据已经确认或取消过了。")
             if key is not None and not await self.processed.mark(conn, key, now):
-                return Notice(text="这条消息已经处理过了。")
-            if edit and message is not None:
+                duplicate = True
+            elif edit and message is not None:
                 keep = {(unit.id, item.indicator, item.period.key) for unit, item in assignments}
                 for row in await self.reports.by_message(conn, message.chat_id, message.message_id):
                     current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
                     if current and current.id == row.id and (row.unit_id, row.indicator, row.period) not in keep:
                         await self.reports.undo(conn, row.id, actor.user_id, now)
                         dropped.append(row)
-            for unit, item in assignments:
+            for unit, item in ([] if duplicate else assignments):
                 report_id, previous = await self.reports.add(
                     conn, unit_id=unit.id, indicator=item.indicator, period=item.period.key, value=item.value,
                     cumulative=item.cumulative, reporter_id=actor.user_id,
                     chat_id=message.chat_id if message else None, message_id=message.message_id if message else None,
                     source_text=text, now=now)
                 stored.append((report_id, unit, item, previous))
+        if duplicate:
+            return await self._replay(message) if message is not None else Notice(text="这条消息已经处理过了。")
         for _, unit, item, _ in stored:
             self.figures.stored(item.indicator, unit.id, unit.name, item.period.key, item.value, item.cumulative)
         for row in dropped:
@@ -272,55 +269,6 @@ class ReportService(LiaisonAdmin):
             self.figures.forget(row.indicator)
         progress = await self._progress_map({r.indicator for r in rows})
         return UndoReceipt(items=tuple([await self._undone_item(r, progress[r.indicator]) for r in rows]))
-
-    async def _progress_map(self, numbers: set[int]) -> dict[int, IndicatorProgress]:
-        out = {}
-        async with self.db.reading() as conn:
-            for number in numbers:
-                out[number] = self._progress(number, await self.figures.rows(conn, number))
-        return out
-
-    def _progress(self, number: int, rows: list[tuple[int, str, str, float, int]]) -> IndicatorProgress:
-        figures = [Figure(unit_id, name, Period.parse_key(period), value, bool(cumulative))
-                   for unit_id, name, period, value, cumulative in rows]
-        as_of = max([last_month(self.today())] + [f.period for f in figures])
-        return indicator_progress(self.catalog.indicators[number], self.kinds[number], figures, as_of)
-
-    async def progress(self, actor: Actor, query: str | None = None) -> ProgressView:
-        """`/progress [指标]`: every indicator, or the one named; for liaisons and admins."""
-        if not self.is_admin(actor.user_id) and not await self.is_liaison(actor.user_id):
-            raise PermissionDenied("进度只对联络员和管理员开放。")
-        numbers = sorted(self.catalog.indicators)
-        if query and query.strip():
-            numbers = list(self.parse_indicator_list(query, PROGRESS_EXAMPLE))
-        progress = await self._progress_map(set(numbers))
-        items = tuple(progress[n] for n in numbers)
-        return ProgressView(items=items, as_of=max(i.as_of for i in items))
-
-    async def mine(self, actor: Actor) -> MineView:
-        """`/mine`: my units, indicators, what is missing for the month just ended, recent reports."""
-        liaisons = await self.liaisons_of(actor.user_id)
-        if not liaisons:
-            raise PermissionDenied(NOT_A_LIAISON)
-        period = last_month(self.today())
-        units: list[MyUnit] = []
-        recent: list[RecentReport] = []
-        async with self.db.reading() as conn:
-            for liaison in liaisons:
-                missing = [n for n in liaison.indicators
-                           if await self.reports.current(conn, liaison.unit_id, n, period.key) is None]
-                units.append(MyUnit(unit_name=liaison.unit_name, indicators=self._refs(liaison.indicators),
-                                    missing=self._refs(tuple(missing)), missing_period=period))
-                for row in await self.reports.recent_for_unit(conn, liaison.unit_id, 10):
-                    indicator = self.catalog.indicators.get(row.indicator)
-                    if indicator is not None:
-                        current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
-                        recent.append(RecentReport(
-                            report_id=row.id, unit_name=row.unit_name, name=indicator.name, unit=indicator.unit,
-                            percent=indicator.percent, period=Period.parse_key(row.period), value=row.value,
-                            cumulative=row.cumulative, active=current is not None and current.id == row.id))
-        recent.sort(key=lambda r: r.report_id, reverse=True)
-        return MineView(units=tuple(units), recent=tuple(recent[:10]), is_admin=self.is_admin(actor.user_id))
 
 
 def _item_of(row: ReportRow) -> ReportItem:

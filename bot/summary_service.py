@@ -60,6 +60,13 @@ class Reminder(Frozen):
     text: str
 
 
+class ReminderPlan(Frozen):
+    """Who `/remind` is about to message, for which month."""
+
+    period: str
+    reminders: tuple[Reminder, ...]
+
+
 class SummaryService:
     """Everything admins pull or get pushed; every public entry point taking an Actor checks admin rights."""
 
@@ -76,6 +83,7 @@ class SummaryService:
         self.kinds = load_kinds(document)
         self.ledger = ReportLedger()
         self._refreshing = asyncio.Lock()
+        self._drawing = asyncio.Lock()  # matplotlib is not thread-safe: one chart at a time
 
     def require_admin(self, actor: Actor) -> None:
         if not self.is_admin(actor.user_id):
@@ -120,7 +128,8 @@ class SummaryService:
         from reporting.chart import render_chart  # matplotlib loads on first use, not at bot start
 
         summary = await self.build_weekly(week)
-        png = await asyncio.to_thread(render_chart, summary)
+        async with self._drawing:
+            png = await asyncio.to_thread(render_chart, summary)
         chart = SummaryFile(name=f"weekly-{summary.week}.png", data=png, caption=f"指标进度图 {summary.week}")
         return WeeklyReport(summary=summary, text=render_weekly(summary), chart=chart)
 
@@ -175,10 +184,10 @@ class SummaryService:
             ))
         return out
 
-    async def remind_now(self, actor: Actor) -> list[Reminder]:
+    async def remind_now(self, actor: Actor) -> ReminderPlan:
         """`/remind`: every missing liaison, even one reminded before (the admin asked for it)."""
         self.require_admin(actor)
-        return await self.reminders()
+        return ReminderPlan(period=self.current_period().key, reminders=tuple(await self.reminders()))
 
     async def due_reminders(self, period: str | None = None) -> list[Reminder]:
         """Scheduled reminders not yet sent for the period (a restart finds them already recorded)."""

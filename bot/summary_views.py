@@ -6,6 +6,8 @@ import html
 from collections.abc import Sequence
 
 from bot.render import Reply
+from bot.summary_service import ReminderPlan, WeeklyReport
+from reporting.periods import Period
 
 REMIND_NONE = "{period}没有需要提醒的联络员：分配的指标都已报齐。"
 
@@ -25,3 +27,20 @@ def render_remind_receipt(period_label: str, sent: Sequence[str], failed: Sequen
     if failed:
         lines.append(f"{len(failed)} 位无法送达（可能从未打开过机器人）：" + html.escape("、".join(failed)))
     return Reply(text="\n".join(lines))
+
+
+def is_summary_outcome(outcome: object) -> bool:
+    return isinstance(outcome, (WeeklyReport, ReminderPlan))
+
+
+def render_summary_outcome(outcome: object) -> Reply:
+    """A summary-service result as text (the chart and files travel separately)."""
+    if isinstance(outcome, WeeklyReport):
+        return render_weekly_reply(outcome.text)
+    if isinstance(outcome, ReminderPlan):
+        label = Period.parse_key(outcome.period).label
+        if not outcome.reminders:
+            return Reply(text=html.escape(REMIND_NONE.format(period=label)))
+        names = "、".join(f"{r.liaison}（{r.unit}，缺指标 {','.join(map(str, r.missing))}）" for r in outcome.reminders)
+        return Reply(text=f"将提醒 {len(outcome.reminders)} 位联络员（{html.escape(label)}未报齐）：{html.escape(names)}")
+    raise TypeError(f"no Telegram rendering for {type(outcome).__name__}")

@@ -54,11 +54,11 @@ async def remind_command(update: Update, context: BotContext) -> None:
     if message is None:
         return
     summaries = _summaries(context)
-    reminders = await summaries.remind_now(actor_of(update))
-    sent, failed = await deliver(context.bot, summaries, reminders, claim=False)
-    period = Period.parse_key(reminders[0].period) if reminders else summaries.current_period()
+    plan = await summaries.remind_now(actor_of(update))
+    sent, failed = await deliver(context.bot, summaries, plan.reminders, claim=False)
     await send_reply(message, render_remind_receipt(
-        period.label, [f"{r.liaison}（{r.unit}，缺指标 {','.join(map(str, r.missing))}）" for r in sent],
+        Period.parse_key(plan.period).label,
+        [f"{r.liaison}（{r.unit}，缺指标 {','.join(map(str, r.missing))}）" for r in sent],
         [f"{r.liaison}（{r.unit}）" for r in failed],
     ))
 

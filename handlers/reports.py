@@ -25,6 +25,7 @@ PERIOD = re.compile(r"rp:p:(\d{4})-(\d{2})")
 CANCEL_DATA = "rp:x"
 NO_STORAGE = "数据报送功能需要数据库，当前未开启。"
 GUIDE_TIMEOUT = 600
+STALE_BUTTON = "这个按钮已失效，请重新发送 /report 或直接发送数据，例如：济南工匠 12"
 
 
 def _reports(context: BotContext) -> ReportService:
@@ -77,8 +78,11 @@ async def mine(update: Update, context: BotContext) -> None:
 async def on_undo_button(update: Update, context: BotContext) -> None:
     """Undo the reports of a receipt; the receipt keeps its text, the button goes away."""
     query = update.callback_query
-    ids = report_views.parse_undo(query.data) if query else None
-    if query is None or ids is None:
+    if query is None:
+        return
+    ids = report_views.parse_undo(query.data)
+    if ids is None:
+        await query.answer(STALE_BUTTON)
         return
     outcome = await _reports(context).undo(actor_of(update), ids)
     await query.answer("已撤销")
@@ -89,8 +93,11 @@ async def on_undo_button(update: Update, context: BotContext) -> None:
 
 async def on_confirm_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    parsed = report_views.parse_token(query.data) if query else None
-    if query is None or parsed is None:
+    if query is None:
+        return
+    parsed = report_views.parse_token(query.data)
+    if parsed is None:
+        await query.answer(STALE_BUTTON)
         return
     action, token = parsed
     reports = _reports(context)
@@ -126,8 +133,11 @@ async def report_start(update: Update, context: BotContext) -> int:
 
 async def report_pick_indicator(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    match = PICK.fullmatch(query.data or "") if query else None
-    if query is None or match is None:
+    if query is None:
+        return ConversationHandler.END
+    match = PICK.fullmatch(query.data or "")
+    if match is None:
+        await query.answer(STALE_BUTTON)
         return ConversationHandler.END
     reports = _reports(context)
     unit_id, number = int(match.group(1)), int(match.group(2))
@@ -149,9 +159,12 @@ async def report_pick_indicator(update: Update, context: BotContext) -> int:
 
 async def report_pick_period(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    match = PERIOD.fullmatch(query.data or "") if query else None
+    if query is None:
+        return ConversationHandler.END
+    match = PERIOD.fullmatch(query.data or "")
     choice = context.user_data.get("report")
-    if query is None or match is None or not choice:
+    if match is None or not choice:
+        await query.answer(STALE_BUTTON)
         return ConversationHandler.END
     choice["period"] = f"{int(match.group(1))}年{int(match.group(2))}月"
     await query.answer()

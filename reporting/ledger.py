@@ -14,21 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from reporting.periods import Period
+from reporting.progress import Figure
 
 Key = tuple[int, int, str]  # (indicator, unit id, period key)
 PAST_STATES_KEPT = 6
 RESULTS_KEPT = 512
 BULK = 5000
-
-
-class LedgerFigure(NamedTuple):
-    """A current report in the shape reporting.progress.Figure has (progress reads these fields only)."""
-
-    unit_id: int
-    unit_name: str
-    period: Period
-    value: float
-    cumulative: bool
 
 
 class LedgerRow(NamedTuple):
@@ -37,7 +28,7 @@ class LedgerRow(NamedTuple):
     id: int
     indicator: int
     period_key: str
-    figure: LedgerFigure
+    figure: Figure
     created: float
     undone: float | None
     correction: bool
@@ -60,7 +51,7 @@ class ReportLedger:
         self.last_id = 0
         self.latest_event = -math.inf
         self._periods: dict[str, Period] = {}
-        self._past: OrderedDict[float, dict[int, list[LedgerFigure]]] = OrderedDict()
+        self._past: OrderedDict[float, dict[int, list[Figure]]] = OrderedDict()
         self._results: OrderedDict[tuple, object] = OrderedDict()
 
     def period(self, key: str) -> Period:
@@ -86,13 +77,14 @@ class ReportLedger:
 
     def _add(self, rows: list[Sequence]) -> None:
         names: dict[str, str] = {}
-        periods, index, by_key, periods_of, current = self._periods, self.index, self.by_key, self.periods_of, self.current
+        periods, index, by_key = self._periods, self.index, self.by_key
+        periods_of, current = self.periods_of, self.current
         append, latest, changed = self.rows.append, self.latest_event, set()
         for rid, unit_id, unit_name, indicator, period, value, cumulative, created, undone, replaces in rows:
             if rid <= self.last_id:
                 continue
             when = periods.get(period) or self.period(period)
-            figure = LedgerFigure(unit_id, names.setdefault(unit_name, unit_name), when, value, bool(cumulative))
+            figure = Figure(unit_id, names.setdefault(unit_name, unit_name), when, value, bool(cumulative))
             row = LedgerRow(rid, indicator, period, figure, created, undone, replaces is not None)
             index[rid] = len(self.rows)
             append(row)
@@ -147,7 +139,7 @@ class ReportLedger:
         """Nothing happened at or after `instant`: the state then is the current one."""
         return instant > self.latest_event
 
-    def figures_of(self, indicator: int, instant: float) -> list[LedgerFigure]:
+    def figures_of(self, indicator: int, instant: float) -> list[Figure]:
         """One indicator's figures as they stood just before `instant`."""
         if self.is_current(instant):
             return [row.figure for row in self.current.get(indicator, {}).values()]
@@ -173,7 +165,7 @@ class ReportLedger:
                 out.append(row.figure.value)
         return out
 
-    def figures_at(self, instant: float) -> dict[int, list[LedgerFigure]]:
+    def figures_at(self, instant: float) -> dict[int, list[Figure]]:
         """Per indicator, the figure of each (unit, period) as it stood just before `instant`."""
         if self.is_current(instant):
             return {n: [r.figure for r in rows.values()] for n, rows in self.current.items()}
@@ -185,7 +177,7 @@ class ReportLedger:
         for row in self.rows:
             if row.created < instant and (row.undone is None or row.undone >= instant):
                 latest[row.key] = row
-        state: dict[int, list[LedgerFigure]] = {}
+        state: dict[int, list[Figure]] = {}
         for row in latest.values():
             state.setdefault(row.indicator, []).append(row.figure)
         self._past[instant] = state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache, total_ordering
+from functools import cached_property, lru_cache, total_ordering
 
 from errors import ReportInputError
 from knowledge.models import Frozen
@@ -49,7 +49,7 @@ class Period(Frozen):
     def label(self) -> str:
         return f"{self.year}年{self.month}月"
 
-    @property
+    @cached_property
     def ordinal(self) -> int:
         return self.year * 12 + self.month - 1
 
@@ -61,6 +61,12 @@ class Period(Frozen):
         if not isinstance(other, Period):
             return NotImplemented
         return self.ordinal < other.ordinal
+
+    def __hash__(self) -> int:
+        return hash((self.year, self.month))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Period) and (self.year, self.month) == (other.year, other.month)
 
 
 @lru_cache(maxsize=1024)

@@ -96,7 +96,8 @@ def unit_running_total(rows: list[Figure]) -> float:
     if not totals:
         return sum(f.value for f in rows)
     last = max(totals, key=lambda f: f.period.ordinal)
-    return last.value + sum(f.value for f in rows if not f.cumulative and f.period > last.period)
+    after = last.period.ordinal
+    return last.value + sum(f.value for f in rows if not f.cumulative and f.period.ordinal > after)
 
 
 def city_figure(kind: IndicatorKind, baseline: float, figures: Iterable[Figure]) -> tuple[float | None, float, int]:

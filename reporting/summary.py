@@ -88,7 +88,7 @@ def _progress(data: SummaryInput, indicator: Indicator, instant: float, period: 
 
     def compute() -> IndicatorProgress:
         figures = data.ledger.figures_of(indicator.number, instant)
-        return indicator_progress(indicator, kind, figures, period)  # type: ignore[arg-type]
+        return indicator_progress(indicator, kind, figures, period)
 
     return data.ledger.memo(indicator.number, instant, period.key, compute)  # type: ignore[return-value]
 
@@ -120,7 +120,9 @@ def _units(data: SummaryInput, win: Window) -> tuple[tuple[str, ...], tuple[str,
         people.setdefault(liaison.unit_name, []).append(liaison.name or liaison.username or str(liaison.user_id))
     expected = tuple(sorted(units))
     complete = tuple(u for u in expected if not units[u])
-    late = tuple(LateUnit(unit=u, missing=tuple(sorted(units[u])), liaisons=tuple(people[u])) for u in expected if units[u])
+    late = tuple(
+        LateUnit(unit=u, missing=tuple(sorted(units[u])), liaisons=tuple(people[u])) for u in expected if units[u]
+    )
     return expected, complete, late
 
 

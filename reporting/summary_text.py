@@ -50,7 +50,8 @@ def render_weekly(summary: WeeklySummary) -> str:
     """Headline numbers first, then late units, every indicator, outliers and the rule used."""
     period = _period_label(summary.period)
     lines = [f"📊 周报 {summary.week}（{summary.monday:%Y年%m月%d日}—{summary.sunday:%m月%d日}）"]
-    reported = f"，来自 {len(summary.reporting_units)} 个单位：{names(summary.reporting_units)}" if summary.reporting_units else ""
+    units = summary.reporting_units
+    reported = f"，来自 {len(units)} 个单位：{names(units)}" if units else ""
     corrections = f"（其中更正 {summary.correction_count} 条）" if summary.correction_count else ""
     lines.append(f"本周上报 {summary.report_count} 条{corrections}{reported}")
     if summary.completeness is None:

@@ -74,6 +74,9 @@ class MessageFuzzer:
 
     def report(self) -> str:
         """Report-shaped text: indicator, number, period, unit words and separators in random order and amounts."""
+        if self.rng.random() < 0.3:  # well formed, so some of them are stored
+            word = self.rng.choice(("济南工匠", "首席技师", "#15", "双师型", "第22项"))
+            return f"{word} {self.rng.randint(1, 20)} 2026年{self.rng.randint(1, 10)}月"
         items = []
         for _ in range(self.rng.randint(1, 4)):
             parts = [self.rng.choice(INDICATOR_WORDS), self.rng.choice(NUMBERS), self.rng.choice(PERIODS)]

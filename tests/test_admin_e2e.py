@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
@@ -63,3 +64,22 @@ async def test_remind_messages_the_liaison_still_missing_figures(telegram: BotDr
     assert "已提醒 1 位联络员" in receipt.text and "缺指标 16" in receipt.text
     [reminder] = telegram.messages_in(WORKER_ID)[before:]
     assert "新增泉城首席技师（#16）" in reminder.text and "还没有报齐" in reminder.text
+
+
+async def test_the_scheduled_summary_fires_through_the_real_job_queue_once(fake_api, tmp_path) -> None:
+    import datetime as dt
+
+    from bot.app import build_application, serving
+    from bot.jobs import WEEKLY_JOB
+    from tests.conftest import settings_for
+
+    slot = dt.datetime.now(ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=1)
+    weekday = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[slot.weekday()]
+    settings = settings_for(fake_api, tmp_path, weekly_at=f"{weekday} {slot:%H:%M}")
+    app = build_application(settings)
+    async with serving(app, settings):
+        [job] = app.job_queue.get_jobs_by_name(WEEKLY_JOB)
+        await job.run(app)  # what the JobQueue does at BOT_WEEKLY_AT
+        await job.run(app)  # a second firing (or a restart) sends nothing new
+    to_admin = [m for m in fake_api.sent if m.chat_id == ADMIN_ID]
+    assert [m.kind for m in to_admin] == ["text", "photo"] and "周报" in to_admin[0].text

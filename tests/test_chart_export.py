@@ -97,3 +97,34 @@ async def test_the_csv_export_is_a_zip_of_the_same_three_tables(service: BotServ
     assert raw.startswith("\ufeff".encode())  # Excel opens UTF-8 with a BOM correctly
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(rows) == 4 and rows[3]["原文"] == "'=泉城首席技师 6 2026年9月"
+
+
+async def test_the_cli_prints_the_same_summary_and_writes_the_files(
+    service: BotService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.summary_cli import run_summary
+    from reporting.summary_text import render_weekly
+    from reporting.weeks import Week
+
+    png, xlsx = tmp_path / "out" / "w.png", tmp_path / "out" / "w.xlsx"
+    code = await run_summary(service.settings, week="2026-W46", png=str(png), xlsx=str(xlsx), service=service)
+    assert code == 0
+    expected = render_weekly(await service.summaries.build_weekly(Week(year=2026, number=46)))
+    assert capsys.readouterr().out.strip() == expected.strip()
+    assert png.read_bytes().startswith(PNG_SIGNATURE)
+    assert load_workbook(xlsx, read_only=True).sheetnames == [PROGRESS_SHEET, REPORTS_SHEET, LIAISONS_SHEET]
+    assert await run_summary(service.settings, week="2026-W99", service=service) == 2
+    assert "python main.py summary --week 2026-W47" in capsys.readouterr().err
+
+
+def test_main_summary_runs_as_a_command(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    main = Path(__file__).resolve().parents[1] / "main.py"
+    env = {**os.environ, "BOT_DB": str(tmp_path / "cli.db"), "BOT_TOKEN": ""}
+    done = subprocess.run([sys.executable, str(main), "summary", "--week", "上周"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "周报" in done.stdout and "报送完成率：还没有分配了指标的联络员" in done.stdout

@@ -140,7 +140,9 @@ async def test_remind_now_reaches_the_missing_liaisons_and_the_schedule_does_not
     service: BotService, clock: Clock
 ) -> None:
     clock.now = at(2026, 12, 3, 15)
-    reminders = await service.summaries.remind_now(ADMIN)
+    plan = await service.summaries.remind_now(ADMIN)
+    reminders = plan.reminders
+    assert plan.period == "2026-11"
     assert [(r.liaison, r.unit, r.missing, r.period) for r in reminders] == [("张三", "市总工会", (16,), "2026-11")]
     bot = FakeBot()
     sent, failed = await deliver(bot, service.summaries, reminders, claim=False)
@@ -150,7 +152,7 @@ async def test_remind_now_reaches_the_missing_liaisons_and_the_schedule_does_not
     messages = Messages()
     messages.next_id = 900
     await service.handle_text(LIAISON, "泉城首席技师 2 2026年11月", None, messages(LIAISON))
-    assert await service.summaries.remind_now(ADMIN) == []
+    assert (await service.summaries.remind_now(ADMIN)).reminders == ()
 
 
 async def test_after_a_restart_a_missed_slot_is_caught_up_only_by_a_bot_that_pushed_before(

@@ -260,3 +260,12 @@ async def test_html_escapes_user_text(service: BotService, messages: Messages) -
     assert "&lt;b&gt;" in render_report_html(joined)
     listing = render_report_html(await service.reports.list_liaisons(ADMIN))
     assert "&lt;i&gt;x&lt;/i&gt;" in listing and "<i>x" not in listing
+
+
+async def test_the_default_month_follows_bot_tz(service: BotService, clock: Clock, messages: Messages) -> None:
+    await invite_and_join(service)
+    clock.now = dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.UTC)  # already 1 December in Asia/Shanghai
+    receipt = await service.handle_text(LIAISON, "济南工匠 1", None, messages(LIAISON))
+    assert receipt.items[0].period.label == "2026年11月"
+    current = await service.handle_text(LIAISON, "济南工匠 1 本月", None, messages(LIAISON))
+    assert current.items[0].period.label == "2026年12月"

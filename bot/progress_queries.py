@@ -1,0 +1,67 @@
+"""Progress and a liaison's own view: read-only queries over the current figures."""
+
+from __future__ import annotations
+
+from bot.liaison_admin import LiaisonAdmin
+from bot.models import Actor
+from errors import PermissionDenied
+from reporting.outcomes import MineView, MyUnit, ProgressView, RecentReport
+from reporting.periods import Period, last_month
+from reporting.progress import Figure, IndicatorProgress, indicator_progress
+
+PROGRESS_EXAMPLE = "/progress 济南工匠"
+NOT_A_LIAISON = "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。"
+
+
+class ProgressQueries(LiaisonAdmin):
+    """City figures per indicator (cached current figures), and what a liaison still owes."""
+
+    async def _progress_map(self, numbers: set[int]) -> dict[int, IndicatorProgress]:
+        out = {}
+        async with self.db.reading() as conn:
+            for number in numbers:
+                out[number] = self._progress(number, await self.figures.rows(conn, number))
+        return out
+
+    def _progress(self, number: int, figures: list[Figure]) -> IndicatorProgress:
+        ended = last_month(self.today())
+        latest = max(figures, key=lambda f: f.period.ordinal, default=None)
+        as_of = latest.period if latest is not None and latest.period.ordinal > ended.ordinal else ended
+        return indicator_progress(self.catalog.indicators[number], self.kinds[number], figures, as_of)
+
+    async def progress(self, actor: Actor, query: str | None = None) -> ProgressView:
+        """`/progress [指标]`: every indicator, or the one named; for liaisons and admins."""
+        if not self.is_admin(actor.user_id) and not await self.is_liaison(actor.user_id):
+            raise PermissionDenied("进度只对联络员和管理员开放。")
+        numbers = sorted(self.catalog.indicators)
+        if query and query.strip():
+            numbers = list(self.parse_indicator_list(query, PROGRESS_EXAMPLE))
+        progress = await self._progress_map(set(numbers))
+        items = tuple(progress[n] for n in numbers)
+        return ProgressView(items=items, as_of=max(i.as_of for i in items))
+
+    async def mine(self, actor: Actor) -> MineView:
+        """`/mine`: my units, indicators, what is missing for the month just ended, recent reports."""
+        liaisons = await self.liaisons_of(actor.user_id)
+        if not liaisons:
+            raise PermissionDenied(NOT_A_LIAISON)
+        period = last_month(self.today())
+        units: list[MyUnit] = []
+        recent: list[RecentReport] = []
+        async with self.db.reading() as conn:
+            for liaison in liaisons:
+                missing = [n for n in liaison.indicators
+                           if await self.reports.current(conn, liaison.unit_id, n, period.key) is None]
+                units.append(MyUnit(unit_name=liaison.unit_name, indicators=self._refs(liaison.indicators),
+                                    missing=self._refs(tuple(missing)), missing_period=period))
+                for row in await self.reports.recent_for_unit(conn, liaison.unit_id, 10):
+                    indicator = self.catalog.indicators.get(row.indicator)
+                    if indicator is not None:
+                        current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+                        recent.append(RecentReport(
+                            report_id=row.id, unit_name=row.unit_name, name=indicator.name, unit=indicator.unit,
+                            percent=indicator.percent, period=Period.parse_key(row.period), value=row.value,
+                            cumulative=row.cumulative, active=current is not None and current.id == row.id))
+        recent.sort(key=lambda r: r.report_id, reverse=True)
+        return MineView(units=tuple(units), recent=tuple(recent[:10]), is_admin=self.is_admin(actor.user_id))
+
