@@ -73,8 +73,8 @@ async def bot_process(api: FakeBotApi, db: Path, log: Path, **env: str) -> Async
 
 async def test_main_run_answers_everything_through_failing_polls_502s_and_429s(tmp_path: Path) -> None:
     plan = FaultPlan(fail_rate=0.15, retry_after_rate=0.10, retry_after=1, methods=SEND_METHODS, seed=11)
-    users = [50_000 + u for u in range(12 * hardening_scale())]
-    asked = {user: [QUESTIONS[(user + i) % len(QUESTIONS)] for i in range(2)] for user in users}
+    users = [50_000 + u for u in range(12)]  # a subprocess bot is watched by quiet spells: scale turns, not users
+    asked = {user: [QUESTIONS[(user + i) % len(QUESTIONS)] for i in range(2 * hardening_scale())] for user in users}
     from knowledge.engine import QuestionEngine
     from knowledge.parser import load_policy
 
