@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -17,16 +16,24 @@ QUESTION = "谁负责产教融合?"
 QUESTION_FILES = [ROOT.parent / "shared" / "eval" / "qa_public.jsonl", ROOT / "tests" / "data" / "qa_own.jsonl"]
 
 
+# Runs in a small intermediate process: a child forked from this (possibly large) benchmark process
+# would otherwise inherit its resident size in ru_maxrss before exec.
+MEASURE = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def _run(argv: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (KB) of one child process, from its own rusage."""
-    start = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise RuntimeError(f"{argv} exited {child.returncode}")
-    return elapsed, usage.ru_maxrss
+    out = subprocess.run([sys.executable, "-c", MEASURE, *argv], cwd=ROOT, capture_output=True, text=True, check=True)
+    elapsed, rss, code = out.stdout.split()
+    if int(code) != 0:
+        raise RuntimeError(f"{argv} exited {code}")
+    return float(elapsed), int(rss)
 
 
 def cold_start(rounds: int) -> list[BenchResult]:
