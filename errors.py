@@ -5,8 +5,7 @@
     ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`)
     └── UserFacingError            expected; carries a Chinese reply and a working example
         ├── InputError             the message cannot be understood or is out of range
-        │   ├── ReportInputError   a figure report that cannot be stored as written
-        │   └── NeedsConfirmation  plausible but far out of line: ask before storing
+        │   └── ReportInputError   a figure report that cannot be stored as written
         ├── PermissionDenied       the actor may not do this (checked in the service layer)
         ├── NotFound               unknown unit, invite, report, measure …
         ├── InviteError            an invite code that is used, expired or unknown
@@ -50,14 +49,6 @@ class InputError(UserFacingError):
 
 class ReportInputError(InputError):
     """A figure report that cannot be stored as written."""
-
-
-class NeedsConfirmation(InputError):
-    """A figure far out of line with the unit's history: confirm before storing."""
-
-    def __init__(self, message: str, token: str) -> None:
-        super().__init__(message)
-        self.token = token
 
 
 class PermissionDenied(UserFacingError):
