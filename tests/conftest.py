@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_application
+from bot.service import BotService
 from bot.settings import Settings
 from tests.bot_driver import ADMIN_ID, GROUP_ID, OTHER_WORKER_ID, WORKER_ID, BotDriver, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi, FaultPlan
+from tests.recording_request import RecordingRequest
+from tests.report_support import Clock, at, open_service
 
 __all__ = ["ADMIN_ID", "GROUP_ID", "OTHER_WORKER_ID", "WORKER_ID", "running_bot", "settings_for"]
 
@@ -47,3 +51,37 @@ async def telegram(fake_api: FakeBotApi, bot_settings: Settings) -> AsyncIterato
     """A running bot and a driver: `await telegram.send_text(WORKER_ID, "谁负责产教融合?")`."""
     async with running_bot(fake_api, bot_settings) as driver:
         yield driver
+
+
+# ---- shared by the in-process handler tests and the report-service tests ------------------------------------
+
+REPORT_START = at(2026, 11, 24)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotDriver]:
+    api = FakeBotApi()
+    config = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,))
+    app = build_application(config, request=RecordingRequest(api))
+    await app.initialize()
+    await app.post_init(app)
+    try:
+        yield BotDriver(api).direct(app)
+    finally:
+        await app.shutdown()
+        await app.post_shutdown(app)
+    assert api.rejected == [] and api.unknown_methods == []
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The report tests' injected clock, starting 2026-11-24 in Asia/Shanghai."""
+    return Clock(REPORT_START)
+
+
+@pytest.fixture
+async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
+    """A full BotService (database in tmp_path) on the injected clock."""
+    service = await open_service(tmp_path, clock)
+    yield service
+    await service.close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,22 +13,9 @@ from bot.service import BotService
 from errors import RateLimited
 from reporting.outcomes import ReportReceipt
 from tests.bot_driver import ADMIN_ID, BotDriver
-from tests.report_support import ADMIN, LIAISON, STRANGER, Clock, Messages, at, open_service
-from tests.test_handlers import bot  # noqa: F401 - the in-process Application fixture, reused
+from tests.report_support import ADMIN, LIAISON, STRANGER, Clock, Messages, at
 
 START = at(2026, 11, 24)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
-
-
-@pytest.fixture
-async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
-    service = await open_service(tmp_path, clock)
-    yield service
-    await service.close()
 
 
 async def count_reports(service: BotService) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,10 +12,8 @@ from hypothesis import strategies as st
 from telegram import Message
 
 from bot import callbacks
-from bot.app import build_application
 from bot.context import BotData
 from bot.render import Reply, split_html
-from bot.settings import Settings
 from handlers.browse import UNKNOWN_MEASURE
 from handlers.common import send_reply
 from handlers.fallbacks import UNKNOWN_BUTTON
@@ -25,26 +21,9 @@ from handlers.questions import EXPIRED_CHOICE
 from knowledge.answers import Answer, Candidate, Intent
 from tests.bot_driver import BotDriver
 from tests.conftest import ADMIN_ID, GROUP_ID, WORKER_ID
-from tests.fake_bot_api import FakeBotApi
 from tests.fake_html import parse_html, utf16_len
-from tests.recording_request import RecordingRequest
 
 FIVE = ("市发展改革委", "市教育局", "市工业和信息化局", "市人力资源社会保障局", "市国资委")
-
-
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotDriver]:
-    api = FakeBotApi()
-    config = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,))
-    app = build_application(config, request=RecordingRequest(api))
-    await app.initialize()
-    await app.post_init(app)
-    try:
-        yield BotDriver(api).direct(app)
-    finally:
-        await app.shutdown()
-        await app.post_shutdown(app)
-    assert api.rejected == [] and api.unknown_methods == []
 
 
 def service_of(bot: BotDriver):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -16,21 +14,9 @@ from reporting.outcomes import (
 )
 from reporting.progress import Status
 from reporting.render import render_report_html, render_report_text
-from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, open_service
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at
 
 START = at(2026, 11, 24)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
-
-
-@pytest.fixture
-async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
-    service = await open_service(tmp_path, clock)
-    yield service
-    await service.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import re
 import secrets
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,25 +20,12 @@ from errors import InviteError, NotFound, PermissionDenied
 from reporting.outcomes import Joined
 from tests.bot_driver import ADMIN_ID, BotDriver
 from tests.fake_bot_api import FakeBotApi, FaultPlan
-from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, at, open_service
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, at
 from tests.test_fault_tolerance import bot_process
-from tests.test_handlers import bot  # noqa: F401 - the in-process Application fixture, reused
 
 ROOT = Path(__file__).resolve().parents[1]
 START = at(2026, 11, 24)
 HOSTILE = '<a href="javascript:x">&amp;</a><b>'
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
-
-
-@pytest.fixture
-async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
-    service = await open_service(tmp_path, clock)
-    yield service
-    await service.close()
 
 
 async def table_counts(service: BotService) -> dict[str, int]:

@@ -16,7 +16,6 @@ from errors import StorageUnavailable
 from reporting.outcomes import Joined, ReportReceipt
 from storage.db import STORAGE_DOWN, Database
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
-from tests.test_handlers import bot  # noqa: F401 - the in-process Application fixture, reused
 from tests.bot_driver import ADMIN_ID, BotDriver
 
 TABLES = ("units", "invites", "liaisons", "reports", "processed_updates", "pending_reports")
