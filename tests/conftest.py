@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -58,11 +59,12 @@ async def telegram(fake_api: FakeBotApi, bot_settings: Settings) -> AsyncIterato
 REPORT_START = at(2026, 11, 24)
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotDriver]:
+@contextlib.asynccontextmanager
+async def in_process_bot(tmp_path: Path, *, flood_limits: bool = True, **settings: object) -> AsyncIterator[BotDriver]:
+    """The real Application over a recording request (no sockets), started and shut down as `run` does."""
     api = FakeBotApi()
-    config = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,))
-    app = build_application(config, request=RecordingRequest(api))
+    config = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,), **settings)
+    app = build_application(config, request=RecordingRequest(api), flood_limits=flood_limits)
     await app.initialize()
     await app.post_init(app)
     try:
@@ -71,6 +73,12 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotDriver]:
         await app.shutdown()
         await app.post_shutdown(app)
     assert api.rejected == [] and api.unknown_methods == []
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotDriver]:
+    async with in_process_bot(tmp_path) as driver:
+        yield driver
 
 
 @pytest.fixture

@@ -20,12 +20,11 @@ from bot.service import BotService
 from errors import UserFacingError
 from reporting.outcomes import PendingConfirmation
 from tests.bot_driver import ADMIN_ID, BotDriver, GROUP_ID
+from tests.conftest import in_process_bot
 from tests.fake_html import HtmlError, parse_html
 from tests.fuzz_messages import MessageFuzzer
 from tests.load_scenario import hardening_scale
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, open_service
-from tests.fake_bot_api import FakeBotApi
-from tests.recording_request import RecordingRequest
 
 SERVICE_MESSAGES = 10_000
 HANDLER_UPDATES = 2_000
@@ -48,28 +47,15 @@ async def service(tmp_path: Path) -> AsyncIterator[BotService]:
 
 @pytest.fixture
 async def fast_bot(tmp_path: Path) -> AsyncIterator[BotDriver]:
-    """tests/test_handlers.py's in-process bot, with the 30-per-second send cap lifted so the fuzz is not throttled."""
-    from bot.app import build_application
-    from bot.settings import Settings
-
-    api = FakeBotApi()
-    config = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,), flood_per_minute=0)
-    app = build_application(config, request=RecordingRequest(api), flood_limits=False)
-    await app.initialize()
-    await app.post_init(app)
-    try:
-        yield BotDriver(api).direct(app)
-    finally:
-        await app.shutdown()
-        await app.post_shutdown(app)
+    """The in-process bot with the send caps and the flood limit lifted, so the fuzz is not throttled."""
+    async with in_process_bot(tmp_path, flood_limits=False, flood_per_minute=0) as driver:
+        yield driver
 
 
 def commands_of(service: BotService) -> dict[str, Callable[[Actor, str, MessageRef], Awaitable[object]]]:
     """The service call behind each command, as the handlers and the console make it."""
-    from bot.summary_service import SummaryService
-
     reports = service.reports
-    summaries = SummaryService(reports.db, service.document, service.settings, service.clock, service.is_admin)
+    summaries = service.summaries
 
     async def ask(actor: Actor, args: str, ref: MessageRef) -> object:
         return service.ask(args)
