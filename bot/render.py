@@ -9,10 +9,11 @@ from enum import StrEnum
 from bot import callbacks
 from knowledge.answers import Answer, IndicatorHit, Intent, MeasureHit
 from knowledge.models import Frozen, Measure, PolicyDocument
-from knowledge.render import group_label, indicator_line, measure_heading, render_text
+from knowledge.render import FULL_TEXT_HINT, group_label, indicator_line, measure_heading, render_text
 
+LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
+                Intent.AMBIGUOUS, Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT)
 MESSAGE_LIMIT = 4096  # Telegram's limit for one text message, in UTF-16 code units
-FULL_TEXT_HINT = "（发送“全文”查看该条措施全文）"
 EXAMPLES = ("谁负责产教融合？", "市总工会负责哪些工作？", "济南工匠2025年目标是多少？")
 _HEADING = re.compile(r"^((?:第\d+条|指标\d+)「[^」]*」)")
 _TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.S)
@@ -72,7 +73,7 @@ def render_answer(answer: Answer) -> Reply:
     rows: list[tuple[Button, ...]] = []
     if answer.candidates:
         rows += [(Button(text=c.label, data=callbacks.choice(c.question)),) for c in answer.candidates]
-    elif answer.intent in (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.AMBIGUOUS):
+    elif len(answer.measures) > 1 or answer.intent in LIST_INTENTS:
         rows += _grid([Button(text=f"第{h.number}条", data=callbacks.measure_text(h.number)) for h in answer.measures], 4)
     else:
         rows += _grid([Button(text=f"第{h.number}条全文", data=callbacks.measure_text(h.number)) for h in answer.measures], 3)

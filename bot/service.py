@@ -69,7 +69,7 @@ class BotService:
 
     def ask(self, question: str, context: ChatContext | None = None) -> Answer:
         """Answer a policy question; pass the previous answer's context for follow-ups."""
-        return self.engine.answer(question, context)
+        return self.engine.answer(question, context, self.clock())
 
     async def handle_text(
         self,

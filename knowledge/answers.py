@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 from knowledge.models import Frozen, Indicator
@@ -11,17 +12,25 @@ class Intent(StrEnum):
     """What the question asked for."""
 
     LEAD_DEPARTMENTS = "lead_departments"
+    OTHER_DEPARTMENTS = "other_departments"
     DEPARTMENT_MEASURES = "department_measures"
     DEPARTMENT_INTERSECTION = "department_intersection"
+    DEPARTMENT_COMPLEMENT = "department_complement"
     MEASURE = "measure"
+    MEASURE_TEXT = "measure_text"
     MEASURE_LIST = "measure_list"
+    MENTIONS = "mentions"
     INDICATOR = "indicator"
     INDICATOR_CATEGORY = "indicator_category"
     INDICATOR_LIST = "indicator_list"
+    CATEGORY_OF = "category_of"
+    COUNT = "count"
+    EACH = "each"
     DOCUMENT_FACT = "document_fact"
     TOPIC = "topic"
     AMBIGUOUS = "ambiguous"
     NOT_FOUND = "not_found"
+    SMALL_TALK = "small_talk"
     OUT_OF_SCOPE = "out_of_scope"
     EMPTY = "empty"
 
@@ -58,17 +67,26 @@ class Candidate(Frozen):
 
 
 class ChatContext(Frozen):
-    """What a follow-up ("那2025年呢?", "它由谁负责?") resolves against; the caller keeps it."""
+    """Dialog state a follow-up ("那2025年呢?", "这里面哪些有国资委") resolves against; the caller keeps it."""
 
     intent: Intent | None = None
-    measures: tuple[int, ...] = ()
+    op: str | None = None
+    measures: tuple[int, ...] = ()  # what the last answer listed
     indicators: tuple[int, ...] = ()
-    departments: tuple[str, ...] = ()
-    year: int | None = None
+    departments: tuple[str, ...] = ()  # what the last question named
+    categories: tuple[str, ...] = ()
+    topic: str = ""
+    years: tuple[int, ...] = ()
+    count: bool = False
+    at: dt.datetime | None = None
+
+    @property
+    def year(self) -> int | None:
+        return self.years[0] if len(self.years) == 1 else None
 
 
 class Answer(Frozen):
-    """The engine's whole result for one question."""
+    """The engine's whole result for one question; `parts` holds one answer per entity of a 分别 question."""
 
     question: str
     intent: Intent
@@ -78,5 +96,19 @@ class Answer(Frozen):
     facts: tuple[Fact, ...] = ()
     candidates: tuple[Candidate, ...] = ()
     suggestions: tuple[str, ...] = ()
+    parts: tuple[Answer, ...] = ()
+    title: str | None = None  # heading of a list ("市总工会负责以下 12 条措施")
+    count: int | None = None
     note: str | None = None
     context: ChatContext = ChatContext()
+
+
+def combine(raw: str, parts: list[Answer], intent: Intent = Intent.EACH) -> Answer:
+    """One answer, or one made of parts whose lists are the union (the `ask --json` contract)."""
+    if len(parts) == 1:
+        return parts[0]
+    measures = {h.number: h for p in parts for h in p.measures}
+    indicators = {h.number: h for p in parts for h in p.indicators}
+    departments = dict.fromkeys(d for p in parts for d in p.departments)
+    return Answer(question=raw, intent=intent, parts=tuple(parts), measures=tuple(measures.values()),
+                  indicators=tuple(indicators.values()), departments=tuple(departments))

@@ -30,10 +30,14 @@ class FactFinder:
             "addressees": self._addressees,
             "definition": self._definition,
             "scope_counts": self._scope_counts,
+            "annex": self._annex,
         }
 
-    def find(self, text: str, strong: bool) -> tuple[Fact, ...] | None:
-        """Facts for the first cue found; weak cues (时间, 哪年) count only when the document is named."""
+    def build(self, key: str) -> tuple[Fact, ...]:
+        return self._builders[key]()
+
+    def find(self, text: str, strong: bool) -> str | None:
+        """The fact a cue asks for; weak cues (时间, 哪年) count only when the document is named."""
         if strong:
             table = self._lexicon.facts
         elif any(w in text for w in self._lexicon.document_words):
@@ -42,7 +46,7 @@ class FactFinder:
             return None
         for key, cues in table.items():
             if _cues(cues).search(text):
-                return self._builders[key]()
+                return key
         return None
 
     def _issued_on(self) -> tuple[Fact, ...]:
@@ -76,6 +80,11 @@ class FactFinder:
     def _title(self) -> tuple[Fact, ...]:
         meta = self._doc.meta
         return (Fact(label="文件名称", text=f"《{meta.title}》"), Fact(label="印发通知", text=meta.notice_title))
+
+    def _annex(self) -> tuple[Fact, ...]:
+        doc = self._doc
+        return (Fact(label="附件", text=f"{doc.indicator_table_title}（共{len(doc.indicators)}项指标，"
+                                         f"分为{'、'.join(doc.categories)}{_cn(len(doc.categories))}类）"),)
 
     def _addressees(self) -> tuple[Fact, ...]:
         return (Fact(label="主送", text=self._doc.meta.addressees),)

@@ -15,9 +15,15 @@ from knowledge.models import PolicyDocument
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.json"
 PHRASE_SPLIT = re.compile(r"[，,。；;：:、“”‘’\"（）()《》\s]|和|与|及|等")
 QUOTED = re.compile(r"[“\"]([^”\"]{2,12})[”\"]")
-DEPARTMENT_LIKE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:局|委|办|部|联|协)")
+DEPARTMENT_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:局|委|办|部|联|协|会|连)")
 FUZZY_DEPARTMENT = 66
 NAME_PREFIXES = ("新增", "市级", "全市", "开展", "参加", "各级", "省级")
+PLACE_PREFIXES = ("泉城", "济南")  # dropped only when a name of three or more characters is left
+CUE_KEYS = (
+    "lead_words", "department_scope_words", "together_words", "indicator_words", "detail_words", "count_words",
+    "each_words", "negation_words", "exclusion_words", "mention_words", "filter_words", "anaphora_words",
+    "category_of_words", "only_words", "yes_no_words", "all_years_words", "list_words", "measure_words",
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,11 @@ class Lexicon:
     facts: dict[str, tuple[str, ...]]
     weak_facts: dict[str, tuple[str, ...]]
     examples: tuple[str, ...]
+    cue_words: dict[str, tuple[str, ...]]  # lexicon list name → words (see knowledge.frame.Cue)
+    small_talk: dict[str, tuple[str, ...]]
+    other_places: tuple[str, ...]
+    home_places: tuple[str, ...]
+    year_words: dict[str, tuple[str, ...]]  # baseline / middle / final → words
     removable: frozenset[str]  # question words and fillers: never part of a topic
     synonyms: dict[str, str]  # colloquial word → the document's word
     synonym_pattern: re.Pattern[str] | None
@@ -58,11 +69,11 @@ class Lexicon:
             return text
         return self.synonym_pattern.sub(lambda m: self.synonyms[m.group(0)], text)
 
-    def fuzzy_departments(self, text: str) -> list[str]:
-        """Departments behind misspelt names (教肓局, 人设局): a last resort when nothing matched exactly."""
+    def fuzzy_departments(self, text: str) -> dict[str, str]:
+        """Departments behind misspelt names (教肓局, 人设局, 妇连) → the text that named them."""
         from rapidfuzz import fuzz, process  # loaded lazily: only misspelt department names need it
 
-        found: dict[str, None] = {}
+        found: dict[str, str] = {}
         for match in DEPARTMENT_LIKE.finditer(text):
             name = match.group(0)
             for start in range(max(0, len(name) - 6), len(name) - 2):
@@ -70,9 +81,18 @@ class Lexicon:
                     name[start:], self.department_aliases.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_DEPARTMENT
                 )
                 if best and len(best[0]) >= 3:
-                    found.setdefault(self.department_aliases[best[0]], None)
+                    found.setdefault(self.department_aliases[best[0]], name[start:])
                     break
-        return list(found)
+            else:
+                self._two_character_slip(name[-2:], found)
+        return found
+
+    def _two_character_slip(self, written: str, found: dict[str, str]) -> None:
+        """妇连 → 妇联: a two-character alias with the same first character, the only one that fits."""
+        fits = {canonical for alias, canonical in self.department_aliases.items()
+                if len(alias) == 2 and alias[0] == written[0] and alias != written}
+        if len(fits) == 1:
+            found.setdefault(fits.pop(), written)
 
     def resolve_department(self, name: str) -> str | None:
         """The canonical name for one alias, or None."""
@@ -96,6 +116,10 @@ def short_names(name: str) -> list[str]:
     for prefix in NAME_PREFIXES:
         if plain.startswith(prefix) and len(plain) - len(prefix) >= 2:
             out.append(plain[len(prefix) :])
+    for name_ in list(out):
+        for prefix in PLACE_PREFIXES:
+            if name_.startswith(prefix) and len(name_) - len(prefix) >= 3:
+                out.append(name_[len(prefix) :])
     return list(dict.fromkeys(out))
 
 
@@ -126,8 +150,11 @@ def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon
     for canonical, names in data["department_aliases"].items():
         for alias in names:
             aliases.setdefault(alias.lower(), canonical)
-    question_keys = ("lead_words", "department_scope_words", "indicator_words", "detail_words", "followup_words", "fillers")
-    removable = frozenset(w for key in question_keys for w in data[key])
+    cue_words = {key: tuple(data[key]) for key in CUE_KEYS}
+    question_keys = (*CUE_KEYS, "followup_words", "fillers")
+    removable = frozenset(w for key in question_keys if key != "together_words" for w in data[key])
+    removable |= {w for words in data["year_words"].values() for w in words}
+    removable |= {w for words in data["small_talk"].values() for w in words if len(w) > 1}
     words = set(aliases) | document_phrases(document) | {w for w in removable if len(w) > 1}
     words.update(data["domain_words"])
     return Lexicon(
@@ -144,6 +171,11 @@ def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon
         facts={k: tuple(v) for k, v in data["facts"].items()},
         weak_facts={k: tuple(v) for k, v in data["weak_facts"].items()},
         examples=tuple(data["out_of_scope_examples"]),
+        cue_words=cue_words,
+        small_talk={k: tuple(v) for k, v in data["small_talk"].items()},
+        other_places=tuple(data["other_places"]),
+        home_places=tuple(data["home_places"]),
+        year_words={k: tuple(v) for k, v in data["year_words"].items()},
         removable=removable,
         synonyms=synonyms,
         synonym_pattern=any_of(synonyms) if synonyms else None,

@@ -56,45 +56,89 @@ def measure_answer(hit: MeasureHit, with_departments: bool = True) -> list[str]:
     return lines
 
 
+SMALL_TALK = {
+    "greeting": "您好！我是《济南市提升产业工人创新力实施意见》政策助手，可以查措施的牵头部门、部门负责的措施、指标目标和文件原文。",
+    "thanks": "不客气！还有问题可以接着问，也可以追问“那2025年呢？”“原文是什么？”。",
+    "identity": "我是《济南市提升产业工人创新力实施意见》政策助手：回答这份文件里谁负责什么、指标目标是多少、原文怎么写。",
+    "usage": "直接用中文提问即可，可以追问（“那2025年呢？”“其中哪些有国资委？”“原文是什么？”）。",
+    "farewell": "再见！有问题随时来问。",
+}
+MEASURE_INTENTS = (Intent.LEAD_DEPARTMENTS, Intent.MEASURE, Intent.TOPIC)
+FULL_TEXT_HINT = "（发送“全文”查看该条措施全文）"
+
+
+def _measure_lines(answer: Answer) -> list[str]:
+    lines: list[str] = []
+    for hit in answer.measures:
+        lines += measure_answer(hit)
+    return [*lines, FULL_TEXT_HINT]
+
+
+def _measure_text(answer: Answer) -> list[str]:
+    hit = answer.measures[0]
+    lines = measure_answer(hit.model_copy(update={"quotes": ()}))
+    return [*lines, "原文：" + "".join(hit.quotes)]
+
+
+def _others(answer: Answer) -> list[str]:
+    hit = answer.measures[0]
+    head = answer.title or f"{measure_heading(hit)}"
+    if not answer.departments:
+        return [f"{head}没有其他牵头单位。"]
+    return [f"{head}其他牵头单位（{len(answer.departments)}个）：{'、'.join(answer.departments)}",
+            f"全部牵头单位：{'、'.join(hit.departments)}"]
+
+
+def _list_lines(answer: Answer) -> list[str]:
+    if answer.measures or not answer.indicators:
+        head = f"{answer.title or '措施'}：共 {len(answer.measures)} 条"
+        lines = [head + ("：" if answer.measures else "")]
+        for h in answer.measures:
+            lines.append(f"· {measure_heading(h)}（{'、'.join(h.departments)}）")
+            lines += [f"  原文：“{q}”" for q in h.quotes if answer.intent == Intent.MENTIONS]
+        return lines
+    head = f"{answer.title or '指标'}：共 {len(answer.indicators)} 项："
+    return [head, *(f"· {indicator_line(h)}" for h in answer.indicators)]
+
+
+def _ambiguous(answer: Answer) -> list[str]:
+    lines = ["您问的可能是以下几项之一，请选择或说得更具体些："]
+    lines += [f"· {measure_heading(h)}（{'、'.join(h.departments)}）" for h in answer.measures]
+    return lines + [f"· {indicator_line(h)}" for h in answer.indicators]
+
+
 def render_text(answer: Answer) -> str:
     """The reply a user sees, as plain text."""
-    lines: list[str] = []
+    if answer.parts:
+        body = "\n\n".join(render_text(p) for p in answer.parts)
+        return body + (f"\n{answer.note}" if answer.note else "")
     intent = answer.intent
-    if intent in (Intent.LEAD_DEPARTMENTS, Intent.MEASURE, Intent.TOPIC):
-        for hit in answer.measures:
-            lines += measure_answer(hit)
-        lines.append("（发送“全文”查看该条措施全文）")
-    elif intent in (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION):
-        who = "和".join(answer.departments)
-        verb = "共同负责" if intent == Intent.DEPARTMENT_INTERSECTION else "负责（牵头或参与）"
-        if answer.measures:
-            lines.append(f"{who}{verb}以下 {len(answer.measures)} 条措施：")
-            lines += [f"· {measure_heading(h)}（{'、'.join(h.departments)}）" for h in answer.measures]
-    elif intent == Intent.MEASURE_LIST:
-        lines.append(f"工作措施共 {len(answer.measures)} 条：")
-        lines += [f"· {measure_heading(h)}" for h in answer.measures]
+    lines: list[str] = []
+    if intent in MEASURE_INTENTS:
+        lines = _measure_lines(answer)
+    elif intent == Intent.MEASURE_TEXT:
+        lines = _measure_text(answer)
+    elif intent == Intent.OTHER_DEPARTMENTS:
+        lines = _others(answer)
     elif intent == Intent.INDICATOR:
-        lines += indicator_answer(answer.indicators[0])
-    elif intent in (Intent.INDICATOR_CATEGORY, Intent.INDICATOR_LIST):
-        head = f"{answer.note}类指标" if intent == Intent.INDICATOR_CATEGORY else "指标体系"
-        lines.append(f"{head}共 {len(answer.indicators)} 项：")
-        lines += [f"· {indicator_line(h)}" for h in answer.indicators]
-        return "\n".join(lines)
+        lines = indicator_answer(answer.indicators[0])
+    elif intent == Intent.CATEGORY_OF:
+        lines = indicator_answer(answer.indicators[0])[:1]
     elif intent == Intent.DOCUMENT_FACT:
-        lines += [f"{f.label}：{f.text}" for f in answer.facts]
+        lines = [f"{f.label}：{f.text}" for f in answer.facts]
     elif intent == Intent.AMBIGUOUS:
-        lines.append("您问的可能是以下几项之一，请选择或说得更具体些：")
-        for hit in answer.measures:
-            lines.append(f"· {measure_heading(hit)}（{'、'.join(hit.departments)}）")
-        for hit in answer.indicators:
-            lines.append(f"· {indicator_line(hit)}")
+        lines = _ambiguous(answer)
+    elif intent == Intent.SMALL_TALK:
+        lines = [SMALL_TALK.get(answer.note or "", SMALL_TALK["greeting"]), "例如：" + "；".join(answer.suggestions[:4])]
+        return "\n".join(lines)
     elif intent == Intent.OUT_OF_SCOPE:
-        lines.append("这个问题不在《济南市提升产业工人创新力实施意见》的内容范围内，我只能回答这份政策的问题。")
-        lines.append("可以这样问：" + "；".join(answer.suggestions))
+        lines = ["这个问题不在《济南市提升产业工人创新力实施意见》的内容范围内，我只能回答这份政策的问题。",
+                 "可以这样问：" + "；".join(answer.suggestions)]
     elif intent == Intent.EMPTY:
-        lines.append("请输入您想了解的问题。")
-        lines.append("例如：" + "；".join(answer.suggestions))
-    if answer.note and intent not in (Intent.INDICATOR_CATEGORY,):
+        lines = ["请输入您想了解的问题。", "例如：" + "；".join(answer.suggestions)]
+    elif intent != Intent.NOT_FOUND:
+        lines = _list_lines(answer)
+    if answer.note:
         lines.append(answer.note)
     return "\n".join(lines)
 

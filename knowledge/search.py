@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -15,6 +16,9 @@ WORD_WEIGHT = 2
 K1 = 1.2
 MIN_TOPIC_BIGRAMS = 3
 B = 0.75
+INDICATOR_MIN = 0.67  # share of an indicator's name that must appear in the question
+SEGMENT = re.compile(r"以及|[和跟与及、,，]")
+FUZZY_NAME = 75  # rapidfuzz partial_ratio for a misspelt indicator name (济南公匠)
 
 
 def features(text: str, lexicon: Lexicon) -> list[str]:
@@ -117,6 +121,7 @@ class IndicatorMatcher:
             for name in short_names(ind.name)
             if (grams := set(bigrams(strip_noise(name))))
         ]
+        self._fuzzy_names = [(number, name) for number, name, _ in self._names if len(name) >= 3]
         self._postings: dict[str, list[int]] = {}
         for at, (_, name, _) in enumerate(self._names):
             for gram in set(bigrams(strip_noise(name))):
@@ -129,7 +134,43 @@ class IndicatorMatcher:
                 counts[at] = counts.get(at, 0) + 1
         return counts
 
+    def named(self, text: str, core: str = "", fuzzy: bool = False) -> list[int]:
+        """Indicators the question names: every name found whole (not inside a longer one found), else the best.
+
+        Ties go to the shorter name, the more general indicator ("创新工作室" → 3, not 市级 4).
+        With `fuzzy`, a misspelt name ("济南公匠") is looked for when nothing else matched.
+        """
+        found = self._scored(text, core)
+        whole = [(number, name) for number, (score, name) in found.items() if score >= 1.0]
+        if whole:
+            outer = [(n, name) for n, name in whole if not any(name != other and name in other for _, other in whole)]
+            return [n for n, name in sorted(outer, key=lambda item: text.find(item[1]))]
+        segments = [s for s in SEGMENT.split(core) if len(s) >= 2]
+        if len(segments) > 1:
+            several = [n for s in segments for n in self.named(s, s)[:1]]
+            if len(several) > 1:
+                return list(dict.fromkeys(several))
+        partial = sorted(((score, -len(name), number) for number, (score, name) in found.items()), reverse=True)
+        if partial and partial[0][0] >= INDICATOR_MIN:
+            return [partial[0][2]]
+        if fuzzy:
+            return self._fuzzy(strip_noise(re.sub(r"\d+", "", text)))
+        return []
+
+    def _fuzzy(self, text: str) -> list[int]:
+        if len(text) < 3:
+            return []
+        from rapidfuzz import fuzz
+
+        best = max(((fuzz.partial_ratio(name, text), -len(name), number) for number, name in self._fuzzy_names),
+                   default=(0, 0, 0))
+        return [best[2]] if best[0] >= FUZZY_NAME else []
+
     def match(self, text: str, core: str = "") -> list[tuple[int, float]]:
+        """(indicator number, score) best first."""
+        return sorted(((n, s) for n, (s, _) in self._scored(text, core).items()), key=lambda kv: (-kv[1], kv[0]))
+
+    def _scored(self, text: str, core: str = "") -> dict[int, tuple[float, str]]:
         """(indicator number, score) best first: the share of the name found, or of the topic in the name.
 
         A name found whole scores above 1; a topic (`core`, question words removed) of three or more
@@ -138,7 +179,7 @@ class IndicatorMatcher:
         in_text = self._shared(set(bigrams(strip_noise(text))))
         topic = {g for segment in core.split() for g in bigrams(strip_noise(segment))}
         in_topic = self._shared(topic) if len(topic) >= 2 else {}
-        best: dict[int, float] = {}
+        best: dict[int, tuple[float, str]] = {}
         for at, shared in in_text.items():
             number, name, size = self._names[at]
             if shared == size and name in text:
@@ -148,6 +189,6 @@ class IndicatorMatcher:
                 on_topic = in_topic.get(at, 0)
                 if on_topic and on_topic >= min(MIN_TOPIC_BIGRAMS, len(topic)):
                     score = max(score, 0.9 * on_topic / len(topic))
-            if score > best.get(number, 0.0):
-                best[number] = score
-        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+            if score > best.get(number, (0.0, ""))[0]:
+                best[number] = (score, name)
+        return best

@@ -26,7 +26,7 @@ async def test_a_worker_session_through_the_bot_api(telegram: BotDriver) -> None
     [lead] = await telegram.send_text(WORKER_ID, "谁负责产教融合?")
     assert "牵头部门（5个）" in lead.text and all(dept in lead.text for dept in FIVE)
     [union] = await telegram.send_text(WORKER_ID, "市总工会负责哪些工作")
-    assert "以下 12 条措施" in union.text and len(union.button_texts) == 12
+    assert "共 12 条" in union.text and len(union.button_texts) == 12
 
     [target] = await telegram.send_text(WORKER_ID, "济南工匠2023年目标是多少")
     assert "2023年目标：90 人" in target.text

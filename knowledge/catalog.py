@@ -1,0 +1,74 @@
+"""Lookups over the parsed document built once: who leads what, groups, full-text mentions, answer hits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from knowledge.answers import MeasureHit
+from knowledge.lexicon import Lexicon
+from knowledge.models import PolicyDocument
+
+CN_NUMBERS = "零一二三四五六七八九十"
+GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)")
+MIN_GROUP_PHRASE = 4
+
+
+def fold(text: str) -> str:
+    """The document's text in the form questions are normalised to (NFKC, lower case)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class Catalog:
+    """Exact facts of the document the executor combines; no ranking here."""
+
+    def __init__(self, document: PolicyDocument, lexicon: Lexicon) -> None:
+        self.document = document
+        self.lexicon = lexicon
+        self.measure_numbers = tuple(m.number for m in document.measures)
+        self.by_department = {
+            dept: tuple(m.number for m in document.measures if dept in m.departments) for dept in document.departments
+        }
+        self._hits = {
+            m.number: MeasureHit(number=m.number, title=m.title, group_number=m.group_number,
+                                 group_title=m.group_title, departments=m.departments)
+            for m in document.measures
+        }
+        self._texts = {m.number: fold(m.title + m.body) for m in document.measures}
+        self._sentences = {m.number: [(fold(s), s) for s in m.sentences] for m in document.measures}
+        self.group_measures: dict[int, tuple[int, ...]] = {}
+        self.group_titles: dict[int, str] = {}
+        for m in document.measures:
+            self.group_measures[m.group_number] = (*self.group_measures.get(m.group_number, ()), m.number)
+            self.group_titles[m.group_number] = m.group_title
+        self._group_phrases = [
+            (number, fold(phrase)) for number, title in self.group_titles.items()
+            for phrase in re.split(r"[，,、\s]", title) if len(phrase) >= MIN_GROUP_PHRASE
+        ]
+
+    def measure_hit(self, number: int, quotes: tuple[str, ...] = ()) -> MeasureHit:
+        hit = self._hits[number]
+        return hit.model_copy(update={"quotes": quotes}) if quotes else hit
+
+    def mentions(self, topic: str) -> tuple[int, ...]:
+        """Measures whose title or body contains every part of the topic, as written."""
+        parts = [fold(p) for p in topic.split() if p]
+        if not parts:
+            return ()
+        return tuple(n for n, text in self._texts.items() if all(p in text for p in parts))
+
+    def sentences_with(self, number: int, topic: str) -> tuple[str, ...]:
+        parts = [fold(p) for p in topic.split() if p]
+        return tuple(s for folded, s in self._sentences[number] if parts and any(p in folded for p in parts))
+
+    def groups_named(self, text: str) -> list[int]:
+        """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""
+        found = [n for n, phrase in self._group_phrases if phrase in text]
+        for match in GROUP_NUMBER.finditer(text):
+            number = CN_NUMBERS.index(match.group(1) or match.group(2))
+            if number in self.group_titles:
+                found.append(number)
+        return list(dict.fromkeys(found))
+
+    def group_label(self, number: int) -> str:
+        return f"（{CN_NUMBERS[number] if number < len(CN_NUMBERS) else number}）{self.group_titles[number]}"

@@ -1,0 +1,124 @@
+"""Dialog state: a follow-up fills the slots it leaves out from what the chat said last."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from knowledge.answers import Answer, ChatContext, Intent
+from knowledge.frame import Cue, Frame, Op
+
+DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
+MEASURE_OPS = (Op.WHO_LEADS, Op.FULL_TEXT, Op.SHOW, Op.OTHERS)
+INDICATOR_OPS = (Op.VALUES, Op.CATEGORY_OF)
+LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
+                Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT, Intent.EACH, Intent.INDICATOR_LIST,
+                Intent.INDICATOR_CATEGORY)
+KEEPS_STATE = (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY)
+
+
+def live(context: ChatContext | None, now: dt.datetime | None) -> ChatContext | None:
+    """The context if it has not expired; a context without a time never expires (tests, CLI)."""
+    if context is None or context.intent is None:
+        return None
+    if now is not None and context.at is not None and now - context.at > DIALOG_TTL:
+        return None
+    return context
+
+
+def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
+    """Fill the frame from the context where it is a follow-up; leave a fresh question alone."""
+    if ctx is None or f.small_talk or f.other_place:
+        return f
+    previous = Op(ctx.op) if ctx.op else None
+    if _is_filter(f, ctx):
+        if ctx.measures and not ctx.indicators:
+            f.base_measures = ctx.measures
+        elif ctx.indicators:
+            f.base_indicators = ctx.indicators
+        return f
+    if not f.has_entities:
+        _fill(f, ctx, previous)
+    elif f.followup or not f.asks:
+        _swap(f, ctx, previous)
+    return f
+
+
+def _is_filter(f: Frame, ctx: ChatContext) -> bool:
+    """"其中哪些有国资委", "这里面哪些提到培训", "一共几条", "市级的呢" over the last list."""
+    listed = len(ctx.measures) > 1 or len(ctx.indicators) > 1 or ctx.intent in LIST_INTENTS
+    if not listed or f.measures or f.indicators:
+        return False
+    if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories):
+        return True
+    if not f.has_entities and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
+        return True
+    if f.followup and f.topic and not f.departments and not f.categories and len(ctx.indicators) > 1:
+        return True
+    return False
+
+
+def _fill(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
+    """A follow-up that names nothing ("那2025年呢", "原文是什么", "它是哪类指标"): the last subject."""
+    wants_indicators = bool(f.years) or f.has(Cue.INDICATOR, Cue.CATEGORY_OF, Cue.ALL_YEARS)
+    if not f.years:
+        f.years = list(ctx.years)
+    if f.has(Cue.LIST) and ctx.categories and not f.has(Cue.CATEGORY_OF):
+        f.categories = list(ctx.categories)
+    elif wants_indicators and ctx.indicators:
+        f.indicators = list(ctx.indicators)
+    elif wants_indicators and ctx.categories:
+        f.categories = list(ctx.categories)
+    elif wants_indicators and ctx.topic:
+        f.topic = ctx.topic  # a topic with no year values: the executor finds its indicators
+    elif len(ctx.measures) == 1 or (ctx.measures and previous in MEASURE_OPS):
+        f.measures = [ctx.measures[0]]
+        f.excluded_departments = ctx.departments
+    elif ctx.indicators:
+        f.indicators = list(ctx.indicators)
+    elif ctx.topic:
+        f.topic = ctx.topic
+    f.inherited_op = previous if not f.asks else None
+
+
+def _swap(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
+    """"那团市委呢", "那第九条呢", "首席技师呢": the new entity under the last question's operation."""
+    if previous is None:
+        return
+    same_kind = (
+        (f.indicators and previous in INDICATOR_OPS)
+        or (f.measures and previous in MEASURE_OPS)
+        or (f.departments and previous is Op.LEADS_WHAT)
+        or (f.categories and previous in (Op.LIST, Op.VALUES))
+        or (f.topic and not (f.indicators or f.measures or f.departments) and previous in (Op.WHO_LEADS, Op.MENTIONS, Op.SHOW))
+    )
+    if not same_kind:
+        return
+    if not f.years:
+        f.years = list(ctx.years)
+    if ctx.count:
+        f.cues.add(Cue.COUNT)
+    f.inherited_op = previous
+    if previous is Op.WHO_LEADS:
+        f.cues.add(Cue.LEAD)
+    elif previous is Op.MENTIONS:
+        f.cues.add(Cue.MENTION)
+
+
+def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, now: dt.datetime | None) -> ChatContext:
+    """The state after this answer; small talk and refusals keep the old one (a digression is not a reset)."""
+    if answer.intent in KEEPS_STATE and ctx is not None:
+        return ctx
+    categories = tuple(f.categories) or tuple(dict.fromkeys(h.category for h in answer.indicators
+                                                             if answer.intent == Intent.CATEGORY_OF))
+    return ChatContext(
+        intent=answer.intent,
+        op=op.value if op else None,
+        measures=tuple(m.number for m in answer.measures),
+        indicators=tuple(i.number for i in answer.indicators),
+        departments=tuple(f.departments),
+        categories=categories,
+        topic=f.topic,
+        years=tuple(f.years),
+        count=f.has(Cue.COUNT),
+        at=now,
+    )

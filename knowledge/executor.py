@@ -1,0 +1,254 @@
+"""Answer a resolved Frame exactly from the parsed document: lookups, filters, set operations, counts."""
+
+from __future__ import annotations
+
+from knowledge.answers import Answer, Candidate, Intent, MeasureHit, combine
+from knowledge.catalog import Catalog
+from knowledge.facts import FactFinder
+from knowledge.frame import Cue, Frame, Op
+from knowledge.indicators import IndicatorAnswers
+from knowledge.search import MeasureIndex, Ranked
+
+MIN_COVERAGE = 0.34  # below this share of the question's weight, the document does not speak to it
+AMBIGUOUS_MARGIN = 0.12  # top two measures this close (relative) and weakly covered: offer both
+
+
+class Executor:
+    """Plans the operation a frame asks for and runs it; never guesses where the document is structured."""
+
+    def __init__(self, catalog: Catalog, index: MeasureIndex, facts: FactFinder, indicators: IndicatorAnswers) -> None:
+        self.catalog = catalog
+        self.index = index
+        self.facts = facts
+        self.indicators = indicators
+        self.examples = catalog.lexicon.examples
+
+    def run(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
+        """The answer and the operation it carried out (kept in the dialog state)."""
+        if f.small_talk:
+            return Answer(question=raw, intent=Intent.SMALL_TALK, note=f.small_talk, suggestions=self.examples), None
+        if f.other_place:
+            note = f"我只掌握《{self.catalog.document.meta.title}》，没有{f.other_place}的政策内容。"
+            return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples, note=note), None
+        if f.base_measures is not None:
+            return self._measure_list_followup(f, raw), Op.LIST
+        if f.base_indicators is not None:
+            return self.indicators.list_followup(f, raw), Op.LIST
+        missing = self._missing(f, raw)
+        if missing:
+            return missing, None
+        groups = self.catalog.groups_named(f.text) if f.has(Cue.LIST, Cue.COUNT, Cue.MEASURE_WORD) else []
+        if groups and not (f.has(Cue.LEAD) or f.measures or f.departments):
+            numbers = tuple(n for g in groups for n in self.catalog.group_measures[g])
+            labels = "、".join(self.catalog.group_label(g) for g in groups)
+            return self._measure_list(raw, numbers, f"{labels}包括的措施", f), Op.LIST
+        if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
+            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
+        if f.measures:
+            return self._measures(f, raw)
+        if f.has(Cue.MENTION) and f.topic and not (f.years or f.has(Cue.LEAD) or f.departments):
+            return self._mentions(f, raw), Op.MENTIONS
+        if f.categories and not f.has(Cue.CATEGORY_OF, Cue.LEAD) and (f.has(Cue.LIST, Cue.COUNT) or "类" in f.text):
+            listed = self.indicators.listing(f, raw)
+            if listed:
+                return listed
+        if f.indicators and self._asks_indicator(f):
+            return self.indicators.answer(f, raw)
+        if f.departments:
+            return self._departments(f, raw)
+        if f.only_n is not None or f.extreme:
+            return self._only_n(f, raw), Op.ONLY_N
+        listed = self.indicators.listing(f, raw)
+        if listed:
+            return listed
+        if f.has(Cue.MEASURE_WORD) and f.has(Cue.LIST, Cue.COUNT) and not f.topic:
+            return self._measure_list(raw, self.catalog.measure_numbers, "工作措施", f), Op.LIST
+        weak = self.facts.find(f.text, strong=False)
+        if weak:
+            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(weak)), Op.FACT
+        if f.topic:
+            return self._topic(f, raw)
+        if f.inherited_op or f.has(Cue.ANAPHORA) or f.followup:
+            note = "请说得具体些：想问哪一条措施、哪个部门或哪项指标？"
+            return Answer(question=raw, intent=Intent.EMPTY, suggestions=self.examples, note=note), None
+        if f.has(Cue.LEAD, Cue.SCOPE, Cue.INDICATOR, Cue.DETAIL):
+            return Answer(question=raw, intent=Intent.EMPTY, suggestions=self.examples), None
+        return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples), None
+
+    def _asks_indicator(self, f: Frame) -> bool:
+        """A named indicator is the subject unless the question asks who leads, or a topic that is more than it."""
+        if f.has(Cue.LEAD) and not f.years and not f.has(Cue.INDICATOR):
+            return False
+        if not f.indicators_by_name or f.years or f.inherited_op or f.has(Cue.INDICATOR, Cue.CATEGORY_OF, Cue.ALL_YEARS):
+            return True
+        return len(self.indicators.rest_of_topic(f)) < 2
+
+    # --- measures -------------------------------------------------------------------------
+
+    def _missing(self, f: Frame, raw: str) -> Answer | None:
+        if f.missing_measures and not f.measures and not f.indicators:
+            numbers = self.catalog.measure_numbers
+            note = (f"文件共有 {len(numbers)} 条工作措施（第{numbers[0]}条至第{numbers[-1]}条），"
+                    f"没有第{f.missing_measures[0]}条。")
+            return Answer(question=raw, intent=Intent.NOT_FOUND, note=note, suggestions=self.examples[:3])
+        if f.missing_indicators and not f.indicators and not f.measures:
+            return self.indicators.not_found(f.missing_indicators[0], raw)
+        return None
+
+    def _measures(self, f: Frame, raw: str) -> tuple[Answer, Op]:
+        op = self._measure_op(f)
+        parts = []
+        for number in f.measures:
+            measure = self.catalog.document.measure(number)
+            assert measure is not None
+            if op is Op.FULL_TEXT:
+                hit = self.catalog.measure_hit(number, measure.sentences)
+                parts.append(Answer(question=raw, intent=Intent.MEASURE_TEXT, measures=(hit,), departments=hit.departments))
+            elif op is Op.OTHERS:
+                excluded = set(f.departments) | set(f.excluded_departments)
+                others = tuple(d for d in measure.departments if d not in excluded)
+                named = [d for d in measure.departments if d in excluded]
+                title = f"第{number}条「{measure.title}」除{'、'.join(named)}外，" if named else None
+                parts.append(Answer(question=raw, intent=Intent.OTHER_DEPARTMENTS, title=title,
+                                    measures=(self.catalog.measure_hit(number),), departments=others,
+                                    note=self._not_leading(f.departments, measure.departments, number)))
+            else:
+                quotes = self.index.quotes(number, self.index.query(f.topic, f.topic_words)) if f.topic else ()
+                hit = self.catalog.measure_hit(number, quotes or measure.sentences[:1])
+                intent = Intent.LEAD_DEPARTMENTS if op is Op.WHO_LEADS else Intent.MEASURE
+                parts.append(Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
+                                    note=self._verdict(f.departments, hit)))
+        return combine(raw, parts), op
+
+    def _measure_op(self, f: Frame) -> Op:
+        if f.has(Cue.EXCLUSION) and (f.departments or f.excluded_departments):
+            return Op.OTHERS
+        if f.has(Cue.DETAIL):
+            return Op.FULL_TEXT
+        if f.has(Cue.LEAD) or f.departments:
+            return Op.WHO_LEADS
+        if f.inherited_op in (Op.FULL_TEXT, Op.WHO_LEADS, Op.OTHERS):
+            return f.inherited_op if f.inherited_op is not Op.OTHERS else Op.WHO_LEADS
+        return Op.SHOW
+
+    def _verdict(self, named: list[str], hit: MeasureHit) -> str | None:
+        """Say plainly whether the departments a question named lead this measure."""
+        if not named:
+            return None
+        inside = [d for d in named if d in hit.departments]
+        outside = [d for d in named if d not in hit.departments]
+        parts = []
+        if inside:
+            parts.append(f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。")
+        if outside:
+            parts.append(f"注意：{'、'.join(outside)}不在第{hit.number}条的牵头单位中。")
+        return "".join(parts)
+
+    def _not_leading(self, named: list[str], departments: tuple[str, ...], number: int) -> str | None:
+        outside = [d for d in named if d not in departments]
+        return f"注意：{'、'.join(outside)}不在第{number}条的牵头单位中。" if outside else None
+
+    def _measure_list(self, raw: str, numbers: tuple[int, ...], title: str, f: Frame,
+                      intent: Intent = Intent.MEASURE_LIST, departments: tuple[str, ...] = (),
+                      note: str | None = None) -> Answer:
+        hits = tuple(self.catalog.measure_hit(n) for n in sorted(set(numbers)))
+        count = len(hits) if f.has(Cue.COUNT) else None
+        return Answer(question=raw, intent=Intent.COUNT if count is not None else intent, measures=hits,
+                      departments=departments, title=title, count=count, note=note)
+
+    def _measure_list_followup(self, f: Frame, raw: str) -> Answer:
+        """A filter or count over the measures the last answer listed ("其中哪些有国资委", "一共几条")."""
+        numbers = set(f.base_measures or ())
+        kept = numbers
+        for dept in f.departments:
+            led = set(self.catalog.by_department[dept])
+            kept = kept - led if f.has(Cue.NEGATION) else kept & led
+        if f.topic and not f.departments:
+            kept = kept & set(self.catalog.mentions(f.topic))
+        title = "其中符合条件的措施" if kept != numbers else "上面列出的措施"
+        return self._measure_list(raw, tuple(kept), title, f, departments=tuple(f.departments),
+                                  note=None if kept else "上面列出的措施中没有符合条件的。")
+
+    # --- departments ----------------------------------------------------------------------
+
+    def _departments(self, f: Frame, raw: str) -> tuple[Answer, Op]:
+        catalog = self.catalog
+        if f.topic and (f.has(Cue.LEAD, Cue.YES_NO) or f.has(Cue.EXCLUSION)) and not f.has(Cue.SCOPE, Cue.NEGATION):
+            return self._topic(f, raw)
+        if f.has(Cue.MENTION) and f.topic:
+            return self._mentions(f, raw), Op.MENTIONS
+        sets = {d: set(catalog.by_department[d]) for d in f.departments}
+        if len(f.departments) > 1 and f.has(Cue.EACH):
+            parts = [self._department_list(f, raw, d, sets[d]) for d in f.departments]
+            return combine(raw, parts, Intent.EACH), Op.LEADS_WHAT
+        if f.has(Cue.NEGATION):
+            numbers = set(catalog.measure_numbers) - set.union(*sets.values())
+            who = "和".join(f.departments)
+            return self._measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
+                                      Intent.DEPARTMENT_COMPLEMENT, tuple(f.departments)), Op.LEADS_WHAT
+        numbers = set.intersection(*sets.values())
+        if f.topic and not f.has(Cue.LIST, Cue.COUNT) and f.has(Cue.SCOPE):
+            narrowed = numbers & set(catalog.mentions(f.topic))
+            numbers = narrowed or numbers
+        if len(f.departments) > 1:
+            note = None if numbers else f"没有同时由{'、'.join(f.departments)}负责的措施。"
+            return self._measure_list(raw, tuple(numbers), f"{'和'.join(f.departments)}共同负责的措施", f,
+                                      Intent.DEPARTMENT_INTERSECTION, tuple(f.departments), note), Op.LEADS_WHAT
+        return self._department_list(f, raw, f.departments[0], numbers), Op.LEADS_WHAT
+
+    def _department_list(self, f: Frame, raw: str, dept: str, numbers: set[int]) -> Answer:
+        return self._measure_list(raw, tuple(numbers), f"{dept}负责（牵头或参与）的措施", f, Intent.DEPARTMENT_MEASURES, (dept,))
+
+    def _mentions(self, f: Frame, raw: str) -> Answer:
+        numbers = set(self.catalog.mentions(f.topic))
+        for dept in f.departments:
+            numbers &= set(self.catalog.by_department[dept])
+        term = f.topic.replace(" ", "")
+        note = None if numbers else f"没有措施提到“{term}”。"
+        hits = tuple(self.catalog.measure_hit(n, self.catalog.sentences_with(n, f.topic)[:1]) for n in sorted(numbers))
+        count = len(hits) if f.has(Cue.COUNT) else None
+        return Answer(question=raw, intent=Intent.MENTIONS, measures=hits, title=f"提到“{term}”的措施",
+                      departments=tuple(f.departments), count=count, note=note)
+
+    def _only_n(self, f: Frame, raw: str) -> Answer:
+        sizes = {m.number: len(m.departments) for m in self.catalog.document.measures}
+        if f.extreme:
+            wanted = (max if f.extreme == "max" else min)(sizes.values())
+        else:
+            wanted = f.only_n or 0
+        numbers = tuple(n for n, size in sizes.items() if size == wanted)
+        note = None if numbers else f"没有恰好由 {wanted} 个单位牵头的措施。"
+        return self._measure_list(raw, numbers, f"由 {wanted} 个单位牵头的措施", f, note=note)
+
+    # --- free topics ----------------------------------------------------------------------
+
+    def _topic(self, f: Frame, raw: str) -> tuple[Answer, Op]:
+        query = self.index.query(f.topic, f.topic_words)
+        ranked = self._ranking(query, f)
+        op = Op.WHO_LEADS if f.has(Cue.LEAD) or f.departments else Op.SHOW
+        if not ranked:
+            return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples), None
+        if f.years or (f.has(Cue.INDICATOR) and not f.has(Cue.LEAD)):
+            values = self.indicators.for_topic(f, raw, ranked[0].number)
+            if values:
+                return values
+        top = ranked[0]
+        runner = ranked[1] if len(ranked) > 1 else None
+        if runner and runner.score >= top.score * (1 - AMBIGUOUS_MARGIN) and top.coverage < 0.75:
+            close = [r for r in ranked[:3] if r.score >= top.score * (1 - AMBIGUOUS_MARGIN)]
+            hits = tuple(self.catalog.measure_hit(r.number, self.index.quotes(r.number, query, limit=1)) for r in close)
+            candidates = tuple(Candidate(label=f"第{h.number}条 {h.title}", question=f"第{h.number}条") for h in hits)
+            return Answer(question=raw, intent=Intent.AMBIGUOUS, measures=hits, candidates=candidates), op
+        hit = self.catalog.measure_hit(top.number, self.index.quotes(top.number, query))
+        if f.has(Cue.EXCLUSION) and f.departments:
+            f.measures = [top.number]
+            return self._measures(f, raw)
+        intent = Intent.LEAD_DEPARTMENTS if op is Op.WHO_LEADS else Intent.TOPIC
+        return Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
+                      note=self._verdict(f.departments, hit)), op
+
+    def _ranking(self, query: frozenset[str], f: Frame) -> list[Ranked]:
+        ranked = self.index.rank(query)
+        if not ranked or ranked[0].coverage < MIN_COVERAGE:
+            return []
+        return ranked

@@ -1,0 +1,90 @@
+"""A question read into what it mentions and what it asks, so answers compose instead of matching cues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Op(StrEnum):
+    """What the question asks of the entities it mentions (decided once, by the executor's planner)."""
+
+    SHOW = "show"  # nothing asked beyond naming something: show it
+    WHO_LEADS = "who_leads"
+    LEADS_WHAT = "leads_what"
+    OTHERS = "others"  # lead departments of a measure besides the ones named
+    VALUES = "values"
+    LIST = "list"
+    MENTIONS = "mentions"
+    FULL_TEXT = "full_text"
+    CATEGORY_OF = "category_of"
+    ONLY_N = "only_n"
+    FACT = "fact"
+
+
+class Cue(StrEnum):
+    """Question words found in the text; each names a lexicon list."""
+
+    LEAD = "lead_words"
+    SCOPE = "department_scope_words"
+    TOGETHER = "together_words"
+    INDICATOR = "indicator_words"
+    DETAIL = "detail_words"
+    COUNT = "count_words"
+    EACH = "each_words"
+    NEGATION = "negation_words"
+    EXCLUSION = "exclusion_words"
+    MENTION = "mention_words"
+    FILTER = "filter_words"
+    ANAPHORA = "anaphora_words"
+    CATEGORY_OF = "category_of_words"
+    ONLY = "only_words"
+    YES_NO = "yes_no_words"
+    ALL_YEARS = "all_years_words"
+    LIST = "list_words"
+    MEASURE_WORD = "measure_words"
+
+
+@dataclass(slots=True)
+class Frame:
+    """Entities and cues of one question; dialog state fills what a follow-up leaves out."""
+
+    text: str
+    departments: list[str] = field(default_factory=list)
+    measures: list[int] = field(default_factory=list)
+    indicators: list[int] = field(default_factory=list)
+    missing_measures: list[int] = field(default_factory=list)
+    missing_indicators: list[int] = field(default_factory=list)
+    indicators_by_name: bool = False  # named, not numbered: a topic may be what is really asked
+    categories: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    fact: str | None = None
+    topic: str = ""  # what is left once entities and question words are removed
+    topic_words: tuple[str, ...] = ()
+    cues: set[Cue] = field(default_factory=set)
+    only_n: int | None = None
+    extreme: str | None = None  # "max" / "min": the measures with the most or fewest lead departments
+    small_talk: str | None = None
+    other_place: str | None = None
+    followup: bool = False  # 那…呢, …呢, 换成…: a swap of something said before
+    # filled by the dialog state
+    base_measures: tuple[int, ...] | None = None  # the list a filter or count applies to
+    base_indicators: tuple[int, ...] | None = None
+    inherited_op: Op | None = None
+    excluded_departments: tuple[str, ...] = ()
+
+    def has(self, *cues: Cue) -> bool:
+        return any(c in self.cues for c in cues)
+
+    @property
+    def has_entities(self) -> bool:
+        return bool(
+            self.departments or self.measures or self.indicators or self.missing_measures
+            or self.missing_indicators or self.categories or self.fact or self.topic
+        )
+
+    @property
+    def asks(self) -> bool:
+        """True when the question says what it wants (not a bare entity or a bare year)."""
+        return self.has(Cue.LEAD, Cue.SCOPE, Cue.DETAIL, Cue.COUNT, Cue.MENTION, Cue.CATEGORY_OF, Cue.LIST,
+                        Cue.EXCLUSION, Cue.NEGATION, Cue.EACH, Cue.INDICATOR)
