@@ -3,9 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-FILE ?= ../shared/eval/qa_public.jsonl
+FILE ?= tests/data/qa_public.jsonl tests/data/qa_own.jsonl tests/data/blind/singles_dev.jsonl
+DIALOGS ?= tests/data/blind/dialogs_dev.jsonl
 
-.PHONY: install run test eval bench console clean
+.PHONY: install run test eval eval-locked bench console clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,12 @@ test: $(STAMP)
 
 eval: $(STAMP)
 	$(PY) -m tests.eval_runner $(FILE)
+	$(PY) -m tests.eval_dialogs $(DIALOGS)
+
+# The locked halves of the blind sets: score them, never tune on them.
+eval-locked: $(STAMP)
+	-$(PY) -m tests.eval_runner tests/data/blind/singles_locked.jsonl
+	-$(PY) -m tests.eval_dialogs tests/data/blind/dialogs_locked.jsonl
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -13,6 +13,7 @@ INDICATOR_OPS = (Op.VALUES, Op.CATEGORY_OF)
 LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
                 Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT, Intent.EACH, Intent.INDICATOR_LIST,
                 Intent.INDICATOR_CATEGORY)
+COUNT_FACT = "scope_counts"  # "一共多少条" asks the document's count, unless a list was just shown
 KEEPS_STATE = (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY)
 
 
@@ -30,7 +31,11 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     if ctx is None or f.small_talk or f.other_place:
         return f
     previous = Op(ctx.op) if ctx.op else None
+    if f.has(Cue.EXCLUSION) and f.departments and not (f.measures or f.topic) and len(ctx.measures) == 1:
+        f.measures = [ctx.measures[0]]  # "除了市总工会还有哪些单位" about the measure just shown
+        return f
     if _is_filter(f, ctx):
+        f.fact = None
         if ctx.measures and not ctx.indicators:
             f.base_measures = ctx.measures
         elif ctx.indicators:
@@ -50,7 +55,8 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return False
     if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories):
         return True
-    if not f.has_entities and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
+    names_nothing = not f.has_entities or (f.fact == COUNT_FACT and not (f.departments or f.categories or f.topic))
+    if names_nothing and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
         return True
     if f.followup and f.topic and not f.departments and not f.categories and len(ctx.indicators) > 1:
         return True
@@ -110,7 +116,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         return ctx
     categories = tuple(f.categories) or tuple(dict.fromkeys(h.category for h in answer.indicators
                                                              if answer.intent == Intent.CATEGORY_OF))
-    return ChatContext(
+    return ChatContext.model_construct(  # every field is built here from typed values: no validation needed
         intent=answer.intent,
         op=op.value if op else None,
         measures=tuple(m.number for m in answer.measures),

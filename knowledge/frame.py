@@ -74,7 +74,7 @@ class Frame:
     excluded_departments: tuple[str, ...] = ()
 
     def has(self, *cues: Cue) -> bool:
-        return any(c in self.cues for c in cues)
+        return not self.cues.isdisjoint(cues)
 
     @property
     def has_entities(self) -> bool:

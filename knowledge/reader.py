@@ -39,6 +39,7 @@ GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公�
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
+HAS_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百]")
 EDGE_CHARS = "了的在是有哪些吗呢啊么过"
 WHICH = re.compile(r"哪几|哪些")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -65,6 +66,7 @@ class QuestionReader:
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
         self.question_words = any_of(w for w in lexicon.removable if len(w) > 1)
+        self.all_question_words = any_of(lexicon.removable)
 
     def read(self, text: str) -> Frame:
         frame = Frame(text=text, fact=self.facts.find(text, strong=True))
@@ -79,7 +81,8 @@ class QuestionReader:
         self._numbers(frame, plain)
         frame.categories = [c for c in self.categories if _names_category(plain, c)]
         frame.topic, frame.topic_words = self._topic(plain)
-        if not frame.indicators and not frame.missing_indicators:
+        about_departments = frame.departments and not frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)
+        if not (frame.indicators or frame.missing_indicators or frame.measures or about_departments):
             frame.indicators = self._named_indicators(frame, plain)
             frame.indicators_by_name = bool(frame.indicators)
         if frame.has(Cue.MENTION):
@@ -106,6 +109,8 @@ class QuestionReader:
         frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
 
     def _numbers(self, frame: Frame, plain: str) -> None:
+        if not HAS_NUMBER.search(plain):
+            return
         for numbers, missing, patterns, known in (
             (frame.indicators, frame.missing_indicators, INDICATOR_NO, self.indicator_numbers),
             (frame.measures, frame.missing_measures, MEASURE_NO, self.measure_numbers),
@@ -139,9 +144,12 @@ class QuestionReader:
 
     def _topic(self, plain: str) -> tuple[str, tuple[str, ...]]:
         """The question minus numbers and question words (what it is about), and its jieba words."""
+        plain = NUMBERS.sub(" ", plain)
+        if len(strip_noise(self.all_question_words.sub("", plain))) < MIN_TOPIC:
+            return "", ()  # nothing but question words: no need to segment
         out: list[str] = []
         words: list[str] = []
-        for token in self.lexicon.tokenizer.lcut(NUMBERS.sub(" ", plain), HMM=False):
+        for token in self.lexicon.tokenizer.lcut(plain, HMM=False):
             if token in self.lexicon.removable or not strip_noise(token):
                 out.append(" ")
             else:
@@ -184,6 +192,8 @@ def quoted(text: str) -> str | None:
 
 def _names_category(text: str, category: str) -> bool:
     """The category as a word of its own, not inside another name ("职工创新创效竞赛" is no 创新创效 question)."""
+    if category not in text:
+        return False
     for match in re.finditer(re.escape(category), text):
         before = text[match.start() - 1] if match.start() else ""
         after = text[match.end()] if match.end() < len(text) else ""
@@ -194,6 +204,8 @@ def _names_category(text: str, category: str) -> bool:
 
 def _names_category(text: str, category: str) -> bool:
     """The category as a word of its own, not inside another name ("职工创新创效竞赛" is no 创新创效 question)."""
+    if category not in text:
+        return False
     for match in re.finditer(re.escape(category), text):
         before = text[match.start() - 1] if match.start() else ""
         after = text[match.end()] if match.end() < len(text) else ""

@@ -1,17 +1,25 @@
-"""The public and our own question sets, through the real `main.py ask --json -` path, all right."""
+"""Our question sets through the real `main.py ask --json -` path, and the dialog set through the facade."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from tests.eval_dialogs import run_dialogs
 from tests.eval_runner import ask_all, load, score
 
-ROOT = Path(__file__).resolve().parent.parent
-SETS = [ROOT / "tests" / "data" / "qa_own.jsonl", ROOT.parent / "shared" / "eval" / "qa_public.jsonl"]
+DATA = Path(__file__).resolve().parent / "data"
+SETS = [DATA / "qa_own.jsonl", DATA / "qa_public.jsonl", DATA / "blind" / "singles_dev.jsonl"]
+DIALOGS = DATA / "blind" / "dialogs_dev.jsonl"
 
 
 def test_every_question_of_every_set_is_answered_right():
-    records = load([p for p in SETS if p.exists()])
+    records = load(SETS)
     report = score(records, ask_all([r["q"] for r in records], timeout=120))
     misses = [f"{m.record['q']}: {m.failed}" for m in report.misses]
     assert not misses, "\n".join(misses)
+
+
+def test_every_turn_of_every_development_dialog_is_answered_right():
+    report = run_dialogs(load([DIALOGS]))
+    assert not report.misses, "\n".join(report.misses)
+    assert report.turns[1] >= 100

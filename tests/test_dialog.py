@@ -1,0 +1,142 @@
+"""Question frames and dialog state: follow-ups, filters, digressions, expiry, honesty, small talk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from knowledge.answers import ChatContext, Intent
+from knowledge.dialog import DIALOG_TTL
+from knowledge.engine import QuestionEngine
+from knowledge.parser import load_policy
+from knowledge.render import answer_json
+
+START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc)
+UNION = [1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return QuestionEngine(load_policy())
+
+
+def chat(engine, *questions, minutes_between=1):
+    """Ask questions in one chat, each a minute after the last; return each turn's JSON record."""
+    context: ChatContext | None = None
+    records = []
+    for i, question in enumerate(questions):
+        answer = engine.answer(question, context, START + dt.timedelta(minutes=i * minutes_between))
+        context = answer.context
+        records.append(answer_json(answer))
+    return records
+
+
+def test_readme_example_topic_then_year_answers_the_topics_indicators(engine):
+    lead, year = chat(engine, "谁负责产教融合?", "那2025年呢?")
+    assert lead["measures"] == [4]
+    assert year["indicators"] == [22, 23] and "20" in year["text"] and "70%" in year["text"]
+
+
+def test_a_digression_does_not_wipe_the_state(engine):
+    _, thanks, weather, year = chat(engine, "济南工匠2025年目标是多少", "谢谢", "今天天气怎么样", "那2023年呢")
+    assert thanks["intent"] == "small_talk" and weather["intent"] == "out_of_scope"
+    assert year["indicators"] == [15] and "90" in year["text"]
+
+
+def test_state_expires_after_a_quiet_while(engine):
+    minutes = int(DIALOG_TTL.total_seconds() // 60) + 1
+    _, year = chat(engine, "济南工匠2025年目标是多少", "那2023年呢", minutes_between=minutes)
+    assert year["indicators"] == []
+
+
+def test_swapped_entities_keep_the_operation_and_year(engine):
+    _, swapped = chat(engine, "济南工匠2025年目标是多少", "那首席技师呢")
+    assert swapped["indicators"] == [16] and "150" in swapped["text"]
+    _, dept = chat(engine, "市总工会负责哪些", "那团市委呢")
+    assert dept["measures"] == [7, 14]
+    _, measure = chat(engine, "第8条谁负责", "那第九条呢")
+    assert measure["measures"] == [9] and "市科技局" in measure["text"]
+
+
+def test_filter_and_count_of_the_last_list(engine):
+    union, within, count = chat(engine, "市总工会负责哪些措施", "这里面哪些有国资委", "总共多少条")
+    assert union["measures"] == UNION
+    assert within["measures"] == [1, 6, 7, 8, 9, 11, 12, 15]
+    assert count["measures"] == within["measures"] and "8" in count["text"]
+    _, without = chat(engine, "市总工会负责哪些措施", "其中哪些没有国资委")
+    assert without["measures"] == [2, 5, 10, 14]
+
+
+def test_questions_about_the_last_entity(engine):
+    _, leads, text, others = chat(engine, "第5条讲什么", "牵头单位有哪些", "原文是什么", "除了市总工会还有哪些单位一起负责")
+    assert leads["measures"] == [5] and "市教育局" in leads["text"]
+    assert text["intent"] == "measure_text" and "大力推行现代学徒制和企业新型学徒制" in text["text"]
+    assert others["departments"] == ["市教育局", "市人力资源社会保障局"]
+    _, category = chat(engine, "新增济南工匠2025年目标", "它是哪类指标")
+    assert category["indicators"] == [15] and "素质提升" in category["text"]
+    _, values = chat(engine, "素质提升类有哪些指标", "它们2025年分别是多少")
+    assert values["indicators"] == [9, 10, 11, 12, 14, 15] and "1.8" in values["text"]
+
+
+def test_a_fresh_question_does_not_carry_state(engine):
+    _, fresh = chat(engine, "市总工会负责哪些", "技能人才2025年目标")
+    assert fresh["indicators"] == [1] and fresh["measures"] == []
+
+
+@pytest.mark.parametrize(("question", "measures"), [
+    ("市总工会没参与哪些措施", [3, 4, 13]),
+    ("不是工会负责的措施有哪些", [3, 4, 13]),
+    ("市教育局、市科技局和市国资委都负责的措施", [13]),
+    ("哪些措施提到了数字经济", [8]),
+    ("只有两个牵头单位的措施", [10]),
+    ("牵头单位最多的措施", [7, 8, 9]),
+    ("“坚持育用结合，提升创新能力”下面有哪几条措施", [3, 4, 5, 6]),
+])
+def test_structured_questions_are_answered_exactly(engine, question, measures):
+    assert answer_json(engine.answer(question))["measures"] == measures
+
+
+def test_each_of_several_entities_is_answered(engine):
+    record = answer_json(engine.answer("市妇联和团市委分别负责什么"))
+    assert record["intent"] == "each" and record["measures"] == [14, 7]
+    assert "市妇联负责" in record["text"] and "团市委负责" in record["text"]
+    values = answer_json(engine.answer("济南工匠和首席技师2025年分别是多少"))
+    assert values["indicators"] == [15, 16]
+
+
+def test_counts(engine):
+    assert "12" in answer_json(engine.answer("市总工会一共负责几条"))["text"]
+    assert "15" in answer_json(engine.answer("工作措施一共多少条"))["text"]
+    assert "6" in answer_json(engine.answer("第9条有几个牵头单位"))["text"]
+
+
+def test_a_named_department_outside_the_answer_is_said_plainly(engine):
+    record = answer_json(engine.answer("市妇联负责产教融合吗"))
+    assert record["measures"] == [4] and "市妇联不在第4条的牵头单位中" in record["text"]
+
+
+@pytest.mark.parametrize("question", ["你好", "谢谢", "你是谁", "怎么用", "hello"])
+def test_small_talk_gets_a_friendly_reply_with_examples(engine, question):
+    answer = engine.answer(question)
+    assert answer.intent == Intent.SMALL_TALK
+    assert "例如" in answer_json(answer)["text"] and not answer.measures
+
+
+def test_another_citys_policy_is_out_of_scope(engine):
+    record = answer_json(engine.answer("青岛市提升产业工人创新力实施意见谁负责"))
+    assert record["intent"] == "out_of_scope" and record["measures"] == [] and "青岛" in record["text"]
+
+
+@pytest.mark.parametrize(("question", "indicator"), [
+    ("新增市级优秀职工创新成果", 18),
+    ("which department 负责产教融合", None),
+    ("技能人才 2025 target 是多少", 1),
+    ("济南公匠2025年目标", 15),
+])
+def test_bare_names_mixed_english_and_typos(engine, question, indicator):
+    record = answer_json(engine.answer(question))
+    if indicator is None:
+        assert record["measures"] == [4]
+    else:
+        assert record["indicators"][:1] == [indicator]
