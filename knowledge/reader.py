@@ -202,18 +202,6 @@ def _names_category(text: str, category: str) -> bool:
     return False
 
 
-def _names_category(text: str, category: str) -> bool:
-    """The category as a word of its own, not inside another name ("职工创新创效竞赛" is no 创新创效 question)."""
-    if category not in text:
-        return False
-    for match in re.finditer(re.escape(category), text):
-        before = text[match.start() - 1] if match.start() else ""
-        after = text[match.end()] if match.end() < len(text) else ""
-        if (not CJK.match(before) or before in CATEGORY_BEFORE) and (not CJK.match(after) or after in CATEGORY_AFTER):
-            return True
-    return False
-
-
 def _numbers(patterns: list[re.Pattern[str]], text: str) -> list[int]:
     """Every number the patterns find, plus ones chained after it ("第8条和第9条", "8、9条")."""
     out: list[int] = []
