@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-FILE ?= tests/data/qa_public.jsonl tests/data/qa_own.jsonl tests/data/blind/singles_dev.jsonl
-DIALOGS ?= tests/data/blind/dialogs_dev.jsonl
+BLIND := tests/data/blind
+FILE ?= tests/data/qa_public.jsonl tests/data/qa_own.jsonl $(BLIND)/singles_dev.jsonl $(BLIND)/singles_round1_scored.jsonl
+DIALOGS ?= $(BLIND)/dialogs_dev.jsonl $(BLIND)/dialogs_round1_scored.jsonl
 
 .PHONY: install run test eval eval-locked bench console clean
 
@@ -33,8 +34,8 @@ eval: $(STAMP)
 
 # The locked halves of the blind sets: score them, never tune on them.
 eval-locked: $(STAMP)
-	-$(PY) -m tests.eval_runner tests/data/blind/singles_locked.jsonl
-	-$(PY) -m tests.eval_dialogs tests/data/blind/dialogs_locked.jsonl
+	-$(PY) -m tests.eval_runner $(BLIND)/round2_singles_locked.jsonl
+	-$(PY) -m tests.eval_dialogs $(BLIND)/round2_dialogs_locked.jsonl
 
 bench: $(STAMP)
 	$(PY) -m bench

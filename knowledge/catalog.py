@@ -7,7 +7,8 @@ import unicodedata
 
 from knowledge.answers import MeasureHit
 from knowledge.lexicon import Lexicon
-from knowledge.models import PolicyDocument
+from knowledge.models import PolicyDocument, split_sentences
+from knowledge.normalize import strip_noise
 
 CN_NUMBERS = "零一二三四五六七八九十"
 GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)")
@@ -15,8 +16,8 @@ MIN_GROUP_PHRASE = 4
 
 
 def fold(text: str) -> str:
-    """The document's text in the form questions are normalised to (NFKC, lower case)."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """Text in the form searched: NFKC, lower case, no punctuation ("事争一流、唯旗是夺" ~ "事争一流唯旗是夺")."""
+    return strip_noise(unicodedata.normalize("NFKC", text).lower())
 
 
 class Catalog:
@@ -41,6 +42,12 @@ class Catalog:
         for m in document.measures:
             self.group_measures[m.group_number] = (*self.group_measures.get(m.group_number, ()), m.number)
             self.group_titles[m.group_number] = m.group_title
+        doc = document
+        sections = [(doc.guiding_thought.title, doc.guiding_thought.text)]
+        sections += [(f"基本原则·{p.title}", p.text) for p in doc.principles]
+        sections += [(f"组织保障·{g.title}", g.text) for g in doc.guarantees]
+        self._sections = [(label, fold(sentence), sentence) for label, text in sections
+                          for sentence in split_sentences(text)]
         self._group_phrases = [
             (number, fold(phrase)) for number, title in self.group_titles.items()
             for phrase in re.split(r"[，,、\s]", title) if len(phrase) >= MIN_GROUP_PHRASE
@@ -60,6 +67,11 @@ class Catalog:
     def sentences_with(self, number: int, topic: str) -> tuple[str, ...]:
         parts = [fold(p) for p in topic.split() if p]
         return tuple(s for folded, s in self._sentences[number] if parts and any(p in folded for p in parts))
+
+    def sections_with(self, topic: str) -> list[tuple[str, str]]:
+        """(section, sentence) outside the measures that contain the topic: where else the document says it."""
+        parts = [fold(p) for p in topic.split() if p]
+        return [(label, s) for label, folded, s in self._sections if parts and all(p in folded for p in parts)]
 
     def groups_named(self, text: str) -> list[int]:
         """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""

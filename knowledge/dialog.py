@@ -14,7 +14,7 @@ LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Inte
                 Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT, Intent.EACH, Intent.INDICATOR_LIST,
                 Intent.INDICATOR_CATEGORY)
 COUNT_FACT = "scope_counts"  # "一共多少条" asks the document's count, unless a list was just shown
-KEEPS_STATE = (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY)
+KEEPS_STATE = (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY, Intent.NOT_FOUND)
 
 
 def live(context: ChatContext | None, now: dt.datetime | None) -> ChatContext | None:
@@ -31,8 +31,12 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     if ctx is None or f.small_talk or f.other_place:
         return f
     previous = Op(ctx.op) if ctx.op else None
-    if f.has(Cue.EXCLUSION) and f.departments and not (f.measures or f.topic) and len(ctx.measures) == 1:
-        f.measures = [ctx.measures[0]]  # "除了市总工会还有哪些单位" about the measure just shown
+    if f.items_as_indicators and previous in INDICATOR_OPS:
+        f.indicators, f.missing_indicators = f.items_as_indicators
+        f.measures, f.missing_measures = [], []
+    about_last = f.has(Cue.EXCLUSION) or f.has(Cue.YES_NO) and not f.has(Cue.SCOPE, Cue.LIST, Cue.NEGATION)
+    if about_last and f.departments and not (f.measures or f.topic) and len(ctx.measures) == 1:
+        f.measures = [ctx.measures[0]]  # "发改委参与吗", "除了市总工会还有哪些单位" about the measure just shown
         return f
     if _is_filter(f, ctx):
         f.fact = None
@@ -68,7 +72,7 @@ def _fill(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
     wants_indicators = bool(f.years) or f.has(Cue.INDICATOR, Cue.CATEGORY_OF, Cue.ALL_YEARS)
     if not f.years:
         f.years = list(ctx.years)
-    if f.has(Cue.LIST) and ctx.categories and not f.has(Cue.CATEGORY_OF):
+    if f.has(Cue.LIST) and ctx.categories and (not f.has(Cue.CATEGORY_OF) or "指标" in f.text):
         f.categories = list(ctx.categories)
     elif wants_indicators and ctx.indicators:
         f.indicators = list(ctx.indicators)
@@ -123,7 +127,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         indicators=tuple(i.number for i in answer.indicators),
         departments=tuple(f.departments),
         categories=categories,
-        topic=f.topic,
+        topic=f.known_topic or "",  # only a topic the answer looked at
         years=tuple(f.years),
         count=f.has(Cue.COUNT),
         at=now,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.answers import Answer, Candidate, Intent, MeasureHit, combine
+from knowledge.answers import Answer, Candidate, Fact, Intent, MeasureHit, combine
 from knowledge.catalog import Catalog
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame, Op
@@ -42,12 +42,12 @@ class Executor:
             numbers = tuple(n for g in groups for n in self.catalog.group_measures[g])
             labels = "、".join(self.catalog.group_label(g) for g in groups)
             return self._measure_list(raw, numbers, f"{labels}包括的措施", f), Op.LIST
+        if f.has(Cue.MENTION) and not (f.measures or f.years or f.has(Cue.LEAD) or f.departments) and f.topic:
+            return self._mentions(f, raw), Op.MENTIONS
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
         if f.measures:
             return self._measures(f, raw)
-        if f.has(Cue.MENTION) and f.topic and not (f.years or f.has(Cue.LEAD) or f.departments):
-            return self._mentions(f, raw), Op.MENTIONS
         if f.categories and not f.has(Cue.CATEGORY_OF, Cue.LEAD) and (f.has(Cue.LIST, Cue.COUNT) or "类" in f.text):
             listed = self.indicators.listing(f, raw)
             if listed:
@@ -181,6 +181,12 @@ class Executor:
         if len(f.departments) > 1 and f.has(Cue.EACH):
             parts = [self._department_list(f, raw, d, sets[d]) for d in f.departments]
             return combine(raw, parts, Intent.EACH), Op.LEADS_WHAT
+        if f.negated_departments:  # "A参与但B没参与"
+            positive = [d for d in f.departments if d not in f.negated_departments]
+            numbers = set.intersection(*(sets[d] for d in positive)) - set.union(*(sets[d] for d in f.negated_departments))
+            title = f"{'和'.join(positive)}参与、{'和'.join(f.negated_departments)}没有参与的措施"
+            return self._measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_COMPLEMENT,
+                                      tuple(f.departments)), Op.LEADS_WHAT
         if f.has(Cue.NEGATION):
             numbers = set(catalog.measure_numbers) - set.union(*sets.values())
             who = "和".join(f.departments)
@@ -204,6 +210,10 @@ class Executor:
         for dept in f.departments:
             numbers &= set(self.catalog.by_department[dept])
         term = f.topic.replace(" ", "")
+        elsewhere = self.catalog.sections_with(f.topic) if not numbers else []
+        if elsewhere:
+            facts = tuple(Fact(label=f"出自{label}", text=sentence) for label, sentence in elsewhere)
+            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=facts, note=f"工作措施中没有提到“{term}”。")
         note = None if numbers else f"没有措施提到“{term}”。"
         hits = tuple(self.catalog.measure_hit(n, self.catalog.sentences_with(n, f.topic)[:1]) for n in sorted(numbers))
         count = len(hits) if f.has(Cue.COUNT) else None
@@ -211,6 +221,13 @@ class Executor:
                       departments=tuple(f.departments), count=count, note=note)
 
     def _only_n(self, f: Frame, raw: str) -> Answer:
+        if f.ranks_departments:  # "哪个部门负责的措施最多": departments ranked by how many measures they lead
+            counts = {d: len(numbers) for d, numbers in self.catalog.by_department.items()}
+            wanted = (max if f.extreme == "max" else min)(counts.values())
+            winners = [d for d, n in counts.items() if n == wanted]
+            numbers = tuple(n for d in winners for n in self.catalog.by_department[d])
+            title = f"{'、'.join(winners)}负责的措施{'最多' if f.extreme == 'max' else '最少'}，各{wanted}条"
+            return self._measure_list(raw, numbers, title, f, Intent.DEPARTMENT_MEASURES, tuple(winners))
         sizes = {m.number: len(m.departments) for m in self.catalog.document.measures}
         if f.extreme:
             wanted = (max if f.extreme == "max" else min)(sizes.values())

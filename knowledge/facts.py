@@ -32,6 +32,8 @@ class FactFinder:
             "definition": self._definition,
             "scope_counts": self._scope_counts,
             "annex": self._annex,
+            "departments": self._departments,
+            "categories": self._categories,
         }
 
     def build(self, key: str) -> tuple[Fact, ...]:
@@ -63,14 +65,25 @@ class FactFinder:
 
     def _principles(self) -> tuple[Fact, ...]:
         principles = self._doc.principles
-        head = Fact(label="基本原则", text=f"共{_cn(len(principles))}条：" + "、".join(p.title for p in principles))
+        head = Fact(label="基本原则", text=f"共{len(principles)}条：" + "、".join(p.title for p in principles))
         return (head, *(Fact(label=p.title, text=p.text) for p in principles))
 
     def _guiding(self) -> tuple[Fact, ...]:
         return (Fact(label=self._doc.guiding_thought.title, text=self._doc.guiding_thought.text),)
 
     def _guarantees(self) -> tuple[Fact, ...]:
-        return tuple(Fact(label=g.title, text=g.text) for g in self._doc.guarantees)
+        sections = self._doc.guarantees
+        head = Fact(label="组织保障", text=f"共{len(sections)}个方面：" + "、".join(g.title for g in sections))
+        return (head, *(Fact(label=g.title, text=g.text) for g in sections))
+
+    def _categories(self) -> tuple[Fact, ...]:
+        doc = self._doc
+        sizes = "、".join(f"{c}（{sum(i.category == c for i in doc.indicators)}项）" for c in doc.categories)
+        return (Fact(label="一级指标", text=f"指标体系分为{len(doc.categories)}类：{sizes}"),)
+
+    def _departments(self) -> tuple[Fact, ...]:
+        names = self._doc.departments
+        return (Fact(label="牵头单位", text=f"文件中共有{len(names)}个牵头单位：" + "、".join(names)),)
 
     def _title(self) -> tuple[Fact, ...]:
         meta = self._doc.meta
@@ -79,7 +92,7 @@ class FactFinder:
     def _annex(self) -> tuple[Fact, ...]:
         doc = self._doc
         return (Fact(label="附件", text=f"{doc.indicator_table_title}（共{len(doc.indicators)}项指标，"
-                                         f"分为{'、'.join(doc.categories)}{_cn(len(doc.categories))}类）"),)
+                                         f"分为{'、'.join(doc.categories)}{len(doc.categories)}类）"),)
 
     def _addressees(self) -> tuple[Fact, ...]:
         return (Fact(label="主送", text=self._doc.meta.addressees),)
@@ -93,8 +106,8 @@ class FactFinder:
         groups = dict.fromkeys((m.group_number, m.group_title) for m in doc.measures)
         group_text = "；".join(f"（{_cn(n)}）{title}" for n, title in groups)
         return (
-            Fact(label="工作措施", text=f"共{len(doc.measures)}条，分{_cn(len(groups))}个方面：{group_text}"),
-            Fact(label="指标体系", text=f"共{len(doc.indicators)}项指标，分为{'、'.join(doc.categories)}{_cn(len(doc.categories))}类"),
+            Fact(label="工作措施", text=f"共{len(doc.measures)}条，分{len(groups)}个方面：{group_text}"),
+            Fact(label="指标体系", text=f"共{len(doc.indicators)}项指标，分为{'、'.join(doc.categories)}{len(doc.categories)}类"),
         )
 
 

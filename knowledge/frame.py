@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -55,14 +56,18 @@ class Frame:
     indicators: list[int] = field(default_factory=list)
     missing_measures: list[int] = field(default_factory=list)
     missing_indicators: list[int] = field(default_factory=list)
+    items_as_indicators: tuple[list[int], list[int]] | None = None  # 第N项 read as indicators: (known, missing)
     indicators_by_name: bool = False  # named, not numbered: a topic may be what is really asked
+    negated_departments: list[str] = field(default_factory=list)  # set only when others are not negated
     categories: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     fact: str | None = None
-    topic: str = ""  # what is left once entities and question words are removed
-    topic_words: tuple[str, ...] = ()
+    known_topic: str | None = None  # see `topic`; None until first asked for
+    known_words: tuple[str, ...] = ()
+    segment: Callable[[], tuple[str, tuple[str, ...]]] | None = None  # the reader's jieba pass, run on demand
     cues: set[Cue] = field(default_factory=set)
     only_n: int | None = None
+    ranks_departments: bool = False  # the extreme is over departments ("哪个部门负责的最多"), not measures
     extreme: str | None = None  # "max" / "min": the measures with the most or fewest lead departments
     small_talk: str | None = None
     other_place: str | None = None
@@ -72,6 +77,22 @@ class Frame:
     base_indicators: tuple[int, ...] | None = None
     inherited_op: Op | None = None
     excluded_departments: tuple[str, ...] = ()
+
+    @property
+    def topic(self) -> str:
+        """What is left once entities and question words are removed; segmented only when someone needs it."""
+        if self.known_topic is None:
+            self.known_topic, self.known_words = self.segment() if self.segment else ("", ())
+        return self.known_topic
+
+    @topic.setter
+    def topic(self, value: str) -> None:
+        self.known_topic = value
+
+    @property
+    def topic_words(self) -> tuple[str, ...]:
+        """The topic's jieba words (for BM25)."""
+        return self.known_words if self.topic else ()
 
     def has(self, *cues: Cue) -> bool:
         return not self.cues.isdisjoint(cues)

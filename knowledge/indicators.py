@@ -78,7 +78,8 @@ class IndicatorAnswers:
         """A category's indicators, or the whole table, when the question asks for a list or a count."""
         if f.has(Cue.LEAD):
             return None
-        asks = f.has(Cue.INDICATOR, Cue.LIST, Cue.COUNT, Cue.CATEGORY_OF) or bool(f.years)
+        asks = f.has(Cue.INDICATOR, Cue.LIST, Cue.COUNT, Cue.CATEGORY_OF) or bool(f.years) or f.inherited_op in (
+            Op.LIST, Op.VALUES)
         if f.categories and asks:
             numbers = tuple(n for c in f.categories for n in self.by_category[c])
             title = f"{'、'.join(f.categories)}类指标"

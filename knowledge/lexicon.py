@@ -76,13 +76,13 @@ class Lexicon:
         found: dict[str, str] = {}
         for match in DEPARTMENT_LIKE.finditer(text):
             name = match.group(0)
-            for start in range(max(0, len(name) - 6), len(name) - 2):
-                best = process.extractOne(
-                    name[start:], self.department_aliases.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_DEPARTMENT
-                )
-                if best and len(best[0]) >= 3:
-                    found.setdefault(self.department_aliases[best[0]], name[start:])
-                    break
+            tails = [name[start:] for start in range(max(0, len(name) - 6), len(name) - 2)]
+            scored = [(best[1], -len(tail), tail, best[0]) for tail in tails
+                      if (best := process.extractOne(tail, self.department_aliases.keys(), scorer=fuzz.ratio,
+                                                     score_cutoff=FUZZY_DEPARTMENT)) and len(best[0]) >= 3]
+            if scored:  # the closest tail, so 不是市总公会 gives 市总公会 and leaves 不是 to the question
+                _, _, tail, alias = max(scored)
+                found.setdefault(self.department_aliases[alias], tail)
             else:
                 self._two_character_slip(name[-2:], found)
         return found
@@ -178,9 +178,19 @@ def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon
         year_words={k: tuple(v) for k, v in data["year_words"].items()},
         removable=removable,
         synonyms=synonyms,
-        synonym_pattern=any_of(synonyms) if synonyms else None,
+        synonym_pattern=_synonym_pattern(synonyms) if synonyms else None,
         tokenizer=_tokenizer(words),
     )
+
+
+def _synonym_pattern(synonyms: dict[str, str]) -> re.Pattern[str]:
+    """Longest first; a word is not replaced where it is already the start of its replacement (中小企业)."""
+    parts = []
+    for word in sorted(synonyms, key=len, reverse=True):
+        target = synonyms[word]
+        tail = target[len(word):] if target.startswith(word) else ""
+        parts.append(re.escape(word) + (f"(?!{re.escape(tail)})" if tail else ""))
+    return re.compile("|".join(parts))
 
 
 def _tokenizer(words: set[str]) -> jieba.Tokenizer:

@@ -7,7 +7,8 @@ import unicodedata
 from collections.abc import Iterable
 
 MAX_QUESTION_CHARS = 200
-CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+")
+CN_NUMERAL = re.compile(r"[零〇一二两俩仨三四五六七八九十百]+")
+SMALL_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2, "俩": 2, "仨": 3}
 CJK = re.compile(r"[\u3400-\u9fff]")
 NOISE = re.compile(r"[^\w%\u3400-\u9fff]+")
 
@@ -38,12 +39,27 @@ def cn_to_int(token: str) -> int | None:
         return int(token)
     if not CN_NUMERAL.fullmatch(token):
         return None
+    small = _below_hundred(token)
+    if small is not None:
+        return small
     import cn2an  # loaded lazily for start-up speed; only numbered questions need it
 
     try:
         return int(cn2an.cn2an(token.replace("两", "二"), "smart"))
     except (ValueError, KeyError):
         return None
+
+
+def _below_hundred(token: str) -> int | None:
+    """十二, 二十三, 九 without cn2an (which costs ~8 µs a call); None for anything longer."""
+    tens, ten, ones = token.partition("十")
+    if not ten:
+        return SMALL_DIGITS.get(token) if len(token) == 1 else None
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    high = SMALL_DIGITS.get(tens, -1) if tens else 1
+    low = SMALL_DIGITS.get(ones, -1) if ones else 0
+    return None if high < 1 or low < 0 else high * 10 + low
 
 
 def bigrams(text: str) -> list[str]:

@@ -6,13 +6,13 @@ import re
 
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame
-from knowledge.lexicon import DEPARTMENT_LIKE, Lexicon, any_of
+from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of
 from knowledge.models import PolicyDocument
 from knowledge.normalize import cn_to_int, strip_noise
 from knowledge.search import IndicatorMatcher
 
-NUM = r"(\d{1,3}(?!\d)|[零〇一二两三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
-NOT_A_YEAR = r"(?!\d)(?!\s*[年月万%])"
+NUM = r"(\d{1,3}(?!\d)|[零〇一二两俩仨三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
+NOT_A_YEAR = r"(?!\d)(?!\s*(?:[年月万%组类块]|部分|方面|大类))"  # 措施第二组 is a group, not measure 2
 INDICATOR_NO = [
     re.compile(rf"第\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),
     re.compile(rf"{NUM}\s*号\s*指标"),
@@ -33,18 +33,21 @@ FULL_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*年")
 CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})\s*年")
 CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
-ONLY_N = re.compile(rf"{NUM}\s*(?:个|家)\s*(?:牵头|负责|责任)?\s*(?:单位|部门)")
+ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
+                    rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)")
 EXTREMES = {"最多": "max", "最少": "min"}
+DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
 GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公室|联席会|座谈会|大会")
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
+FUZZY_CATEGORY = 75
+INDICATOR_ONLY = re.compile(r"指标")
+MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
+CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+CLAUSES = re.compile(r"[，,;；。]|但是|但|而|却|可是|不过")
 HAS_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百]")
-EDGE_CHARS = "了的在是有哪些吗呢啊么过"
 WHICH = re.compile(r"哪几|哪些")
-CJK = re.compile(r"[\u4e00-\u9fff]")
-CATEGORY_BEFORE = "的是和与及在了看问查跟说"
-CATEGORY_AFTER = "类方面指标这下里中的有包共一几和与及跟呢吗属是板块都"
 
 
 class QuestionReader:
@@ -65,8 +68,17 @@ class QuestionReader:
         self.home_places = any_of(lexicon.home_places)
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
+        self.category_containers = {c: _containers(document, c) for c in self.categories}
         self.question_words = any_of(w for w in lexicon.removable if len(w) > 1)
         self.all_question_words = any_of(lexicon.removable)
+        self.edge_chars = "".join(w for w in lexicon.removable if len(w) == 1)
+        cues = any_of([w for key in CUE_KEYS for w in lexicon.cue_words[key]] + list(lexicon.document_words)
+                      + list(self.edge_chars)).pattern
+        self.edge_words = re.compile(f"^(?:{cues})+|(?:{cues})+$")
+        names = [i.name for i in document.indicators]
+        units = {i.unit for i in document.indicators if len(i.unit) > 1 and not any(i.unit in n for n in names)}
+        self.name_safe_words = any_of([w for w in lexicon.removable if len(w) > 1 and not any(w in n for n in names)]
+                                      + sorted(units))
 
     def read(self, text: str) -> Frame:
         frame = Frame(text=text, fact=self.facts.find(text, strong=True))
@@ -77,21 +89,25 @@ class QuestionReader:
                 frame.departments.append(dept)
             plain = plain.replace(written, " ")
         self._cues(frame, plain)
+        if Cue.NEGATION in frame.cues and len(frame.departments) > 1:
+            frame.negated_departments = self._negated(text, frame.departments)
         frame.followup = bool(FOLLOWUP.search(plain.strip("?？。!！ ")))
         self._numbers(frame, plain)
-        frame.categories = [c for c in self.categories if _names_category(plain, c)]
-        frame.topic, frame.topic_words = self._topic(plain)
+        frame.categories = [c for c in self.categories if self._names_category(plain, c)] or self._misspelt_category(plain)
+        frame.segment = lambda: self._topic(plain)
+        frame.years = self._explicit_years(plain)
         about_departments = frame.departments and not frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)
         if not (frame.indicators or frame.missing_indicators or frame.measures or about_departments):
             frame.indicators = self._named_indicators(frame, plain)
             frame.indicators_by_name = bool(frame.indicators)
         if frame.has(Cue.MENTION):
             frame.topic = quoted(text) or self._mention_term(plain) or frame.topic
-        self._years(frame, plain)
+        if not frame.years and self.years and self._about_values(frame):
+            frame.years = self._slot_years(plain)
         place = self.other_places.search(plain)
         if place and not self.home_places.search(plain):
             frame.other_place = place.group(0)
-        if not frame.has_entities and not frame.years and not frame.asks:
+        if not frame.asks and not frame.years and not frame.has_entities:
             frame.small_talk = self._small_talk(plain)
         return frame
 
@@ -105,8 +121,19 @@ class QuestionReader:
             frame.cues.add(Cue.YES_NO)
         only = ONLY_N.search(plain)
         if only:
-            frame.only_n = cn_to_int(only.group(1))
+            frame.only_n = cn_to_int(only.group(1) or only.group(2))
         frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
+        frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
+
+    def _negated(self, text: str, departments: list[str]) -> list[str]:
+        """"教育局参与了但国资委没参与": the departments whose own clause carries the negation."""
+        negated = []
+        for clause in CLAUSES.split(text):
+            named = self.lexicon.find_departments(clause)
+            rest = self.cue_patterns[Cue.YES_NO].sub(" ", self.lexicon.strip_departments(clause))
+            if named and self.cue_patterns[Cue.NEGATION].search(rest):
+                negated += [d for d in named if d in departments]
+        return negated if len(negated) < len(departments) else []
 
     def _numbers(self, frame: Frame, plain: str) -> None:
         if not HAS_NUMBER.search(plain):
@@ -119,22 +146,58 @@ class QuestionReader:
                 (numbers if number in known else missing).append(number)
             if numbers or missing:
                 plain = _blank(INDICATOR_NO, plain)  # "第9项指标" is not also measure 9
+        if (frame.measures or frame.missing_measures) and INDICATOR_ONLY.search(plain) and not MEASURE_TALK.search(plain):
+            for number in frame.measures + frame.missing_measures:  # "指标体系第3项": the table's row 3
+                (frame.indicators if number in self.indicator_numbers else frame.missing_indicators).append(number)
+            frame.measures.clear()
+            frame.missing_measures.clear()
+        items = frame.measures + frame.missing_measures
+        if items and not MEASURE_TALK.search(plain):  # "第16项" alone: an indicator if one was just discussed
+            frame.items_as_indicators = ([n for n in items if n in self.indicator_numbers],
+                                         [n for n in items if n not in self.indicator_numbers])
         if frame.only_n is not None:
             frame.measures[:] = [n for n in frame.measures if n != frame.only_n]
             frame.missing_measures[:] = [n for n in frame.missing_measures if n != frame.only_n]
 
-    def _years(self, frame: Frame, plain: str) -> None:
+    def _explicit_years(self, plain: str) -> list[int]:
         found = [int(m.group(1)) for m in FULL_YEAR.finditer(plain)]
         found += [int("".join(CN_DIGIT[c] for c in m.group(1))) for m in CN_YEAR.finditer(plain)]
         for match in SHORT_YEAR.finditer(plain):
             year = 2000 + int(match.group(1))
             if year in self.years:
                 found.append(year)
-        about_values = frame.indicators or frame.categories or frame.has(Cue.INDICATOR) or not frame.topic
-        if not found and self.years and about_values:
-            slots = {"baseline": self.years[0], "middle": self.years[len(self.years) // 2], "final": self.years[-1]}
-            found = [slots[slot] for pattern, slot in self.year_words if pattern.search(plain)][:1]
-        frame.years = list(dict.fromkeys(found))
+        return list(dict.fromkeys(found))
+
+    def _slot_years(self, plain: str) -> list[int]:
+        """起点/中期/最终 as the table's first, middle and last year."""
+        slots = {"baseline": self.years[0], "middle": self.years[len(self.years) // 2], "final": self.years[-1]}
+        scan = self.cue_patterns[Cue.MENTION].sub(" ", plain)
+        return [slots[slot] for pattern, slot in self.year_words if pattern.search(scan)][:1]
+
+    def _about_values(self, frame: Frame) -> bool:
+        """起点/现状 name a year only where values are asked about, not in 出现在 or a topic's prose."""
+        if not any(pattern.search(frame.text) for pattern, _ in self.year_words):
+            return False
+        return bool(frame.indicators or frame.categories or frame.has(Cue.INDICATOR) or not frame.topic)
+
+    def _names_category(self, text: str, category: str) -> bool:
+        """The category on its own, not inside a longer name ("产教融合试点", "职工创新创效竞赛" are no category)."""
+        if category not in text:
+            return False
+        covered: set[int] = set()
+        for word in self.category_containers[category]:
+            for match in re.finditer(re.escape(word), text):
+                covered.update(range(match.start(), match.end()))
+        return any(m.start() not in covered for m in re.finditer(re.escape(category), text))
+
+    def _misspelt_category(self, plain: str) -> list[str]:
+        """创新换境类 → 创新环境: only where the question says 类 or 一级指标."""
+        if "类" not in plain and "一级指标" not in plain:
+            return []
+        from rapidfuzz import fuzz, process
+
+        best = process.extractOne(plain, self.categories, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CATEGORY)
+        return [best[0]] if best else []
 
     def _fuzzy_departments(self, plain: str) -> dict[str, str]:
         residual = GENERIC_UNITS.sub(" ", plain)
@@ -164,15 +227,26 @@ class QuestionReader:
         match = self.cue_patterns[Cue.MENTION].search(plain)
         if match is None:
             return ""
-        sides = [self.question_words.sub(" ", side) for side in (plain[: match.start()], plain[match.end():])]
-        words = [[strip_noise(w).strip(EDGE_CHARS) for w in side.split()] for side in sides]
-        terms = [" ".join(w for w in side if len(w) >= 2) for side in words]
+        terms = []
+        for side in (NUMBERS.sub(" ", plain[: match.start()]), NUMBERS.sub(" ", plain[match.end():])):
+            words = [self._trim(strip_noise(w)) for w in re.split(r"[\s,，。？?！!：:；;]+", side)]
+            terms.append(" ".join(w for w in words if len(w) >= 2))
         return max(terms, key=len)
+
+    def _trim(self, word: str) -> str:
+        """Question words off both ends of a mention term, never out of its middle (创新工作室 keeps 工作)."""
+        while True:
+            trimmed = self.edge_words.sub("", word)
+            if trimmed == word:
+                return word
+            word = trimmed
 
     def _named_indicators(self, frame: Frame, plain: str) -> list[int]:
         fuzzy = (frame.followup or bool(frame.years) or frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)) and not (
             frame.departments or frame.measures or frame.has(Cue.LEAD))
-        return self.indicator_matcher.named(plain, frame.topic, fuzzy)
+        segments = self.name_safe_words.sub(" ", NUMBERS.sub(" ", plain)).split()
+        rough = " ".join(kept for w in segments if (kept := strip_noise(w).strip(self.edge_chars)))
+        return self.indicator_matcher.named(plain, rough, fuzzy)
 
     def _small_talk(self, plain: str) -> str | None:
         for kind, pattern in self.small_talk.items():
@@ -190,16 +264,15 @@ def quoted(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _names_category(text: str, category: str) -> bool:
-    """The category as a word of its own, not inside another name ("职工创新创效竞赛" is no 创新创效 question)."""
-    if category not in text:
-        return False
-    for match in re.finditer(re.escape(category), text):
-        before = text[match.start() - 1] if match.start() else ""
-        after = text[match.end()] if match.end() < len(text) else ""
-        if (not CJK.match(before) or before in CATEGORY_BEFORE) and (not CJK.match(after) or after in CATEGORY_AFTER):
-            return True
-    return False
+def _containers(document: PolicyDocument, word: str) -> list[str]:
+    """The word with two more characters either side, as the document uses it (产教融合试点, 职工创新创效)."""
+    texts = [m.title + m.body for m in document.measures] + [i.name for i in document.indicators]
+    found: set[str] = set()
+    for text in texts:
+        for match in re.finditer(re.escape(word), text):
+            before, after = text[max(0, match.start() - 2): match.start()], text[match.end(): match.end() + 2]
+            found.update(w for w in (before + word, word + after) if CJK_ONLY.fullmatch(w) and w != word)
+    return sorted(found)
 
 
 def _numbers(patterns: list[re.Pattern[str]], text: str) -> list[int]:

@@ -17,6 +17,7 @@ K1 = 1.2
 MIN_TOPIC_BIGRAMS = 3
 B = 0.75
 INDICATOR_MIN = 0.67  # share of an indicator's name that must appear in the question
+CLEAR_LEAD_MIN, CLEAR_LEAD = 0.55, 0.08  # or a smaller share, well ahead of every other indicator
 SEGMENT = re.compile(r"以及|[和跟与及、,，]")
 FUZZY_NAME = 75  # rapidfuzz partial_ratio for a misspelt indicator name (济南公匠)
 
@@ -121,7 +122,9 @@ class IndicatorMatcher:
             for name in short_names(ind.name)
             if (grams := set(bigrams(strip_noise(name))))
         ]
-        self._fuzzy_names = [(number, name) for number, name, _ in self._names if len(name) >= 3]
+        fuzzy = sorted(((number, name) for number, name, _ in self._names if len(name) >= 3), key=lambda nn: len(nn[1]))
+        self._fuzzy_numbers = [number for number, _ in fuzzy]  # shortest first: a tie goes to the general name
+        self._fuzzy_names = [name for _, name in fuzzy]
         self._postings: dict[str, list[int]] = {}
         for at, (_, name, _) in enumerate(self._names):
             for gram in set(bigrams(strip_noise(name))):
@@ -151,20 +154,21 @@ class IndicatorMatcher:
             if len(several) > 1:
                 return list(dict.fromkeys(several))
         partial = sorted(((score, -len(name), number) for number, (score, name) in found.items()), reverse=True)
-        if partial and partial[0][0] >= INDICATOR_MIN:
+        runner_up = partial[1][0] if len(partial) > 1 else 0.0
+        if partial and (partial[0][0] >= INDICATOR_MIN or partial[0][0] >= CLEAR_LEAD_MIN and
+                        partial[0][0] - runner_up >= CLEAR_LEAD):
             return [partial[0][2]]
         if fuzzy:
-            return self._fuzzy(strip_noise(re.sub(r"\d+", "", text)))
+            return self._fuzzy(strip_noise(core) or strip_noise(re.sub(r"\d+", "", text)))
         return []
 
     def _fuzzy(self, text: str) -> list[int]:
         if len(text) < 3:
             return []
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
-        best = max(((fuzz.partial_ratio(name, text), -len(name), number) for number, name in self._fuzzy_names),
-                   default=(0, 0, 0))
-        return [best[2]] if best[0] >= FUZZY_NAME else []
+        best = process.extractOne(text, self._fuzzy_names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_NAME)
+        return [self._fuzzy_numbers[best[2]]] if best else []
 
     def match(self, text: str, core: str = "") -> list[tuple[int, float]]:
         """(indicator number, score) best first."""

@@ -8,8 +8,10 @@ from tests.eval_dialogs import run_dialogs
 from tests.eval_runner import ask_all, load, score
 
 DATA = Path(__file__).resolve().parent / "data"
-SETS = [DATA / "qa_own.jsonl", DATA / "qa_public.jsonl", DATA / "blind" / "singles_dev.jsonl"]
-DIALOGS = DATA / "blind" / "dialogs_dev.jsonl"
+BLIND = DATA / "blind"
+# Round 1's locked halves were scored once (closing note of 2026-11-24) and are development data since.
+SETS = [DATA / "qa_own.jsonl", DATA / "qa_public.jsonl", BLIND / "singles_dev.jsonl", BLIND / "singles_round1_scored.jsonl"]
+DIALOGS = [BLIND / "dialogs_dev.jsonl", BLIND / "dialogs_round1_scored.jsonl"]
 
 
 def test_every_question_of_every_set_is_answered_right():
@@ -20,6 +22,6 @@ def test_every_question_of_every_set_is_answered_right():
 
 
 def test_every_turn_of_every_development_dialog_is_answered_right():
-    report = run_dialogs(load([DIALOGS]))
+    report = run_dialogs(load(DIALOGS))
     assert not report.misses, "\n".join(report.misses)
-    assert report.turns[1] >= 100
+    assert report.turns[1] >= 200
