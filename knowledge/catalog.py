@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from knowledge.answers import MeasureHit
 from knowledge.lexicon import Lexicon
 from knowledge.models import PolicyDocument, split_sentences
-from knowledge.normalize import strip_noise
+from knowledge.normalize import cn_numeral, cn_to_int, fold
 
-CN_NUMBERS = "零一二三四五六七八九十"
 GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)")
 MIN_GROUP_PHRASE = 4
-
-
-def fold(text: str) -> str:
-    """Text in the form searched: NFKC, lower case, no punctuation ("事争一流、唯旗是夺" ~ "事争一流唯旗是夺")."""
-    return strip_noise(unicodedata.normalize("NFKC", text).lower())
 
 
 class Catalog:
@@ -77,10 +70,10 @@ class Catalog:
         """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""
         found = [n for n, phrase in self._group_phrases if phrase in text]
         for match in GROUP_NUMBER.finditer(text):
-            number = CN_NUMBERS.index(match.group(1) or match.group(2))
+            number = cn_to_int(match.group(1) or match.group(2))
             if number in self.group_titles:
                 found.append(number)
         return list(dict.fromkeys(found))
 
     def group_label(self, number: int) -> str:
-        return f"（{CN_NUMBERS[number] if number < len(CN_NUMBERS) else number}）{self.group_titles[number]}"
+        return f"（{cn_numeral(number)}）{self.group_titles[number]}"

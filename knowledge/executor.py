@@ -111,7 +111,7 @@ class Executor:
                 title = f"第{number}条「{measure.title}」除{'、'.join(named)}外，" if named else None
                 parts.append(Answer(question=raw, intent=Intent.OTHER_DEPARTMENTS, title=title,
                                     measures=(self.catalog.measure_hit(number),), departments=others,
-                                    note=self._not_leading(f.departments, measure.departments, number)))
+                                    note=_not_leading(f.departments, self.catalog.measure_hit(number))))
             else:
                 quotes = self.index.quotes(number, self.index.query(f.topic, f.topic_words)) if f.topic else ()
                 hit = self.catalog.measure_hit(number, quotes or measure.sentences[:1])
@@ -133,20 +133,9 @@ class Executor:
 
     def _verdict(self, named: list[str], hit: MeasureHit) -> str | None:
         """Say plainly whether the departments a question named lead this measure."""
-        if not named:
-            return None
         inside = [d for d in named if d in hit.departments]
-        outside = [d for d in named if d not in hit.departments]
-        parts = []
-        if inside:
-            parts.append(f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。")
-        if outside:
-            parts.append(f"注意：{'、'.join(outside)}不在第{hit.number}条的牵头单位中。")
-        return "".join(parts)
-
-    def _not_leading(self, named: list[str], departments: tuple[str, ...], number: int) -> str | None:
-        outside = [d for d in named if d not in departments]
-        return f"注意：{'、'.join(outside)}不在第{number}条的牵头单位中。" if outside else None
+        said = f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。" if inside else ""
+        return (said + (_not_leading(named, hit) or "")) or None
 
     def _measure_list(self, raw: str, numbers: tuple[int, ...], title: str, f: Frame,
                       intent: Intent = Intent.MEASURE_LIST, departments: tuple[str, ...] = (),
@@ -241,7 +230,7 @@ class Executor:
 
     def _topic(self, f: Frame, raw: str) -> tuple[Answer, Op]:
         query = self.index.query(f.topic, f.topic_words)
-        ranked = self._ranking(query, f)
+        ranked = self._ranking(query)
         op = Op.WHO_LEADS if f.has(Cue.LEAD) or f.departments else Op.SHOW
         if not ranked:
             return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples), None
@@ -264,8 +253,14 @@ class Executor:
         return Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
                       note=self._verdict(f.departments, hit)), op
 
-    def _ranking(self, query: frozenset[str], f: Frame) -> list[Ranked]:
+    def _ranking(self, query: frozenset[str]) -> list[Ranked]:
         ranked = self.index.rank(query)
         if not ranked or ranked[0].coverage < MIN_COVERAGE:
             return []
         return ranked
+
+
+def _not_leading(named: list[str], hit: MeasureHit) -> str | None:
+    """The honest note when a question names a department that does not lead the measure answered."""
+    outside = [d for d in named if d not in hit.departments]
+    return f"注意：{'、'.join(outside)}不在第{hit.number}条的牵头单位中。" if outside else None

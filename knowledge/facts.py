@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from knowledge.answers import Fact
 from knowledge.lexicon import Lexicon, any_of
+from knowledge.normalize import cn_numeral
 from knowledge.models import PolicyDocument, split_sentences
 
-CN_COUNT = "零一二三四五六七八九十"
 
 
 class FactFinder:
@@ -104,7 +104,7 @@ class FactFinder:
     def _scope_counts(self) -> tuple[Fact, ...]:
         doc = self._doc
         groups = dict.fromkeys((m.group_number, m.group_title) for m in doc.measures)
-        group_text = "；".join(f"（{_cn(n)}）{title}" for n, title in groups)
+        group_text = "；".join(f"（{cn_numeral(n)}）{title}" for n, title in groups)
         return (
             Fact(label="工作措施", text=f"共{len(doc.measures)}条，分{len(groups)}个方面：{group_text}"),
             Fact(label="指标体系", text=f"共{len(doc.indicators)}项指标，分为{'、'.join(doc.categories)}{len(doc.categories)}类"),
@@ -114,12 +114,3 @@ class FactFinder:
 def _first_cue(table: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
     """One scan for all fact cues; a named group per fact, the earlier fact winning at the same place."""
     return re.compile("|".join(f"(?P<{key}>{any_of(cues).pattern})" for key, cues in table.items()))
-
-
-def _cn(n: int) -> str:
-    """Small counts as Chinese numerals (五条, 三个方面)."""
-    if n <= 10:
-        return CN_COUNT[n]
-    if n < 20:
-        return "十" + (CN_COUNT[n - 10] if n > 10 else "")
-    return str(n)

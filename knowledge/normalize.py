@@ -62,6 +62,21 @@ def _below_hundred(token: str) -> int | None:
     return None if high < 1 or low < 0 else high * 10 + low
 
 
+def cn_numeral(n: int) -> str:
+    """Small counts and group numbers as written in the document (五, 十二); larger ones in digits."""
+    digits = "零一二三四五六七八九"
+    if 0 <= n < 10:
+        return digits[n]
+    if 10 <= n < 100:
+        return (digits[n // 10] if n >= 20 else "") + "十" + (digits[n % 10] if n % 10 else "")
+    return str(n)
+
+
+def fold(text: str) -> str:
+    """Text in the form searched: NFKC, lower case, no punctuation ("事争一流、唯旗是夺" ~ "事争一流唯旗是夺")."""
+    return strip_noise(unicodedata.normalize("NFKC", text).lower())
+
+
 def bigrams(text: str) -> list[str]:
     """Overlapping character pairs: robust to typos and to words jieba does not know."""
     return [text[i : i + 2] for i in range(len(text) - 1)]

@@ -9,32 +9,9 @@ from knowledge.frame import Cue, Frame
 from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of
 from knowledge.models import PolicyDocument
 from knowledge.normalize import cn_to_int, strip_noise
+from knowledge.references import HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N, blank, explicit_years, numbers_in
 from knowledge.search import IndicatorMatcher
 
-NUM = r"(\d{1,3}(?!\d)|[零〇一二两俩仨三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
-NOT_A_YEAR = r"(?!\d)(?!\s*(?:[年月万%组类块]|部分|方面|大类))"  # 措施第二组 is a group, not measure 2
-INDICATOR_NO = [
-    re.compile(rf"第\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),
-    re.compile(rf"{NUM}\s*号\s*指标"),
-    re.compile(rf"指标\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
-    re.compile(rf"(?:no\.?|#)\s*{NUM}\s*(?:项|个|号)?\s*指标"),
-]
-MEASURE_NO = [
-    re.compile(rf"(?:措施|举措)\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
-    re.compile(rf"第\s*{NUM}\s*(?:条|项|个|点|款)"),
-    re.compile(rf"{NUM}\s*号\s*(?:措施|举措)"),
-    re.compile(rf"(?:no\.?|#)\s*{NUM}{NOT_A_YEAR}"),
-    re.compile(rf"^\s*第\s*{NUM}\s*$"),
-    re.compile(r"^\s*(\d{1,2})\s*[.．、](?!\d)"),
-    re.compile(rf"^\s*{NUM}\s*条"),
-]
-AND_NUMBER = re.compile(rf"^\s*(?:和|与|及|、|,|，|跟|还有)\s*(?:第\s*)?{NUM}\s*(?:条|项|个|号)?")
-FULL_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
-SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*年")
-CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})\s*年")
-CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
-ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
-                    rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)")
 EXTREMES = {"最多": "max", "最少": "min"}
 DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
 GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公室|联席会|座谈会|大会")
@@ -46,7 +23,6 @@ INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
 CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 CLAUSES = re.compile(r"[，,;；。]|但是|但|而|却|可是|不过")
-HAS_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百]")
 WHICH = re.compile(r"哪几|哪些")
 
 
@@ -95,7 +71,7 @@ class QuestionReader:
         self._numbers(frame, plain)
         frame.categories = [c for c in self.categories if self._names_category(plain, c)] or self._misspelt_category(plain)
         frame.segment = lambda: self._topic(plain)
-        frame.years = self._explicit_years(plain)
+        frame.years = explicit_years(plain, self.years)
         about_departments = frame.departments and not frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)
         if not (frame.indicators or frame.missing_indicators or frame.measures or about_departments):
             frame.indicators = self._named_indicators(frame, plain)
@@ -142,10 +118,10 @@ class QuestionReader:
             (frame.indicators, frame.missing_indicators, INDICATOR_NO, self.indicator_numbers),
             (frame.measures, frame.missing_measures, MEASURE_NO, self.measure_numbers),
         ):
-            for number in _numbers(patterns, plain):
+            for number in numbers_in(patterns, plain):
                 (numbers if number in known else missing).append(number)
             if numbers or missing:
-                plain = _blank(INDICATOR_NO, plain)  # "第9项指标" is not also measure 9
+                plain = blank(INDICATOR_NO, plain)  # "第9项指标" is not also measure 9
         if (frame.measures or frame.missing_measures) and INDICATOR_ONLY.search(plain) and not MEASURE_TALK.search(plain):
             for number in frame.measures + frame.missing_measures:  # "指标体系第3项": the table's row 3
                 (frame.indicators if number in self.indicator_numbers else frame.missing_indicators).append(number)
@@ -158,15 +134,6 @@ class QuestionReader:
         if frame.only_n is not None:
             frame.measures[:] = [n for n in frame.measures if n != frame.only_n]
             frame.missing_measures[:] = [n for n in frame.missing_measures if n != frame.only_n]
-
-    def _explicit_years(self, plain: str) -> list[int]:
-        found = [int(m.group(1)) for m in FULL_YEAR.finditer(plain)]
-        found += [int("".join(CN_DIGIT[c] for c in m.group(1))) for m in CN_YEAR.finditer(plain)]
-        for match in SHORT_YEAR.finditer(plain):
-            year = 2000 + int(match.group(1))
-            if year in self.years:
-                found.append(year)
-        return list(dict.fromkeys(found))
 
     def _slot_years(self, plain: str) -> list[int]:
         """起点/中期/最终 as the table's first, middle and last year."""
@@ -274,26 +241,3 @@ def _containers(document: PolicyDocument, word: str) -> list[str]:
             found.update(w for w in (before + word, word + after) if CJK_ONLY.fullmatch(w) and w != word)
     return sorted(found)
 
-
-def _numbers(patterns: list[re.Pattern[str]], text: str) -> list[int]:
-    """Every number the patterns find, plus ones chained after it ("第8条和第9条", "8、9条")."""
-    out: list[int] = []
-    for pattern in patterns:
-        for match in pattern.finditer(text):
-            value = cn_to_int(match.group(1))
-            if value is None:
-                continue
-            out.append(value)
-            rest = text[match.end():]
-            while (more := AND_NUMBER.match(rest)) and (extra := cn_to_int(more.group(1))) is not None:
-                out.append(extra)
-                rest = rest[more.end():]
-        if out:
-            break
-    return list(dict.fromkeys(out))
-
-
-def _blank(patterns: list[re.Pattern[str]], text: str) -> str:
-    for pattern in patterns:
-        text = pattern.sub(" ", text)
-    return text

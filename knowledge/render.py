@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from knowledge.normalize import cn_numeral
 from knowledge.answers import Answer, IndicatorHit, Intent, MeasureHit
 
-CN_GROUP = "零一二三四五六七八九十"
 
 
 def format_value(value: float, percent: bool = False) -> str:
@@ -23,7 +23,7 @@ def measure_heading(hit: MeasureHit) -> str:
 
 
 def group_label(hit: MeasureHit) -> str:
-    number = CN_GROUP[hit.group_number] if hit.group_number < len(CN_GROUP) else str(hit.group_number)
+    number = cn_numeral(hit.group_number)
     return f"（{number}）{hit.group_title}"
 
 

@@ -1,0 +1,68 @@
+"""Numbered references in a question: measure and indicator numbers, years, "only N departments"."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.normalize import cn_to_int
+
+NUM = r"(\d{1,3}(?!\d)|[零〇一二两俩仨三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
+NOT_A_YEAR = r"(?!\d)(?!\s*(?:[年月万%组类块]|部分|方面|大类))"  # 措施第二组 is a group, not measure 2
+INDICATOR_NO = [
+    re.compile(rf"第\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),
+    re.compile(rf"{NUM}\s*号\s*指标"),
+    re.compile(rf"指标\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
+    re.compile(rf"(?:no\.?|#)\s*{NUM}\s*(?:项|个|号)?\s*指标"),
+]
+MEASURE_NO = [
+    re.compile(rf"(?:措施|举措)\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
+    re.compile(rf"第\s*{NUM}\s*(?:条|项|个|点|款)"),
+    re.compile(rf"{NUM}\s*号\s*(?:措施|举措)"),
+    re.compile(rf"(?:no\.?|#)\s*{NUM}{NOT_A_YEAR}"),
+    re.compile(rf"^\s*第\s*{NUM}\s*$"),
+    re.compile(r"^\s*(\d{1,2})\s*[.．、](?!\d)"),
+    re.compile(rf"^\s*{NUM}\s*条"),
+]
+AND_NUMBER = re.compile(rf"^\s*(?:和|与|及|、|,|，|跟|还有)\s*(?:第\s*)?{NUM}\s*(?:条|项|个|号)?")
+FULL_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*年")
+CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})\s*年")
+CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
+                    rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)")
+HAS_NUMBER = re.compile(r"[\d零〇一二两俩仨三四五六七八九十百]")
+
+
+def explicit_years(plain: str, years: tuple[int, ...]) -> list[int]:
+    """2025, 25年, 二〇二五年: the years a question names (two digits only when the table has that year)."""
+    found = [int(m.group(1)) for m in FULL_YEAR.finditer(plain)]
+    found += [int("".join(CN_DIGIT[c] for c in m.group(1))) for m in CN_YEAR.finditer(plain)]
+    for match in SHORT_YEAR.finditer(plain):
+        year = 2000 + int(match.group(1))
+        if year in years:
+            found.append(year)
+    return list(dict.fromkeys(found))
+
+
+def numbers_in(patterns: list[re.Pattern[str]], text: str) -> list[int]:
+    """Every number the patterns find, plus ones chained after it ("第8条和第9条", "8、9条")."""
+    out: list[int] = []
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            value = cn_to_int(match.group(1))
+            if value is None:
+                continue
+            out.append(value)
+            rest = text[match.end():]
+            while (more := AND_NUMBER.match(rest)) and (extra := cn_to_int(more.group(1))) is not None:
+                out.append(extra)
+                rest = rest[more.end():]
+        if out:
+            break
+    return list(dict.fromkeys(out))
+
+
+def blank(patterns: list[re.Pattern[str]], text: str) -> str:
+    for pattern in patterns:
+        text = pattern.sub(" ", text)
+    return text
