@@ -162,7 +162,7 @@ class Executor:
 
     def _departments(self, f: Frame, raw: str) -> tuple[Answer, Op]:
         catalog = self.catalog
-        if f.topic and (f.has(Cue.LEAD, Cue.YES_NO) or f.has(Cue.EXCLUSION)) and not f.has(Cue.SCOPE, Cue.NEGATION):
+        if f.has(Cue.LEAD, Cue.YES_NO, Cue.EXCLUSION) and not f.has(Cue.SCOPE, Cue.NEGATION) and f.topic:
             return self._topic(f, raw)
         if f.has(Cue.MENTION) and f.topic:
             return self._mentions(f, raw), Op.MENTIONS
@@ -182,7 +182,7 @@ class Executor:
             return self._measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
                                       Intent.DEPARTMENT_COMPLEMENT, tuple(f.departments)), Op.LEADS_WHAT
         numbers = set.intersection(*sets.values())
-        if f.topic and not f.has(Cue.LIST, Cue.COUNT) and f.has(Cue.SCOPE):
+        if f.has(Cue.SCOPE) and not f.has(Cue.LIST, Cue.COUNT) and f.topic:
             narrowed = numbers & set(catalog.mentions(f.topic))
             numbers = narrowed or numbers
         if len(f.departments) > 1:

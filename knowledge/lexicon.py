@@ -104,9 +104,31 @@ class Lexicon:
         return [t for t in self.tokenizer.lcut(text, HMM=False) if len(t) > 1]
 
 
-def any_of(words) -> re.Pattern[str]:
-    """One compiled alternation, longest first: a single C-speed scan instead of a loop over words."""
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w))
+def any_of(words, nested: bool = False) -> re.Pattern[str]:
+    """One compiled pattern matching the longest of the words at each place: one C-speed scan.
+
+    `nested` folds the words into a trie ("工作(?:室|站)?" rather than 工作室|工作站|工作): `re` tries
+    the branches of a flat alternation one by one at every position, which for the few hundred
+    question words scanned on every question costs more than the trie's slower compile at start-up.
+    """
+    unique = {w for w in words if w}
+    if not nested:
+        return re.compile("|".join(re.escape(w) for w in sorted(unique, key=len, reverse=True)) or "(?!)")
+    trie: dict = {}
+    for word in unique:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(_trie_regex(trie) or "(?!)")
+
+
+def _trie_regex(node: dict) -> str:
+    branches = [re.escape(char) + _trie_regex(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 def short_names(name: str) -> list[str]:

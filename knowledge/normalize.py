@@ -17,14 +17,16 @@ class TextNormalizer:
     """Simplified, half-width, lower-case text; zhconv only runs for characters we do not know."""
 
     def __init__(self, known_chars: Iterable[str]) -> None:
-        self._known = frozenset(known_chars)
+        self._known = set(known_chars)  # grows by the characters zhconv left alone: bounded by the CJK range
 
     def __call__(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)[: MAX_QUESTION_CHARS * 2]
-        if any(ch not in self._known for ch in CJK.findall(text)):
+        unknown = {ch for ch in CJK.findall(text) if ch not in self._known}
+        if unknown:
             import zhconv  # loaded lazily: it costs ~0.1 s and most questions never need it
 
             text = zhconv.convert(text, "zh-cn")
+            self._known |= {ch for ch in unknown if ch in text}  # simplified already: no need to convert again
         return text.lower().strip()[:MAX_QUESTION_CHARS]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from knowledge.facts import FactFinder
@@ -45,16 +46,12 @@ class QuestionReader:
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
         self.category_containers = {c: _containers(document, c) for c in self.categories}
-        self.question_words = any_of(w for w in lexicon.removable if len(w) > 1)
-        self.all_question_words = any_of(lexicon.removable)
+        self.all_question_words = any_of(lexicon.removable, nested=True)
         self.edge_chars = "".join(w for w in lexicon.removable if len(w) == 1)
-        cues = any_of([w for key in CUE_KEYS for w in lexicon.cue_words[key]] + list(lexicon.document_words)
-                      + list(self.edge_chars)).pattern
-        self.edge_words = re.compile(f"^(?:{cues})+|(?:{cues})+$")
         names = [i.name for i in document.indicators]
         units = {i.unit for i in document.indicators if len(i.unit) > 1 and not any(i.unit in n for n in names)}
         self.name_safe_words = any_of([w for w in lexicon.removable if len(w) > 1 and not any(w in n for n in names)]
-                                      + sorted(units))
+                                      + sorted(units), nested=True)
 
     def read(self, text: str) -> Frame:
         frame = Frame(text=text, fact=self.facts.find(text, strong=True))
@@ -199,6 +196,14 @@ class QuestionReader:
             words = [self._trim(strip_noise(w)) for w in re.split(r"[\s,，。？?！!：:；;]+", side)]
             terms.append(" ".join(w for w in words if len(w) >= 2))
         return max(terms, key=len)
+
+    @functools.cached_property
+    def edge_words(self) -> re.Pattern[str]:
+        """Question words at either end of a term; compiled on the first mention question, not at start-up."""
+        lexicon = self.lexicon
+        cues = any_of([w for key in CUE_KEYS for w in lexicon.cue_words[key]] + list(lexicon.document_words)
+                      + list(self.edge_chars), nested=True).pattern
+        return re.compile(f"^(?:{cues})+|(?:{cues})+$")
 
     def _trim(self, word: str) -> str:
         """Question words off both ends of a mention term, never out of its middle (创新工作室 keeps 工作)."""

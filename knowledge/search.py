@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon, short_names
@@ -56,12 +57,18 @@ class MeasureIndex:
         n = len(docs)
         self._idf = {f: math.log(1 + (n - c + 0.5) / (c + 0.5)) for f, c in df.items()}
         self.max_idf = math.log(1 + (n - 0.5) / 1.5) if n > 1 else 1.0
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        # per feature: its BM25 weight in every measure, and its idf where the measure has it (else 0),
+        # so rank() adds whole rows with zip/sum instead of looping over postings
+        weights: dict[str, list[float]] = {}
         for at, (doc, length) in enumerate(zip(docs, lengths)):
             norm = K1 * (1 - B + B * length / average)
             for feature, tf in doc.items():
-                weight = self._idf[feature] * tf * (K1 + 1) / (tf + norm)
-                self._postings.setdefault(feature, []).append((at, weight))
+                row = weights.setdefault(feature, [0.0] * n)
+                row[at] = self._idf[feature] * tf * (K1 + 1) / (tf + norm)
+        self._rows = {
+            feature: (tuple(row), tuple(self._idf[feature] if w else 0.0 for w in row))
+            for feature, row in weights.items()
+        }
         self._sentences = {m.number: split_sentences(m.body) for m in measures}
         self._sentence_features = {
             number: [set(features(s, lexicon)) for s in sentences] for number, sentences in self._sentences.items()
@@ -84,14 +91,14 @@ class MeasureIndex:
         """Measures by BM25 score, with the idf share of the query found in each."""
         if not query:
             return []
+        rows = [self._rows[f] for f in sorted(query) if f in self._rows]
+        if not rows:
+            return []
         total = sum(self.idf(f) for f in query)
-        scores: dict[int, float] = {}
-        covered: dict[int, float] = {}
-        for feature in query:
-            for at, weight in self._postings.get(feature, ()):
-                scores[at] = scores.get(at, 0.0) + weight
-                covered[at] = covered.get(at, 0.0) + self._idf[feature]
-        ranked = [Ranked(self._numbers[at], score, covered[at] / total) for at, score in scores.items()]
+        scores = map(sum, zip(*(weight for weight, _ in rows)))
+        covered = list(map(sum, zip(*(cover for _, cover in rows))))
+        ranked = [Ranked(self._numbers[at], score, covered[at] / total)
+                  for at, score in enumerate(scores) if covered[at]]
         ranked.sort(key=lambda r: (-r.score, r.number))
         return ranked
 
@@ -130,12 +137,10 @@ class IndicatorMatcher:
             for gram in set(bigrams(strip_noise(name))):
                 self._postings.setdefault(gram, []).append(at)
 
-    def _shared(self, grams: set[str]) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for gram in grams:
-            for at in self._postings.get(gram, ()):
-                counts[at] = counts.get(at, 0) + 1
-        return counts
+    def _shared(self, grams: set[str]) -> Counter[int]:
+        """How many of the grams each name has (counted in C: this runs for nearly every question)."""
+        empty: tuple[int, ...] = ()
+        return Counter(chain.from_iterable(self._postings.get(gram, empty) for gram in grams))
 
     def named(self, text: str, core: str = "", fuzzy: bool = False) -> list[int]:
         """Indicators the question names: every name found whole (not inside a longer one found), else the best.

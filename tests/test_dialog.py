@@ -140,3 +140,47 @@ def test_bare_names_mixed_english_and_typos(engine, question, indicator):
         assert record["measures"] == [4]
     else:
         assert record["indicators"][:1] == [indicator]
+
+
+@pytest.mark.parametrize(("question", "measures"), [
+    ("教育局参与了但国资委没参与的", [3, 5]),
+    ("哪些措施不是市总公会牵头的", [3, 4, 13]),
+    ("就俩部门管的是哪条", [10]),
+    ("工作措施第二组有哪些措施", [3, 4, 5, 6]),
+    ("哪几条说到了咨询", [9, 12]),
+    ("哪些措施提到了中小企业", [4, 9, 13]),
+])
+def test_clauses_slips_and_groups(engine, question, measures):
+    assert answer_json(engine.answer(question))["measures"] == measures
+
+
+def test_departments_ranked_by_how_many_measures_they_lead(engine):
+    record = answer_json(engine.answer("哪个部门负责的措施最多"))
+    assert record["departments"] == ["市总工会"] and "12" in record["text"]
+
+
+def test_a_phrase_outside_the_measures_is_found_where_the_document_says_it(engine):
+    record = answer_json(engine.answer("事争一流唯旗是夺 是哪部分说的"))
+    assert record["measures"] == [] and "强化工作落实" in record["text"]
+
+
+@pytest.mark.parametrize(("question", "text"), [
+    ("一级指标有哪几类", ["创新环境", "素质提升", "创新创效", "产教融合"]),
+    ("基本原则有几条", ["5"]),
+    ("文件里一共列了多少个牵头部门", ["15"]),
+])
+def test_document_counts_are_written_in_digits(engine, question, text):
+    reply = answer_json(engine.answer(question))["text"]
+    assert all(t in reply for t in text)
+
+
+def test_numbered_items_follow_the_subject_of_the_dialog(engine):
+    _, missing, next_one = chat(engine, "第12项指标2025年目标是多少", "第13项呢", "第14项呢")
+    assert missing["indicators"] == [] and "没有第13项指标" in missing["text"]
+    assert next_one["indicators"] == [14] and "5000" in next_one["text"]
+    assert answer_json(engine.answer("指标体系第3项是什么指标"))["indicators"] == [3]
+
+
+def test_a_swapped_category_keeps_the_list_question(engine):
+    _, swapped = chat(engine, "素质提升类有哪些指标", "那产教融合类呢")
+    assert swapped["indicators"] == [22, 23]

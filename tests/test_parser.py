@@ -106,3 +106,11 @@ def test_a_look_alike_document_loads_the_same_way():
 def test_malformed_documents_fail_clearly(broken, message):
     with pytest.raises(PolicyFormatError, match=message):
         parse_policy(broken)
+
+
+def test_chinese_numerals_have_one_home_both_ways():
+    from knowledge.normalize import cn_numeral, cn_to_int
+
+    for n in (1, 2, 5, 10, 12, 20, 23, 99):
+        assert cn_to_int(cn_numeral(n)) == n
+    assert cn_to_int("俩") == 2 and cn_to_int("一百") == 100 and cn_to_int("十十") is None
