@@ -120,7 +120,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         return ctx
     categories = tuple(f.categories) or tuple(dict.fromkeys(h.category for h in answer.indicators
                                                              if answer.intent == Intent.CATEGORY_OF))
-    return ChatContext.model_construct(  # every field is built here from typed values: no validation needed
+    return ChatContext(
         intent=answer.intent,
         op=op.value if op else None,
         measures=tuple(m.number for m in answer.measures),

@@ -113,4 +113,4 @@ class FactFinder:
 
 def _first_cue(table: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
     """One scan for all fact cues; a named group per fact, the earlier fact winning at the same place."""
-    return re.compile("|".join(f"(?P<{key}>{any_of(cues).pattern})" for key, cues in table.items()))
+    return re.compile("|".join(f"(?P<{key}>{any_of(cues, nested=True).pattern})" for key, cues in table.items()))

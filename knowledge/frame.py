@@ -95,7 +95,7 @@ class Frame:
         return self.known_words if self.topic else ()
 
     def has(self, *cues: Cue) -> bool:
-        return not self.cues.isdisjoint(cues)
+        return cues[0] in self.cues if len(cues) == 1 else not self.cues.isdisjoint(cues)
 
     @property
     def has_entities(self) -> bool:

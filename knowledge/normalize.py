@@ -21,7 +21,7 @@ class TextNormalizer:
 
     def __call__(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)[: MAX_QUESTION_CHARS * 2]
-        unknown = {ch for ch in CJK.findall(text) if ch not in self._known}
+        unknown = {ch for ch in set(text).difference(self._known) if CJK.match(ch)}
         if unknown:
             import zhconv  # loaded lazily: it costs ~0.1 s and most questions never need it
 

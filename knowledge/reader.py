@@ -15,7 +15,7 @@ from knowledge.search import IndicatorMatcher
 
 EXTREMES = {"最多": "max", "最少": "min"}
 DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
-GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公室|联席会|座谈会|大会")
+GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公室|联席会|座谈会|大会|省会|社会|学会|协会|机会")
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
@@ -47,6 +47,13 @@ class QuestionReader:
         self.categories = document.categories
         self.category_containers = {c: _containers(document, c) for c in self.categories}
         self.all_question_words = any_of(lexicon.removable, nested=True)
+        inside_domain_words = {
+            word[i:j] for word, freq in lexicon.tokenizer.FREQ.items() if freq and word not in lexicon.removable
+            for i in range(len(word)) for j in range(i + 2, len(word) + 1)
+        }
+        # question words no domain word contains: jieba would cut them out whole anyway
+        self.unambiguous_question_words = any_of(
+            [w for w in lexicon.removable if len(w) > 1 and w not in inside_domain_words], nested=True)
         self.edge_chars = "".join(w for w in lexicon.removable if len(w) == 1)
         names = [i.name for i in document.indicators]
         units = {i.unit for i in document.indicators if len(i.unit) > 1 and not any(i.unit in n for n in names)}
@@ -176,6 +183,7 @@ class QuestionReader:
             return "", ()  # nothing but question words: no need to segment
         out: list[str] = []
         words: list[str] = []
+        plain = self.unambiguous_question_words.sub(" ", plain)  # shorter input: jieba's DAG is pure Python
         for token in self.lexicon.tokenizer.lcut(plain, HMM=False):
             if token in self.lexicon.removable or not strip_noise(token):
                 out.append(" ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from itertools import chain
+from itertools import chain, repeat
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon, short_names
@@ -19,6 +19,7 @@ MIN_TOPIC_BIGRAMS = 3
 B = 0.75
 INDICATOR_MIN = 0.67  # share of an indicator's name that must appear in the question
 CLEAR_LEAD_MIN, CLEAR_LEAD = 0.55, 0.08  # or a smaller share, well ahead of every other indicator
+IRRELEVANT = CLEAR_LEAD_MIN - CLEAR_LEAD  # a share below this is neither a match nor a close runner-up
 SEGMENT = re.compile(r"以及|[和跟与及、,，]")
 FUZZY_NAME = 75  # rapidfuzz partial_ratio for a misspelt indicator name (济南公匠)
 
@@ -87,20 +88,19 @@ class MeasureIndex:
         grams = [g for segment in text.split() for g in bigrams(strip_noise(segment))]
         return frozenset(grams + list(words))
 
-    def rank(self, query: frozenset[str]) -> list[Ranked]:
-        """Measures by BM25 score, with the idf share of the query found in each."""
+    def rank(self, query: frozenset[str], limit: int = 3) -> list[Ranked]:
+        """The best measures by BM25 score, with the idf share of the query found in each."""
         if not query:
             return []
         rows = [self._rows[f] for f in sorted(query) if f in self._rows]
         if not rows:
             return []
-        total = sum(self.idf(f) for f in query)
+        idf, unseen = self._idf.get, self.max_idf
+        total = sum(idf(f, unseen) for f in query)
         scores = map(sum, zip(*(weight for weight, _ in rows)))
         covered = list(map(sum, zip(*(cover for _, cover in rows))))
-        ranked = [Ranked(self._numbers[at], score, covered[at] / total)
-                  for at, score in enumerate(scores) if covered[at]]
-        ranked.sort(key=lambda r: (-r.score, r.number))
-        return ranked
+        best = sorted(((-score, self._numbers[at], covered[at]) for at, score in enumerate(scores) if covered[at]))
+        return [Ranked(number, -score, cover / total) for score, number, cover in best[:limit]]
 
     def quotes(self, number: int, query: frozenset[str], limit: int = 2) -> tuple[str, ...]:
         """The body sentences that share the most weight with the question."""
@@ -108,7 +108,7 @@ class MeasureIndex:
         if not sentences:
             return ()
         scored = [
-            (sum(self.idf(f) for f in query & feats), at)
+            (sum(map(self._idf.get, query & feats, repeat(self.max_idf))), at)
             for at, feats in enumerate(self._sentence_features[number])
         ]
         scored.sort(key=lambda s: (-s[0], s[1]))
@@ -175,10 +175,6 @@ class IndicatorMatcher:
         best = process.extractOne(text, self._fuzzy_names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_NAME)
         return [self._fuzzy_numbers[best[2]]] if best else []
 
-    def match(self, text: str, core: str = "") -> list[tuple[int, float]]:
-        """(indicator number, score) best first."""
-        return sorted(((n, s) for n, (s, _) in self._scored(text, core).items()), key=lambda kv: (-kv[1], kv[0]))
-
     def _scored(self, text: str, core: str = "") -> dict[int, tuple[float, str]]:
         """(indicator number, score) best first: the share of the name found, or of the topic in the name.
 
@@ -189,14 +185,17 @@ class IndicatorMatcher:
         topic = {g for segment in core.split() for g in bigrams(strip_noise(segment))}
         in_topic = self._shared(topic) if len(topic) >= 2 else {}
         best: dict[int, tuple[float, str]] = {}
+        need = min(MIN_TOPIC_BIGRAMS, len(topic))
         for at, shared in in_text.items():
             number, name, size = self._names[at]
+            on_topic = in_topic.get(at, 0)
+            if shared < size * IRRELEVANT and on_topic < need:
+                continue  # could only score below anything named() considers
             if shared == size and name in text:
                 score = 1.0 + len(name) / 100
             else:
                 score = shared / size
-                on_topic = in_topic.get(at, 0)
-                if on_topic and on_topic >= min(MIN_TOPIC_BIGRAMS, len(topic)):
+                if on_topic and on_topic >= need:
                     score = max(score, 0.9 * on_topic / len(topic))
             if score > best.get(number, (0.0, ""))[0]:
                 best[number] = (score, name)
