@@ -48,7 +48,10 @@ class Catalog:
 
     def measure_hit(self, number: int, quotes: tuple[str, ...] = ()) -> MeasureHit:
         hit = self._hits[number]
-        return hit.model_copy(update={"quotes": quotes}) if quotes else hit
+        if not quotes:
+            return hit
+        return MeasureHit(number=number, title=hit.title, group_number=hit.group_number,
+                          group_title=hit.group_title, departments=hit.departments, quotes=quotes)
 
     def mentions(self, topic: str) -> tuple[int, ...]:
         """Measures whose title or body contains every part of the topic, as written."""

@@ -76,7 +76,8 @@ class QuestionReader:
         frame.categories = [c for c in self.categories if self._names_category(plain, c)] or self._misspelt_category(plain)
         frame.segment = lambda: self._topic(plain)
         frame.years = explicit_years(plain, self.years)
-        about_departments = frame.departments and not frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)
+        values_asked = frame.years or frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)
+        about_departments = (frame.departments or frame.has(Cue.LEAD)) and not values_asked  # who leads: no names
         if not (frame.indicators or frame.missing_indicators or frame.measures or about_departments):
             frame.indicators = self._named_indicators(frame, plain)
             frame.indicators_by_name = bool(frame.indicators)
@@ -185,7 +186,7 @@ class QuestionReader:
         words: list[str] = []
         plain = self.unambiguous_question_words.sub(" ", plain)  # shorter input: jieba's DAG is pure Python
         for token in self.lexicon.tokenizer.lcut(plain, HMM=False):
-            if token in self.lexicon.removable or not strip_noise(token):
+            if token in self.lexicon.removable or not (token.isalnum() or strip_noise(token)):
                 out.append(" ")
             else:
                 out.append(token)

@@ -35,6 +35,8 @@ HAS_NUMBER = re.compile(r"[\d零〇一二两俩仨三四五六七八九十百]")
 
 def explicit_years(plain: str, years: tuple[int, ...]) -> list[int]:
     """2025, 25年, 二〇二五年: the years a question names (two digits only when the table has that year)."""
+    if not HAS_NUMBER.search(plain):
+        return []
     found = [int(m.group(1)) for m in FULL_YEAR.finditer(plain)]
     found += [int("".join(CN_DIGIT[c] for c in m.group(1))) for m in CN_YEAR.finditer(plain)]
     for match in SHORT_YEAR.finditer(plain):

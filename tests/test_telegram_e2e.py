@@ -49,6 +49,24 @@ async def test_a_worker_session_through_the_bot_api(telegram: BotDriver) -> None
     assert telegram.api.rejected == [] and telegram.api.unknown_methods == []
 
 
+async def test_a_conversation_keeps_its_state_through_the_bot_api(telegram: BotDriver) -> None:
+    user = WORKER_ID + 7
+    [lead] = await telegram.send_text(user, "谁负责产教融合?")
+    assert "第4条" in lead.text
+    [thanks] = await telegram.send_text(user, "谢谢")
+    assert "例如" in thanks.text
+    [year] = await telegram.send_text(user, "那2025年呢?")
+    assert "指标22" in year.text and "70%" in year.text
+    [union] = await telegram.send_text(user, "市总工会负责哪些措施")
+    assert "共 12 条" in union.text
+    [within] = await telegram.send_text(user, "这里面哪些有国资委")
+    assert "共 8 条" in within.text and len(within.button_texts) == 8
+    [count] = await telegram.send_text(user, "一共几条")
+    assert "共 8 条" in count.text
+    [hello] = await telegram.send_text(WORKER_ID + 8, "那2025年呢?")  # another chat has no state to follow
+    assert "指标22" not in hello.text
+
+
 async def test_group_chat_only_answers_when_addressed(telegram: BotDriver) -> None:
     assert await telegram.send_text(WORKER_ID, "谁负责产教融合?", chat_id=GROUP_ID) == []
     [answer] = await telegram.send_text(WORKER_ID, "@jinan_policy_bot 谁负责产教融合?", chat_id=GROUP_ID)
