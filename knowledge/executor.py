@@ -43,7 +43,8 @@ class Executor:
             labels = "、".join(self.catalog.group_label(g) for g in groups)
             return self._measure_list(raw, numbers, f"{labels}包括的措施", f), Op.LIST
         if f.has(Cue.MENTION) and not (f.measures or f.years or f.has(Cue.LEAD) or f.departments) and f.topic:
-            return self._mentions(f, raw), Op.MENTIONS
+            listed = self.indicators.listing(f, raw) if not f.has(Cue.MEASURE_WORD) else None
+            return listed or (self._mentions(f, raw), Op.MENTIONS)  # 指标 names, else the measures' text
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
         if f.measures:
@@ -162,10 +163,10 @@ class Executor:
 
     def _departments(self, f: Frame, raw: str) -> tuple[Answer, Op]:
         catalog = self.catalog
-        if f.has(Cue.LEAD, Cue.YES_NO, Cue.EXCLUSION) and not f.has(Cue.SCOPE, Cue.NEGATION) and f.topic:
-            return self._topic(f, raw)
         if f.has(Cue.MENTION) and f.topic:
             return self._mentions(f, raw), Op.MENTIONS
+        if f.has(Cue.LEAD, Cue.YES_NO, Cue.EXCLUSION) and not f.has(Cue.SCOPE, Cue.NEGATION) and f.topic:
+            return self._topic(f, raw)
         sets = {d: set(catalog.by_department[d]) for d in f.departments}
         if len(f.departments) > 1 and f.has(Cue.EACH):
             parts = [self._department_list(f, raw, d, sets[d]) for d in f.departments]

@@ -84,8 +84,14 @@ class IndicatorAnswers:
             numbers = tuple(n for c in f.categories for n in self.by_category[c])
             title = f"{'、'.join(f.categories)}类指标"
             return self.values(f, raw, numbers, title).model_copy(update={"intent": self._list_intent(f, True)}), Op.LIST
-        if INDICATOR_WORD in f.text and (f.has(Cue.LIST, Cue.COUNT) or "指标体系" in f.text) and not f.topic:
-            return self.values(f, raw, self.numbers, "指标体系").model_copy(update={"intent": self._list_intent(f)}), Op.LIST
+        if INDICATOR_WORD in f.text and (f.has(Cue.LIST, Cue.COUNT) or "指标体系" in f.text):
+            if not f.topic:
+                answer = self.values(f, raw, self.numbers, "指标体系")
+                return answer.model_copy(update={"intent": self._list_intent(f)}), Op.LIST
+            named = tuple(n for n in self.numbers if all(p in self.hit(n).name for p in f.topic.split()))
+            if named:  # "哪些指标是新增的": the indicators whose names say so
+                title = f"名称含“{f.topic.replace(' ', '')}”的指标"
+                return self.values(f, raw, named, title).model_copy(update={"intent": self._list_intent(f)}), Op.LIST
         return None
 
     def _list_intent(self, f: Frame, category: bool = False) -> Intent:

@@ -184,3 +184,9 @@ def test_numbered_items_follow_the_subject_of_the_dialog(engine):
 def test_a_swapped_category_keeps_the_list_question(engine):
     _, swapped = chat(engine, "素质提升类有哪些指标", "那产教融合类呢")
     assert swapped["indicators"] == [22, 23]
+
+
+def test_filters_by_words_in_names_and_texts(engine):
+    assert answer_json(engine.answer("哪些指标是新增类的"))["indicators"] == [5, 6, 10, 15, 16, 18]
+    assert answer_json(engine.answer("名字里有工作室的指标有哪些"))["indicators"] == [3, 4, 17]
+    assert answer_json(engine.answer("市总工会牵头的措施中哪些提到培训"))["measures"] == [5, 6, 7]
