@@ -7,6 +7,7 @@ import datetime as dt
 from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.frame import Cue, Frame, Op
 
+MAX_RECENT = 4
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
 MEASURE_OPS = (Op.WHO_LEADS, Op.FULL_TEXT, Op.SHOW, Op.OTHERS)
 INDICATOR_OPS = (Op.VALUES, Op.CATEGORY_OF)
@@ -31,6 +32,9 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     if ctx is None or f.small_talk or f.other_place:
         return f
     previous = Op(ctx.op) if ctx.op else None
+    if f.recalled_departments is not None and not f.departments and ctx.recent_departments:
+        f.departments = list(ctx.recent_departments[: f.recalled_departments or MAX_RECENT])
+        return f
     if f.items_as_indicators and previous in INDICATOR_OPS:
         f.indicators, f.missing_indicators = f.items_as_indicators
         f.measures, f.missing_measures = [], []
@@ -54,15 +58,16 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
 
 def _is_filter(f: Frame, ctx: ChatContext) -> bool:
     """"其中哪些有国资委", "这里面哪些提到培训", "一共几条", "市级的呢" over the last list."""
-    listed = len(ctx.measures) > 1 or len(ctx.indicators) > 1 or ctx.intent in LIST_INTENTS
-    if not listed or f.measures or f.indicators:
+    if f.measures or f.indicators:
+        return False
+    if f.followup and f.topic and not f.departments and not f.categories and ctx.indicators:
+        return len(ctx.indicators) > 1 or ctx.op in (Op.VALUES, Op.CATEGORY_OF)  # "市级的呢"
+    if not (len(ctx.measures) > 1 or len(ctx.indicators) > 1 or ctx.intent in LIST_INTENTS):
         return False
     if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories):
         return True
     names_nothing = not f.has_entities or (f.fact == COUNT_FACT and not (f.departments or f.categories or f.topic))
     if names_nothing and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
-        return True
-    if f.followup and f.topic and not f.departments and not f.categories and len(ctx.indicators) > 1:
         return True
     return False
 
@@ -126,6 +131,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         measures=tuple(m.number for m in answer.measures),
         indicators=tuple(i.number for i in answer.indicators),
         departments=tuple(f.departments),
+        recent_departments=tuple(dict.fromkeys([*f.departments, *(ctx.recent_departments if ctx else ())]))[:MAX_RECENT],
         categories=categories,
         topic=f.known_topic or "",  # only a topic the answer looked at
         years=tuple(f.years),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from knowledge.answers import Answer, Candidate, Fact, Intent, MeasureHit, combine
 from knowledge.catalog import Catalog
 from knowledge.facts import FactFinder
@@ -9,6 +12,7 @@ from knowledge.frame import Cue, Frame, Op
 from knowledge.indicators import IndicatorAnswers
 from knowledge.search import MeasureIndex, Ranked
 
+TOPIC_PARTS = re.compile(r"以及|[和与及、,，\s]")
 MIN_COVERAGE = 0.34  # below this share of the question's weight, the document does not speak to it
 AMBIGUOUS_MARGIN = 0.12  # top two measures this close (relative) and weakly covered: offer both
 
@@ -45,6 +49,8 @@ class Executor:
         if f.has(Cue.MENTION) and not (f.measures or f.years or f.has(Cue.LEAD) or f.departments) and f.topic:
             listed = self.indicators.listing(f, raw) if not f.has(Cue.MEASURE_WORD) else None
             return listed or (self._mentions(f, raw), Op.MENTIONS)  # 指标 names, else the measures' text
+        if (f.only_n is not None or f.extreme or f.departments_with_n is not None) and not (f.departments or f.measures):
+            return self._only_n(f, raw), Op.ONLY_N
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
         if f.measures:
@@ -57,8 +63,6 @@ class Executor:
             return self.indicators.answer(f, raw)
         if f.departments:
             return self._departments(f, raw)
-        if f.only_n is not None or f.extreme:
-            return self._only_n(f, raw), Op.ONLY_N
         listed = self.indicators.listing(f, raw)
         if listed:
             return listed
@@ -211,6 +215,12 @@ class Executor:
                       departments=tuple(f.departments), count=count, note=note)
 
     def _only_n(self, f: Frame, raw: str) -> Answer:
+        if f.departments_with_n is not None:
+            wanted = f.departments_with_n
+            names = tuple(d for d, numbers in self.catalog.by_department.items() if len(numbers) == wanted)
+            numbers = tuple(n for d in names for n in self.catalog.by_department[d])
+            title = f"只负责{wanted}条措施的单位：{'、'.join(names) or '没有'}；它们负责的措施"
+            return self._measure_list(raw, numbers, title, f, Intent.DEPARTMENT_MEASURES, names)
         if f.ranks_departments:  # "哪个部门负责的措施最多": departments ranked by how many measures they lead
             counts = {d: len(numbers) for d, numbers in self.catalog.by_department.items()}
             wanted = (max if f.extreme == "max" else min)(counts.values())
@@ -230,6 +240,13 @@ class Executor:
     # --- free topics ----------------------------------------------------------------------
 
     def _topic(self, f: Frame, raw: str) -> tuple[Answer, Op]:
+        topics = [t for t in TOPIC_PARTS.split(f.topic) if len(t) >= 2] if f.has(Cue.EACH) else []
+        if len(topics) > 1:  # "产教融合试点和创新服务体系分别由哪些部门负责"
+            parts = [self._topic(replace(f, known_topic=t, known_words=tuple(self.catalog.lexicon.tokens(t)),
+                                         cues=f.cues - {Cue.EACH}), raw)[0] for t in topics]
+            tops = [p.measures[0].number for p in parts if p.measures]
+            if len(tops) == len(parts) and len(set(tops)) == len(tops):
+                return combine(raw, parts), Op.WHO_LEADS if f.has(Cue.LEAD) else Op.SHOW
         query = self.index.query(f.topic, f.topic_words)
         ranked = self._ranking(query)
         op = Op.WHO_LEADS if f.has(Cue.LEAD) or f.departments else Op.SHOW

@@ -67,6 +67,8 @@ class Frame:
     segment: Callable[[], tuple[str, tuple[str, ...]]] | None = None  # the reader's jieba pass, run on demand
     cues: set[Cue] = field(default_factory=set)
     only_n: int | None = None
+    recalled_departments: int | None = None  # "这两个部门": how many of the chat's last departments (0: all)
+    departments_with_n: int | None = None  # "哪些部门只负责一条": departments leading exactly N measures
     ranks_departments: bool = False  # the extreme is over departments ("哪个部门负责的最多"), not measures
     extreme: str | None = None  # "max" / "min": the measures with the most or fewest lead departments
     small_talk: str | None = None

@@ -105,9 +105,19 @@ class IndicatorAnswers:
         if f.categories:
             numbers = tuple(n for n in numbers if self.hit(n).category in f.categories)
         if f.topic:
-            numbers = tuple(n for n in numbers if any(p in self.hit(n).name for p in f.topic.split()))
+            kept = tuple(n for n in numbers if any(p in self.hit(n).name for p in f.topic.split()))
+            numbers = kept or self._variant(numbers, f.topic)
         answer = self.values(f, raw, numbers, "其中符合条件的指标" if numbers != f.base_indicators else "上面列出的指标")
         return answer if numbers else answer.model_copy(update={"note": "上面列出的指标中没有符合条件的。"})
+
+    def _variant(self, numbers: tuple[int, ...], word: str) -> tuple[int, ...]:
+        """"市级的呢" after 劳模和工匠人才创新工作室: the indicator whose name is the last one's plus the word."""
+        if len(numbers) != 1:
+            return ()
+        base = strip_noise(self.hit(numbers[0]).name)
+        return tuple(n for n in self.numbers
+                     if n != numbers[0] and word.replace(" ", "") in (name := strip_noise(self.hit(n).name))
+                     and base in name)
 
     def for_topic(self, f: Frame, raw: str, measure: int) -> tuple[Answer, Op] | None:
         """Year values for a topic that has none itself (产教融合 → its category's indicators)."""

@@ -134,7 +134,7 @@ def _trie_regex(node: dict) -> str:
 def short_names(name: str) -> list[str]:
     """Ways people shorten an indicator name: without 新增/市级 prefixes and quotes."""
     plain = re.sub(r"[“”\"（）()]", "", name)
-    out = [name, plain]
+    out = [name, plain, re.sub(r"[（(][^（）()]*[）)]|[“”\"]", "", name)]  # 技能人才（劳模）师徒结对 → 技能人才师徒结对
     for prefix in NAME_PREFIXES:
         if plain.startswith(prefix) and len(plain) - len(prefix) >= 2:
             out.append(plain[len(prefix) :])
@@ -211,7 +211,9 @@ def _synonym_pattern(synonyms: dict[str, str]) -> re.Pattern[str]:
     for word in sorted(synonyms, key=len, reverse=True):
         target = synonyms[word]
         tail = target[len(word):] if target.startswith(word) else ""
-        parts.append(re.escape(word) + (f"(?!{re.escape(tail)})" if tail else ""))
+        latin = word.isascii() and word[:1].isalpha()  # English: whole words only ("lead" is not in "leader")
+        parts.append(("(?<![a-z])" if latin else "") + re.escape(word) + ("(?![a-z])" if latin else "")
+                     + (f"(?!{re.escape(tail)})" if tail else ""))
     return re.compile("|".join(parts))
 
 

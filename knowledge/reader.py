@@ -9,16 +9,20 @@ from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame
 from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of
 from knowledge.models import PolicyDocument
-from knowledge.normalize import cn_to_int, strip_noise
+from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N, blank, explicit_years, numbers_in
 from knowledge.search import IndicatorMatcher
 
+RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)")
+DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
 EXTREMES = {"最多": "max", "最少": "min"}
-DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
+DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个|几个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
 GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公室|联席会|座谈会|大会|省会|社会|学会|协会|机会")
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
+CHUNKS = re.compile(r"[\s,，。？?！!：:；;]+")
+LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
@@ -45,6 +49,7 @@ class QuestionReader:
         self.home_places = any_of(lexicon.home_places)
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
+        self.latin_words = frozenset(LATIN_WORD.findall(" ".join(m.title + m.body for m in document.measures).lower()))
         self.category_containers = {c: _containers(document, c) for c in self.categories}
         self.all_question_words = any_of(lexicon.removable, nested=True)
         inside_domain_words = {
@@ -55,8 +60,10 @@ class QuestionReader:
         self.unambiguous_question_words = any_of(
             [w for w in lexicon.removable if len(w) > 1 and w not in inside_domain_words], nested=True)
         self.edge_chars = "".join(w for w in lexicon.removable if len(w) == 1)
+        self.name_edge_chars = "".join(c for c in self.edge_chars if not any(c in i.name for i in document.indicators))
         names = [i.name for i in document.indicators]
-        units = {i.unit for i in document.indicators if len(i.unit) > 1 and not any(i.unit in n for n in names)}
+        units = {u for i in document.indicators for u in (i.unit, i.unit.removeprefix("万"))
+                 if len(u) > 1 and not any(u in n for n in names)}
         self.name_safe_words = any_of([w for w in lexicon.removable if len(w) > 1 and not any(w in n for n in names)]
                                       + sorted(units), nested=True)
 
@@ -100,9 +107,16 @@ class QuestionReader:
             frame.cues.discard(Cue.COUNT)  # 哪几条 lists, 几条 counts
         if yes_no:
             frame.cues.add(Cue.YES_NO)
-        only = ONLY_N.search(plain)
+        recalled = RECALLED_DEPARTMENTS.search(plain)
+        if recalled:  # "这两个部门": the departments the chat named last, not "only two departments"
+            frame.recalled_departments = cn_to_int(recalled.group(1)) or 0
+        only = None if recalled else ONLY_N.search(plain)
         if only:
             frame.only_n = cn_to_int(only.group(1) or only.group(2))
+        per_department = DEPARTMENTS_WITH_N.search(plain)
+        if per_department and DEPARTMENT_SUBJECT.search(plain):  # "哪些部门只出现在一条措施里"
+            frame.departments_with_n = cn_to_int(per_department.group(1))
+            frame.only_n = None
         frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
         frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
 
@@ -193,6 +207,9 @@ class QuestionReader:
                 if len(token) > 1 and token.isalnum():
                     words.append(token)
         core = " ".join("".join(out).split())
+        if LATIN_WORD.search(core):  # English the document does not use is no topic ("green channel for …")
+            core = " ".join(LATIN_WORD.sub(lambda m: m.group(0) if m.group(0) in self.latin_words else " ", core).split())
+            words = [w for w in words if not LATIN_WORD.fullmatch(w) or w in self.latin_words]
         return (core if len(strip_noise(core)) >= MIN_TOPIC else ""), tuple(words)
 
     def _mention_term(self, plain: str) -> str:
@@ -200,11 +217,11 @@ class QuestionReader:
         match = self.cue_patterns[Cue.MENTION].search(plain)
         if match is None:
             return ""
-        terms = []
-        for side in (NUMBERS.sub(" ", plain[: match.start()]), NUMBERS.sub(" ", plain[match.end():])):
-            words = [self._trim(strip_noise(w)) for w in re.split(r"[\s,，。？?！!：:；;]+", side)]
-            terms.append(" ".join(w for w in words if len(w) >= 2))
-        return max(terms, key=len)
+        before, after = (
+            [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(NUMBERS.sub(" ", side))) if len(w) >= 2]
+            for side in (plain[: match.start()], plain[match.end():])
+        )
+        return after[0] if after else before[-1] if before else ""  # 提到X…, or …X出现在
 
     @functools.cached_property
     def edge_words(self) -> re.Pattern[str]:
@@ -225,8 +242,8 @@ class QuestionReader:
     def _named_indicators(self, frame: Frame, plain: str) -> list[int]:
         fuzzy = (frame.followup or bool(frame.years) or frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)) and not (
             frame.departments or frame.measures or frame.has(Cue.LEAD))
-        segments = self.name_safe_words.sub(" ", NUMBERS.sub(" ", plain)).split()
-        rough = " ".join(kept for w in segments if (kept := strip_noise(w).strip(self.edge_chars)))
+        segments = NOISE.sub(" ", self.name_safe_words.sub(" ", NUMBERS.sub(" ", plain))).split()
+        rough = " ".join(kept for w in segments if (kept := w.strip(self.name_edge_chars)))
         return self.indicator_matcher.named(plain, rough, fuzzy)
 
     def _small_talk(self, plain: str) -> str | None:

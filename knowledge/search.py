@@ -21,6 +21,8 @@ INDICATOR_MIN = 0.67  # share of an indicator's name that must appear in the que
 CLEAR_LEAD_MIN, CLEAR_LEAD = 0.55, 0.08  # or a smaller share, well ahead of every other indicator
 IRRELEVANT = CLEAR_LEAD_MIN - CLEAR_LEAD  # a share below this is neither a match nor a close runner-up
 SEGMENT = re.compile(r"以及|[和跟与及、,，]")
+PUNCTUATION = re.compile(r"[^\w%\u3400-\u9fff ]+")
+PARTS = re.compile(r"以及|[和跟与及、,，\s]")
 FUZZY_NAME = 75  # rapidfuzz partial_ratio for a misspelt indicator name (济南公匠)
 
 
@@ -129,6 +131,8 @@ class IndicatorMatcher:
             for name in short_names(ind.name)
             if (grams := set(bigrams(strip_noise(name))))
         ]
+        self._plain = {ind.number: strip_noise(ind.name) for ind in indicators}
+        self._bare_names = [strip_noise(name) for _, name, _ in self._names]
         fuzzy = sorted(((number, name) for number, name, _ in self._names if len(name) >= 3), key=lambda nn: len(nn[1]))
         self._fuzzy_numbers = [number for number, _ in fuzzy]  # shortest first: a tie goes to the general name
         self._fuzzy_names = [name for _, name in fuzzy]
@@ -142,20 +146,30 @@ class IndicatorMatcher:
         empty: tuple[int, ...] = ()
         return Counter(chain.from_iterable(self._postings.get(gram, empty) for gram in grams))
 
-    def named(self, text: str, core: str = "", fuzzy: bool = False) -> list[int]:
+    def named(self, text: str, core: str = "", fuzzy: bool = False, parts: bool = True) -> list[int]:
         """Indicators the question names: every name found whole (not inside a longer one found), else the best.
 
         Ties go to the shorter name, the more general indicator ("创新工作室" → 3, not 市级 4).
         With `fuzzy`, a misspelt name ("济南公匠") is looked for when nothing else matched.
         """
         found = self._scored(text, core)
-        whole = [(number, name) for number, (score, name) in found.items() if score >= 1.0]
+        whole = [(number, name) for number, (score, name) in found.items() if score > 1.0]
         if whole:
             outer = [(n, name) for n, name in whole if not any(name != other and name in other for _, other in whole)]
-            return [n for n, name in sorted(outer, key=lambda item: text.find(item[1]))]
-        segments = [s for s in SEGMENT.split(core) if len(s) >= 2]
+            # one name can be one indicator's own and another's short form (3 and 市级 4): the own one
+            outer = [(n, name) for n, name in outer
+                     if not any(o != n and other == name and len(self._plain[o]) < len(self._plain[n])
+                                for o, other in outer)]
+            numbers = [n for n, name in sorted(outer, key=lambda item: text.find(item[1]))]
+            bare_names = [strip_noise(name) for _, name in outer]
+            for segment in PARTS.split(core) if parts else ():  # parts the whole names leave ("…场次和参赛企业")
+                bare = strip_noise(segment)
+                if len(bare) >= 2 and not any(name in bare or bare in name for name in bare_names):
+                    numbers += [n for n in self.named(segment, segment, parts=False)[:1] if n not in numbers]
+            return numbers
+        segments = [s for s in SEGMENT.split(core) if len(s) >= 2] if parts else []
         if len(segments) > 1:
-            several = [n for s in segments for n in self.named(s, s)[:1]]
+            several = [n for s in segments for n in self.named(s, s, parts=False)[:1]]
             if len(several) > 1:
                 return list(dict.fromkeys(several))
         partial = sorted(((score, -len(name), number) for number, (score, name) in found.items()), reverse=True)
@@ -181,7 +195,8 @@ class IndicatorMatcher:
         A name found whole scores above 1; a topic (`core`, question words removed) of three or more
         bigrams lying wholly inside a long name ("双师型教师" in the 双师型 ratio) scores 0.9.
         """
-        in_text = self._shared(set(bigrams(strip_noise(text))))
+        bare = PUNCTUATION.sub("", text)  # either width of bracket names the same; a space still separates names
+        in_text = self._shared(set(bigrams(bare.replace(" ", ""))))
         topic = {g for segment in core.split() for g in bigrams(strip_noise(segment))}
         in_topic = self._shared(topic) if len(topic) >= 2 else {}
         best: dict[int, tuple[float, str]] = {}
@@ -191,7 +206,7 @@ class IndicatorMatcher:
             on_topic = in_topic.get(at, 0)
             if shared < size * IRRELEVANT and on_topic < need:
                 continue  # could only score below anything named() considers
-            if shared == size and name in text:
+            if shared == size and self._bare_names[at] in bare:
                 score = 1.0 + len(name) / 100
             else:
                 score = shared / size
