@@ -7,10 +7,11 @@ import re
 from knowledge.answers import MeasureHit
 from knowledge.lexicon import Lexicon
 from knowledge.models import PolicyDocument, split_sentences
-from knowledge.normalize import cn_numeral, cn_to_int, fold
+from knowledge.normalize import bigrams, cn_numeral, cn_to_int, fold
 
 GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)")
 MIN_GROUP_PHRASE = 4
+MIN_PROSE_GRAMS, MIN_PROSE_SHARE = 3, 0.6  # a question about the document's prose must say this much of it
 
 
 class Catalog:
@@ -68,6 +69,20 @@ class Catalog:
         """(section, sentence) outside the measures that contain the topic: where else the document says it."""
         parts = [fold(p) for p in topic.split() if p]
         return [(label, s) for label, folded, s in self._sections if parts and all(p in folded for p in parts)]
+
+    def prose_answer(self, topic: str) -> tuple[str, str] | None:
+        """The sentence outside the measures that holds more of the topic than any measure's sentence does."""
+        grams = {g for part in topic.split() for g in bigrams(fold(part))}
+        if len(grams) < MIN_PROSE_GRAMS:
+            return None
+
+        def share(folded: str) -> float:
+            return sum(g in folded for g in grams) / len(grams)
+
+        label, _, sentence = max(self._sections, key=lambda item: share(item[1]))
+        best = share(fold(sentence))
+        in_measures = max(share(folded) for sentences in self._sentences.values() for folded, _ in sentences)
+        return (label, sentence) if best >= MIN_PROSE_SHARE and best > in_measures else None
 
     def groups_named(self, text: str) -> list[int]:
         """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""

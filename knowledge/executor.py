@@ -250,6 +250,10 @@ class Executor:
         query = self.index.query(f.topic, f.topic_words)
         ranked = self._ranking(query)
         op = Op.WHO_LEADS if f.has(Cue.LEAD) or f.departments else Op.SHOW
+        prose = self.catalog.prose_answer(f.topic) if not ranked or self._about_document(f) else None
+        if prose:  # "文件要推动形成什么样的创新氛围": said in the 指导思想, not in a measure
+            label, sentence = prose
+            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=(Fact(label=label, text=sentence),)), Op.FACT
         if not ranked:
             return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples), None
         if f.years or (f.has(Cue.INDICATOR) and not f.has(Cue.LEAD)):
@@ -270,6 +274,9 @@ class Executor:
         intent = Intent.LEAD_DEPARTMENTS if op is Op.WHO_LEADS else Intent.TOPIC
         return Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
                       note=self._verdict(f.departments, hit)), op
+
+    def _about_document(self, f: Frame) -> bool:
+        return not f.has(Cue.LEAD) and any(word in f.text for word in self.catalog.lexicon.document_words)
 
     def _ranking(self, query: frozenset[str]) -> list[Ranked]:
         ranked = self.index.rank(query)
