@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import chain
 
 from knowledge.answers import MeasureHit
 from knowledge.lexicon import Lexicon
@@ -42,6 +44,14 @@ class Catalog:
         sections += [(f"组织保障·{g.title}", g.text) for g in doc.guarantees]
         self._sections = [(label, fold(sentence), sentence) for label, text in sections
                           for sentence in split_sentences(text)]
+        # bigram → sentences holding it: sections by index, measure sentences as negative ids
+        self._prose_postings: dict[str, list[int]] = {}
+        measure_sentences = [folded for sentences in self._sentences.values() for folded, _ in sentences]
+        for ids, texts in ((range(len(self._sections)), [f for _, f, _ in self._sections]),
+                           (range(-1, -len(measure_sentences) - 1, -1), measure_sentences)):
+            for at, folded in zip(ids, texts):
+                for gram in set(bigrams(folded)):
+                    self._prose_postings.setdefault(gram, []).append(at)
         self._group_phrases = [
             (number, fold(phrase)) for number, title in self.group_titles.items()
             for phrase in re.split(r"[，,、\s]", title) if len(phrase) >= MIN_GROUP_PHRASE
@@ -75,14 +85,14 @@ class Catalog:
         grams = {g for part in topic.split() for g in bigrams(fold(part))}
         if len(grams) < MIN_PROSE_GRAMS:
             return None
-
-        def share(folded: str) -> float:
-            return sum(g in folded for g in grams) / len(grams)
-
-        label, _, sentence = max(self._sections, key=lambda item: share(item[1]))
-        best = share(fold(sentence))
-        in_measures = max(share(folded) for sentences in self._sentences.values() for folded, _ in sentences)
-        return (label, sentence) if best >= MIN_PROSE_SHARE and best > in_measures else None
+        counts = Counter(chain.from_iterable(self._prose_postings.get(g, ()) for g in grams))
+        sections = [(n, at) for at, n in counts.items() if at >= 0]
+        if not sections:
+            return None
+        best, at = max(sections)
+        in_measures = max((n for at, n in counts.items() if at < 0), default=0)
+        label, _, sentence = self._sections[at]
+        return (label, sentence) if best >= MIN_PROSE_SHARE * len(grams) and best > in_measures else None
 
     def groups_named(self, text: str) -> list[int]:
         """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""

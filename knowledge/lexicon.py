@@ -67,7 +67,18 @@ class Lexicon:
         """Replace colloquial or misspelt words (老师, 人材) with the document's own."""
         if self.synonym_pattern is None:
             return text
-        return self.synonym_pattern.sub(lambda m: self.synonyms[m.group(0)], text)
+        return self.synonym_pattern.sub(self._synonym, text)
+
+    def _synonym(self, match: re.Match[str]) -> str:
+        """The document's word, except inside a longer English word ("lead" in "leader") or where the
+        replacement is already written (中小企 in 中小企业)."""
+        word, text, end = match.group(0), match.string, match.end()
+        target = self.synonyms[word]
+        if word.isascii() and (_latin_at(text, match.start() - 1) or _latin_at(text, end)):
+            return word
+        if target.startswith(word) and text.startswith(target[len(word):], end):
+            return word
+        return target
 
     def fuzzy_departments(self, text: str) -> dict[str, str]:
         """Departments behind misspelt names (教肓局, 人设局, 妇连) → the text that named them."""
@@ -200,21 +211,13 @@ def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon
         year_words={k: tuple(v) for k, v in data["year_words"].items()},
         removable=removable,
         synonyms=synonyms,
-        synonym_pattern=_synonym_pattern(synonyms) if synonyms else None,
+        synonym_pattern=any_of(synonyms) if synonyms else None,
         tokenizer=_tokenizer(words),
     )
 
 
-def _synonym_pattern(synonyms: dict[str, str]) -> re.Pattern[str]:
-    """Longest first; a word is not replaced where it is already the start of its replacement (中小企业)."""
-    parts = []
-    for word in sorted(synonyms, key=len, reverse=True):
-        target = synonyms[word]
-        tail = target[len(word):] if target.startswith(word) else ""
-        latin = word.isascii() and word[:1].isalpha()  # English: whole words only ("lead" is not in "leader")
-        parts.append(("(?<![a-z])" if latin else "") + re.escape(word) + ("(?![a-z])" if latin else "")
-                     + (f"(?!{re.escape(tail)})" if tail else ""))
-    return re.compile("|".join(parts))
+def _latin_at(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and text[at].isascii() and text[at].isalpha()
 
 
 def _tokenizer(words: set[str]) -> jieba.Tokenizer:
