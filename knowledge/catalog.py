@@ -53,9 +53,10 @@ class Catalog:
                 for gram in set(bigrams(folded)):
                     self._prose_postings.setdefault(gram, []).append(at)
         self._group_phrases = [
-            (number, fold(phrase)) for number, title in self.group_titles.items()
-            for phrase in re.split(r"[，,、\s]", title) if len(phrase) >= MIN_GROUP_PHRASE
-        ]
+            (number, fold(variant)) for number, title in self.group_titles.items()
+            for phrase in re.split(r"[，,、\s]", title)
+            for variant in {phrase, phrase.removeprefix("坚持")} if len(variant) >= MIN_GROUP_PHRASE
+        ]  # "坚持育用结合" is asked as "育用结合" too
 
     def measure_hit(self, number: int, quotes: tuple[str, ...] = ()) -> MeasureHit:
         hit = self._hits[number]

@@ -66,6 +66,8 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return False
     if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories):
         return True
+    if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
+        return bool(ctx.measures)  # "哪些没有人社局" right after a list
     names_nothing = not f.has_entities or (f.fact == COUNT_FACT and not (f.departments or f.categories or f.topic))
     if names_nothing and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
         return True

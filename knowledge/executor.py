@@ -171,7 +171,9 @@ class Executor:
             return self._mentions(f, raw), Op.MENTIONS
         if f.has(Cue.LEAD, Cue.YES_NO, Cue.EXCLUSION) and not f.has(Cue.SCOPE, Cue.NEGATION) and f.topic:
             return self._topic(f, raw)
-        sets = {d: set(catalog.by_department[d]) for d in f.departments}
+        groups = catalog.groups_named(f.text)  # "育用结合那组里国资委不负责的": within those groups only
+        scope = {n for g in groups for n in catalog.group_measures[g]} or set(catalog.measure_numbers)
+        sets = {d: set(catalog.by_department[d]) & scope for d in f.departments}
         if len(f.departments) > 1 and f.has(Cue.EACH):
             parts = [self._department_list(f, raw, d, sets[d]) for d in f.departments]
             return combine(raw, parts, Intent.EACH), Op.LEADS_WHAT
@@ -182,7 +184,7 @@ class Executor:
             return self._measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_COMPLEMENT,
                                       tuple(f.departments)), Op.LEADS_WHAT
         if f.has(Cue.NEGATION):
-            numbers = set(catalog.measure_numbers) - set.union(*sets.values())
+            numbers = scope - set.union(*sets.values())
             who = "和".join(f.departments)
             return self._measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
                                       Intent.DEPARTMENT_COMPLEMENT, tuple(f.departments)), Op.LEADS_WHAT
@@ -268,7 +270,7 @@ class Executor:
             candidates = tuple(Candidate(label=f"第{h.number}条 {h.title}", question=f"第{h.number}条") for h in hits)
             return Answer(question=raw, intent=Intent.AMBIGUOUS, measures=hits, candidates=candidates), op
         hit = self.catalog.measure_hit(top.number, self.index.quotes(top.number, query))
-        if f.has(Cue.EXCLUSION) and f.departments:
+        if f.has(Cue.DETAIL) or f.has(Cue.EXCLUSION) and f.departments:  # its full text, or its other leads
             f.measures = [top.number]
             return self._measures(f, raw)
         intent = Intent.LEAD_DEPARTMENTS if op is Op.WHO_LEADS else Intent.TOPIC

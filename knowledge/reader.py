@@ -7,7 +7,7 @@ import re
 
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame
-from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of
+from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of, short_names
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N, blank, explicit_years, numbers_in
@@ -21,13 +21,14 @@ GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公�
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
+YEARS = re.compile(r"\d{2,4}\s*年")
 CHUNKS = re.compile(r"[\s,，。？?！!：:；;]+")
 LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
 CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
-CLAUSES = re.compile(r"[，,;；。]|但是|但|而|却|可是|不过")
+CLAUSES = re.compile(r"[，,;；。\s]|但是|但|而|却|可是|不过")
 WHICH = re.compile(r"哪几|哪些")
 
 
@@ -49,6 +50,9 @@ class QuestionReader:
         self.home_places = any_of(lexicon.home_places)
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
+        self.short_names = {i.number: short_names(i.name) for i in document.indicators}
+        self.names = {i.number: strip_noise(i.name) for i in document.indicators}
+        self.units = {i.number: i.unit for i in document.indicators if len(i.unit) > 1}
         self.latin_words = frozenset(LATIN_WORD.findall(" ".join(m.title + m.body for m in document.measures).lower()))
         self.category_containers = {c: _containers(document, c) for c in self.categories}
         self.all_question_words = any_of(lexicon.removable, nested=True)
@@ -112,7 +116,7 @@ class QuestionReader:
             frame.recalled_departments = cn_to_int(recalled.group(1)) or 0
         only = None if recalled else ONLY_N.search(plain)
         if only:
-            frame.only_n = cn_to_int(only.group(1) or only.group(2))
+            frame.only_n = cn_to_int(next(g for g in only.groups() if g))
         per_department = DEPARTMENTS_WITH_N.search(plain)
         if per_department and DEPARTMENT_SUBJECT.search(plain):  # "哪些部门只出现在一条措施里"
             frame.departments_with_n = cn_to_int(per_department.group(1))
@@ -218,7 +222,7 @@ class QuestionReader:
         if match is None:
             return ""
         before, after = (
-            [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(NUMBERS.sub(" ", side))) if len(w) >= 2]
+            [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(YEARS.sub(" ", side))) if len(w) >= 2]
             for side in (plain[: match.start()], plain[match.end():])
         )
         return after[0] if after else before[-1] if before else ""  # 提到X…, or …X出现在
@@ -244,7 +248,16 @@ class QuestionReader:
             frame.departments or frame.measures or frame.has(Cue.LEAD))
         segments = NOISE.sub(" ", self.name_safe_words.sub(" ", NUMBERS.sub(" ", plain))).split()
         rough = " ".join(kept for w in segments if (kept := w.strip(self.name_edge_chars)))
-        return self.indicator_matcher.named(plain, rough, fuzzy)
+        named = self.indicator_matcher.named(plain, rough, fuzzy)
+        if frame.categories:  # "创新创效的呢" is the category unless an indicator's own name is there
+            named = [n for n in named if any(name in plain for name in self.short_names[n])]
+        return named + [n for n in self._by_unit(plain, rough) if n not in named]
+
+    def _by_unit(self, plain: str, rough: str) -> list[int]:
+        """"竞赛场次": a unit only one indicator counts in, and a word of its name."""
+        fits = [n for n, unit in self.units.items() if unit in plain and any(
+            w and w in self.names[n] for w in (part.replace(unit, "") for part in rough.split()))]
+        return fits if len(fits) == 1 else []
 
     def _small_talk(self, plain: str) -> str | None:
         for kind, pattern in self.small_talk.items():

@@ -29,7 +29,7 @@ SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*年")
 CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})\s*年")
 CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
-                    rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)")
+                    rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)|(?:单位|部门)\s*(?:有|是|为|共)\s*{NUM}\s*(?:个|家)")
 HAS_NUMBER = re.compile(r"[\d零〇一二两俩仨三四五六七八九十百]")
 
 

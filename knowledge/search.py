@@ -169,7 +169,12 @@ class IndicatorMatcher:
             return numbers
         segments = [s for s in SEGMENT.split(core) if len(s) >= 2] if parts else []
         if len(segments) > 1:
-            several = [n for s in segments for n in self.named(s, s, parts=False)[:1]]
+            several = []
+            for at, segment in enumerate(segments):  # "创新工作室和市级的": 市级 refines the name before it
+                found_here = self.named(segment, segment, parts=False)[:1]
+                if not found_here and at:
+                    found_here = self.named(segment + segments[at - 1], segment + segments[at - 1], parts=False)[:1]
+                several += [n for n in found_here if n not in several]
             if len(several) > 1:
                 return list(dict.fromkeys(several))
         partial = sorted(((score, -len(name), number) for number, (score, name) in found.items()), reverse=True)

@@ -190,3 +190,27 @@ def test_filters_by_words_in_names_and_texts(engine):
     assert answer_json(engine.answer("哪些指标是新增类的"))["indicators"] == [5, 6, 10, 15, 16, 18]
     assert answer_json(engine.answer("名字里有工作室的指标有哪些"))["indicators"] == [3, 4, 17]
     assert answer_json(engine.answer("市总工会牵头的措施中哪些提到培训"))["measures"] == [5, 6, 7]
+
+
+@pytest.mark.parametrize(("question", "measures"), [
+    ("哪几条提到5G", [8]),
+    ("育用结合那组里国资委不负责的是哪几条", [3, 5]),
+    ("工会有份 人社局没份的措施", [1, 6, 10, 12, 14]),
+    ("牽頭單位有五個的措施", [4, 14, 15]),
+    ("what does the municipal education bureau lead", [3, 4, 5, 6, 7, 13]),
+])
+def test_groups_negation_units_and_english(engine, question, measures):
+    assert answer_json(engine.answer(question))["measures"] == measures
+
+
+def test_indicators_by_unit_and_by_refinement(engine):
+    assert sorted(answer_json(engine.answer("竞赛场次和参赛企业2025年目标"))["indicators"]) == [19, 20]
+    assert answer_json(engine.answer("创新工作室总数和市级的 2023分别多少个"))["indicators"] == [3, 4]
+    assert answer_json(engine.answer("skilled workers target 2025"))["indicators"] == [1]
+
+
+def test_recalled_departments_and_topic_full_text(engine):
+    *_, together = chat(engine, "团市委负责哪些工作", "市委宣传部呢", "这两个部门共同负责的是哪条")
+    assert together["measures"] == [14]
+    record = answer_json(engine.answer("三个精神激励作用原文"))
+    assert record["intent"] == "measure_text" and "举办工匠论坛等多种方式" in record["text"]
