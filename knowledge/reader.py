@@ -53,6 +53,7 @@ class QuestionReader:
         self.short_names = {i.number: short_names(i.name) for i in document.indicators}
         self.names = {i.number: strip_noise(i.name) for i in document.indicators}
         self.units = {i.number: i.unit for i in document.indicators if len(i.unit) > 1}
+        self.unit_pattern = any_of(self.units.values())
         self.latin_words = frozenset(LATIN_WORD.findall(" ".join(m.title + m.body for m in document.measures).lower()))
         self.category_containers = {c: _containers(document, c) for c in self.categories}
         self.all_question_words = any_of(lexicon.removable, nested=True)
@@ -255,6 +256,8 @@ class QuestionReader:
 
     def _by_unit(self, plain: str, rough: str) -> list[int]:
         """"竞赛场次": a unit only one indicator counts in, and a word of its name."""
+        if not self.unit_pattern.search(plain):
+            return []
         fits = [n for n, unit in self.units.items() if unit in plain and any(
             w and w in self.names[n] for w in (part.replace(unit, "") for part in rough.split()))]
         return fits if len(fits) == 1 else []
