@@ -74,6 +74,7 @@ class ChatContext(Frozen):
     measures: tuple[int, ...] = ()  # what the last answer listed
     indicators: tuple[int, ...] = ()
     departments: tuple[str, ...] = ()  # what the last question named
+    negated_departments: tuple[str, ...] = ()  # the "but not" side of the last question
     recent_departments: tuple[str, ...] = ()  # the last few departments the chat named, newest first
     categories: tuple[str, ...] = ()
     topic: str = ""

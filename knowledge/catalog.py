@@ -11,7 +11,8 @@ from knowledge.lexicon import Lexicon
 from knowledge.models import PolicyDocument, split_sentences
 from knowledge.normalize import bigrams, cn_numeral, cn_to_int, fold
 
-GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)")
+GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)"
+                          r"|group\s*(\d)|第(\d)组")
 MIN_GROUP_PHRASE = 4
 MIN_PROSE_GRAMS, MIN_PROSE_SHARE = 3, 0.6  # a question about the document's prose must say this much of it
 
@@ -99,7 +100,7 @@ class Catalog:
         """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""
         found = [n for n, phrase in self._group_phrases if phrase in text]
         for match in GROUP_NUMBER.finditer(text):
-            number = cn_to_int(match.group(1) or match.group(2))
+            number = cn_to_int(next(g for g in match.groups() if g))
             if number in self.group_titles:
                 found.append(number)
         return list(dict.fromkeys(found))

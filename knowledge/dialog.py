@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.frame import Cue, Frame, Op
 
 MAX_RECENT = 4
+COUNTS_DEPARTMENTS = re.compile(r"几(?:个|家)?(?:部门|单位)|多少(?:个|家)?(?:部门|单位)")
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
 MEASURE_OPS = (Op.WHO_LEADS, Op.FULL_TEXT, Op.SHOW, Op.OTHERS)
 INDICATOR_OPS = (Op.VALUES, Op.CATEGORY_OF)
@@ -34,6 +36,18 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     previous = Op(ctx.op) if ctx.op else None
     if f.recalled_departments is not None and not f.departments and ctx.recent_departments:
         f.departments = list(ctx.recent_departments[: f.recalled_departments or MAX_RECENT])
+        return f
+    if f.reverses and ctx.negated_departments and not f.departments:  # "反过来呢"
+        f.departments = list(ctx.departments)
+        f.negated_departments = [d for d in ctx.departments if d not in ctx.negated_departments]
+        f.cues.add(Cue.NEGATION)
+        return f
+    if f.bare_count is not None and previous is Op.ONLY_N:  # "三个的呢"
+        f.only_n, f.inherited_op = f.bare_count, previous
+        return f
+    if f.has(Cue.COUNT) and COUNTS_DEPARTMENTS.search(f.text) and len(ctx.measures) == 1 and not f.has_entities:
+        f.measures, f.inherited_op = [ctx.measures[0]], Op.WHO_LEADS  # "几个部门啊" about the measure shown
+        f.cues.add(Cue.LEAD)
         return f
     if f.items_as_indicators and previous in INDICATOR_OPS:
         f.indicators, f.missing_indicators = f.items_as_indicators
@@ -68,6 +82,8 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return True
     if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
         return bool(ctx.measures)  # "哪些没有人社局" right after a list
+    if not f.has_entities and not f.years and f.has(Cue.LIST, Cue.EACH) and not f.has(Cue.LEAD, Cue.DETAIL, Cue.INDICATOR):
+        return bool(ctx.measures) and not ctx.indicators  # "分别是啥" after a count: the list itself
     names_nothing = not f.has_entities or (f.fact == COUNT_FACT and not (f.departments or f.categories or f.topic))
     if names_nothing and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
         return True
@@ -87,6 +103,9 @@ def _fill(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         f.categories = list(ctx.categories)
     elif wants_indicators and ctx.topic:
         f.topic = ctx.topic  # a topic with no year values: the executor finds its indicators
+    elif ctx.measures and (f.recalls_measures or f.has(Cue.EACH)) and f.has(Cue.LEAD, Cue.DETAIL, Cue.EXCLUSION):
+        f.measures = list(ctx.measures)  # "这两条分别是谁牵头的", "各自谁牵头"
+        f.excluded_departments = ctx.departments
     elif len(ctx.measures) == 1 or (ctx.measures and previous in MEASURE_OPS):
         f.measures = [ctx.measures[0]]
         f.excluded_departments = ctx.departments
@@ -133,6 +152,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         measures=tuple(m.number for m in answer.measures),
         indicators=tuple(i.number for i in answer.indicators),
         departments=tuple(f.departments),
+        negated_departments=tuple(f.negated_departments),
         recent_departments=tuple(dict.fromkeys([*f.departments, *(ctx.recent_departments if ctx else ())]))[:MAX_RECENT],
         categories=categories,
         topic=f.known_topic or "",  # only a topic the answer looked at

@@ -42,6 +42,9 @@ class Executor:
         if missing:
             return missing, None
         groups = self.catalog.groups_named(f.text) if f.has(Cue.LIST, Cue.COUNT, Cue.MEASURE_WORD) else []
+        if groups and f.has(Cue.LEAD) and not (f.measures or f.departments):  # "第三组各条谁牵头"
+            f.measures = [n for g in groups for n in self.catalog.group_measures[g]]
+            return self._measures(f, raw)
         if groups and not (f.has(Cue.LEAD) or f.measures or f.departments):
             numbers = tuple(n for g in groups for n in self.catalog.group_measures[g])
             labels = "、".join(self.catalog.group_label(g) for g in groups)
@@ -55,7 +58,7 @@ class Executor:
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
         if f.measures:
             return self._measures(f, raw)
-        if f.categories and not f.has(Cue.CATEGORY_OF, Cue.LEAD) and (f.has(Cue.LIST, Cue.COUNT) or "类" in f.text):
+        if f.categories and not f.has(Cue.CATEGORY_OF, Cue.LEAD):
             listed = self.indicators.listing(f, raw)
             if listed:
                 return listed
@@ -157,7 +160,10 @@ class Executor:
         for dept in f.departments:
             led = set(self.catalog.by_department[dept])
             kept = kept - led if f.has(Cue.NEGATION) else kept & led
-        if f.topic and not f.departments:
+        groups = self.catalog.groups_named(f.text)
+        if groups:  # "其中属于（二）的"
+            kept = kept & {n for g in groups for n in self.catalog.group_measures[g]}
+        elif f.topic and not f.departments:
             kept = kept & set(self.catalog.mentions(f.topic))
         title = "其中符合条件的措施" if kept != numbers else "上面列出的措施"
         return self._measure_list(raw, tuple(kept), title, f, departments=tuple(f.departments),
@@ -188,6 +194,12 @@ class Executor:
             who = "和".join(f.departments)
             return self._measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
                                       Intent.DEPARTMENT_COMPLEMENT, tuple(f.departments)), Op.LEADS_WHAT
+        if f.has(Cue.ONLY) and len(f.departments) > 1:  # "只有总工会和科技局负责的那条": exactly these
+            wanted = set(f.departments)
+            numbers = {m.number for m in catalog.document.measures if set(m.departments) == wanted} & scope
+            title = f"只由{'、'.join(f.departments)}负责的措施"
+            return self._measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_INTERSECTION,
+                                      tuple(f.departments)), Op.LEADS_WHAT
         numbers = set.intersection(*sets.values())
         if f.has(Cue.SCOPE) and not f.has(Cue.LIST, Cue.COUNT) and f.topic:
             narrowed = numbers & set(catalog.mentions(f.topic))

@@ -68,6 +68,9 @@ class Frame:
     cues: set[Cue] = field(default_factory=set)
     only_n: int | None = None
     recalled_departments: int | None = None  # "这两个部门": how many of the chat's last departments (0: all)
+    reverses: bool = False  # "反过来呢": the last "A but not B" the other way round
+    recalls_measures: bool = False  # "这两条", "各自", "分别": every measure the last answer listed
+    bare_count: int | None = None  # "三个的呢": a number to put in the last question's place
     departments_with_n: int | None = None  # "哪些部门只负责一条": departments leading exactly N measures
     ranks_departments: bool = False  # the extreme is over departments ("哪个部门负责的最多"), not measures
     extreme: str | None = None  # "max" / "min": the measures with the most or fewest lead departments

@@ -78,8 +78,9 @@ class IndicatorAnswers:
         """A category's indicators, or the whole table, when the question asks for a list or a count."""
         if f.has(Cue.LEAD):
             return None
-        asks = f.has(Cue.INDICATOR, Cue.LIST, Cue.COUNT, Cue.CATEGORY_OF) or bool(f.years) or f.inherited_op in (
-            Op.LIST, Op.VALUES)
+        names_table = INDICATOR_WORD in f.text or "类" in f.text  # "产教融合有什么要求" asks the measure
+        asks = (f.has(Cue.INDICATOR, Cue.CATEGORY_OF) or bool(f.years) or f.inherited_op in (Op.LIST, Op.VALUES)
+                or f.has(Cue.LIST, Cue.COUNT) and names_table)
         if f.categories and asks:
             numbers = tuple(n for c in f.categories for n in self.by_category[c])
             title = f"{'、'.join(f.categories)}类指标"

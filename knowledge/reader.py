@@ -13,7 +13,10 @@ from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N, blank, explicit_years, numbers_in
 from knowledge.search import IndicatorMatcher
 
-RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)")
+RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)|[它他她](俩)|(两)(?:者|家|个都)|二(者)")
+RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别")
+REVERSED = re.compile(r"反过来|倒过来|反之|反一下")
+BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")
 DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
 EXTREMES = {"最多": "max", "最少": "min"}
 DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个|几个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
@@ -21,6 +24,9 @@ GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公�
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
+MENTION_EDGE_CHARS = "了的在是有吗呢啊过"  # only these single characters come off a mention term's ends
+ALL_OF = ("都", "均", "全", "皆")
+ENUMERATION = re.compile(r"[，,;；]")
 YEARS = re.compile(r"\d{2,4}\s*年")
 CHUNKS = re.compile(r"[\s,，。？?！!：:；;]+")
 LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
@@ -28,7 +34,6 @@ FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
 CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
-CLAUSES = re.compile(r"[，,;；。\s]|但是|但|而|却|可是|不过")
 WHICH = re.compile(r"哪几|哪些")
 
 
@@ -113,8 +118,14 @@ class QuestionReader:
         if yes_no:
             frame.cues.add(Cue.YES_NO)
         recalled = RECALLED_DEPARTMENTS.search(plain)
-        if recalled:  # "这两个部门": the departments the chat named last, not "only two departments"
-            frame.recalled_departments = cn_to_int(recalled.group(1)) or 0
+        if recalled:  # "这两个部门", "它俩": the departments the chat named last, not "only two departments"
+            frame.recalled_departments = cn_to_int(next((g for g in recalled.groups() if g), "")) or 0
+            frame.recalled_departments = 2 if recalled.group(0) in ("二者",) else frame.recalled_departments
+        frame.recalls_measures = bool(RECALLED_MEASURES.search(plain))
+        frame.reverses = bool(REVERSED.search(plain))
+        bare = BARE_COUNT.search(plain)
+        if bare:  # "三个的呢" after "只有两个牵头单位的措施"
+            frame.bare_count = cn_to_int(bare.group(1))
         only = None if recalled else ONLY_N.search(plain)
         if only:
             frame.only_n = cn_to_int(next(g for g in only.groups() if g))
@@ -126,14 +137,20 @@ class QuestionReader:
         frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
 
     def _negated(self, text: str, departments: list[str]) -> list[str]:
-        """"教育局参与了但国资委没参与": the departments whose own clause carries the negation."""
-        negated = []
-        for clause in CLAUSES.split(text):
-            named = self.lexicon.find_departments(clause)
-            rest = self.cue_patterns[Cue.YES_NO].sub(" ", self.lexicon.strip_departments(clause))
-            if named and self.cue_patterns[Cue.NEGATION].search(rest):
-                negated += [d for d in named if d in departments]
-        return negated if len(negated) < len(departments) else []
+        """"教育局参与了但国资委没参与", "工会有份 人社局没份": each negation word negates the nearest department."""
+        named = [(m.start(), m.end(), self.lexicon.department_aliases[m.group(0)])
+                 for m in self.lexicon.alias_pattern.finditer(text)]
+        if len(named) < 2:
+            return []
+        scan = self.cue_patterns[Cue.YES_NO].sub(lambda m: " " * len(m.group(0)), text)
+        negated: list[str] = []
+        for match in self.cue_patterns[Cue.NEGATION].finditer(scan):
+            if scan[max(0, match.start() - 1): match.start()] in ALL_OF:  # "都没有参与": every one named
+                return []
+            start, end, dept = min(named, key=lambda d: min(abs(match.start() - d[1]), abs(d[0] - match.end())))
+            if dept in departments and dept not in negated:
+                negated.append(dept)
+        return negated if len(negated) < len(set(departments)) else []
 
     def _numbers(self, frame: Frame, plain: str) -> None:
         if not HAS_NUMBER.search(plain):
@@ -233,7 +250,7 @@ class QuestionReader:
         """Question words at either end of a term; compiled on the first mention question, not at start-up."""
         lexicon = self.lexicon
         cues = any_of([w for key in CUE_KEYS for w in lexicon.cue_words[key]] + list(lexicon.document_words)
-                      + list(self.edge_chars), nested=True).pattern
+                      + list(MENTION_EDGE_CHARS), nested=True).pattern
         return re.compile(f"^(?:{cues})+|(?:{cues})+$")
 
     def _trim(self, word: str) -> str:
@@ -247,7 +264,8 @@ class QuestionReader:
     def _named_indicators(self, frame: Frame, plain: str) -> list[int]:
         fuzzy = (frame.followup or bool(frame.years) or frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)) and not (
             frame.departments or frame.measures or frame.has(Cue.LEAD))
-        segments = NOISE.sub(" ", self.name_safe_words.sub(" ", NUMBERS.sub(" ", plain))).split()
+        listed = ENUMERATION.sub("、", self.name_safe_words.sub(" ", NUMBERS.sub(" ", plain)))
+        segments = NOISE.sub(lambda m: "、" if "、" in m.group(0) else " ", listed).split()
         rough = " ".join(kept for w in segments if (kept := w.strip(self.name_edge_chars)))
         named = self.indicator_matcher.named(plain, rough, fuzzy)
         if frame.categories:  # "创新创效的呢" is the category unless an indicator's own name is there

@@ -7,7 +7,8 @@ import re
 from knowledge.normalize import cn_to_int
 
 NUM = r"(\d{1,3}(?!\d)|[零〇一二两俩仨三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
-NOT_A_YEAR = r"(?!\d)(?!\s*(?:[年月万%组类块]|部分|方面|大类))"  # 措施第二组 is a group, not measure 2
+NOT_A_YEAR = r"(?!\d)(?!\s*[年月万%])"
+NOT_A_GROUP = r"(?!\d)(?!\s*(?:[年月万%组类块]|部分|方面|大类))"  # 措施第二组 is a group, not measure 2
 INDICATOR_NO = [
     re.compile(rf"第\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),
     re.compile(rf"{NUM}\s*号\s*指标"),
@@ -15,13 +16,14 @@ INDICATOR_NO = [
     re.compile(rf"(?:no\.?|#)\s*{NUM}\s*(?:项|个|号)?\s*指标"),
 ]
 MEASURE_NO = [
-    re.compile(rf"(?:措施|举措)\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
+    re.compile(rf"(?:措施|举措)\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_GROUP}"),
     re.compile(rf"第\s*{NUM}\s*(?:条|项|个|点|款)"),
     re.compile(rf"{NUM}\s*号\s*(?:措施|举措)"),
     re.compile(rf"(?:no\.?|#)\s*{NUM}{NOT_A_YEAR}"),
     re.compile(rf"^\s*第\s*{NUM}\s*$"),
     re.compile(r"^\s*(\d{1,2})\s*[.．、](?!\d)"),
     re.compile(rf"^\s*{NUM}\s*条"),
+    re.compile(rf"^\s*(?:那|还有)?\s*第?\s*{NUM}\s*(?:号|项|条)?\s*(?:呢|吗|的)?\s*[?？。]*\s*$"),  # "十五呢", "12号呢"
 ]
 AND_NUMBER = re.compile(rf"^\s*(?:和|与|及|、|,|，|跟|还有)\s*(?:第\s*)?{NUM}\s*(?:条|项|个|号)?")
 FULL_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")

@@ -214,3 +214,23 @@ def test_recalled_departments_and_topic_full_text(engine):
     assert together["measures"] == [14]
     record = answer_json(engine.answer("三个精神激励作用原文"))
     assert record["intent"] == "measure_text" and "举办工匠论坛等多种方式" in record["text"]
+
+
+def test_short_follow_ups_over_lists(engine):
+    _, count, listed = chat(engine, "第一条谁管", "组织部一共管几条", "分别是啥")
+    assert count["measures"] == [1, 7, 9] and listed["measures"] == [1, 7, 9]
+    _, both, lead = chat(engine, "发改委 工信局 分别管啥", "它俩都负责的", "这条谁牵头")
+    assert both["measures"] == [4] and lead["measures"] == [4]
+    _, reverse = chat(engine, "总工会管但国资委不管的", "反过来呢")
+    assert reverse["measures"] == [4, 13]
+    _, three = chat(engine, "哪些措施只有两个牵头部门？", "三个的呢？")
+    assert three["measures"] == [2, 3, 5, 6, 11]
+    *_, each = chat(engine, "市妇联负责哪些措施？", "团市委呢？", "这两条分别是谁牵头的？")
+    assert each["measures"] == [7, 14] and "市委宣传部" in each["text"]
+    _, swapped = chat(engine, "指标9 2023年", "12号呢")
+    assert swapped["indicators"] == [12] and "300" in swapped["text"]
+
+
+def test_exact_department_sets(engine):
+    assert answer_json(engine.answer("只有总工会和科技局负责的那条"))["measures"] == [10]
+    assert answer_json(engine.answer("哪些措施市国资委和市人力资源社会保障局都没有参与？"))["measures"] == [1, 10, 12, 14]
