@@ -9,15 +9,16 @@ from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.frame import Cue, Frame, Op
 
 MAX_RECENT = 4
-COUNTS_DEPARTMENTS = re.compile(r"几(?:个|家)?(?:部门|单位)|多少(?:个|家)?(?:部门|单位)")
+COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)(?:个|家)?(?:牵头|负责)?(?:部门|单位)")
+TOGETHER_WORDS = re.compile(r"都|一起|共同|同时")
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
 MEASURE_OPS = (Op.WHO_LEADS, Op.FULL_TEXT, Op.SHOW, Op.OTHERS)
 INDICATOR_OPS = (Op.VALUES, Op.CATEGORY_OF)
 LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
                 Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT, Intent.EACH, Intent.INDICATOR_LIST,
                 Intent.INDICATOR_CATEGORY)
-COUNT_FACT = "scope_counts"  # "一共多少条" asks the document's count, unless a list was just shown
-KEEPS_STATE = (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY, Intent.NOT_FOUND)
+COUNT_FACTS = ("scope_counts", "departments")  # the document's counts, unless a list was just shown
+KEEPS_STATE = (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY)
 
 
 def live(context: ChatContext | None, now: dt.datetime | None) -> ChatContext | None:
@@ -36,7 +37,10 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     previous = Op(ctx.op) if ctx.op else None
     if f.recalled_departments is not None and not f.departments and ctx.recent_departments:
         f.departments = list(ctx.recent_departments[: f.recalled_departments or MAX_RECENT])
-        return f
+        if not (f.has(Cue.EXCLUSION) and ctx.measures):
+            return f
+    elif f.plural_reference and not f.has_entities:
+        _plural(f, ctx)
     if f.reverses and ctx.negated_departments and not f.departments:  # "反过来呢"
         f.departments = list(ctx.departments)
         f.negated_departments = [d for d in ctx.departments if d not in ctx.negated_departments]
@@ -45,8 +49,10 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     if f.bare_count is not None and previous is Op.ONLY_N:  # "三个的呢"
         f.only_n, f.inherited_op = f.bare_count, previous
         return f
-    if f.has(Cue.COUNT) and COUNTS_DEPARTMENTS.search(f.text) and len(ctx.measures) == 1 and not f.has_entities:
-        f.measures, f.inherited_op = [ctx.measures[0]], Op.WHO_LEADS  # "几个部门啊" about the measure shown
+    counts_leads = f.has(Cue.COUNT) and COUNTS_DEPARTMENTS.search(f.text) and _names_nothing(f)
+    if counts_leads and (len(ctx.measures) == 1 or ctx.measures and (f.recalls_measures or f.has(Cue.EACH))):
+        f.measures, f.fact = list(ctx.measures), None  # "几个部门啊", "分别几个部门" about the measures shown
+        f.inherited_op = Op.WHO_LEADS
         f.cues.add(Cue.LEAD)
         return f
     if f.items_as_indicators and previous in INDICATOR_OPS:
@@ -54,6 +60,7 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         f.measures, f.missing_measures = [], []
     about_last = f.has(Cue.EXCLUSION) or f.has(Cue.YES_NO) and not f.has(Cue.SCOPE, Cue.LIST, Cue.NEGATION)
     if about_last and f.departments and not (f.measures or f.topic) and len(ctx.measures) == 1:
+        f.excluded_departments = tuple(f.departments) if f.recalled_departments is not None else ()
         f.measures = [ctx.measures[0]]  # "发改委参与吗", "除了市总工会还有哪些单位" about the measure just shown
         return f
     if _is_filter(f, ctx):
@@ -83,11 +90,29 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
     if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
         return bool(ctx.measures)  # "哪些没有人社局" right after a list
     if not f.has_entities and not f.years and f.has(Cue.LIST, Cue.EACH) and not f.has(Cue.LEAD, Cue.DETAIL, Cue.INDICATOR):
-        return bool(ctx.measures) and not ctx.indicators  # "分别是啥" after a count: the list itself
-    names_nothing = not f.has_entities or (f.fact == COUNT_FACT and not (f.departments or f.categories or f.topic))
-    if names_nothing and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
+        return len(ctx.measures) > 1 or len(ctx.indicators) > 1  # "分别是啥", "列出来看看": the list itself
+    if f.departments and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE, Cue.LEAD, Cue.TOGETHER):
+        return len(ctx.measures) > 1  # "哪些还有市委组织部" right after a list
+    if _names_nothing(f) and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
         return True
     return False
+
+
+def _names_nothing(f: Frame) -> bool:
+    """No entity, or only a count of the document ("一共多少条", "几个牵头单位") that a list just shown answers."""
+    return not f.has_entities or (f.fact in COUNT_FACTS and not (f.departments or f.categories or f.topic))
+
+
+def _plural(f: Frame, ctx: ChatContext) -> None:
+    """"这俩": the indicators, departments or measures the last turns were about, by what is asked of them."""
+    asks_values = bool(f.years) or f.has(Cue.INDICATOR, Cue.CATEGORY_OF)
+    if asks_values and len(ctx.recent_indicators) > 1 and len(ctx.indicators) < 2:
+        f.indicators = list(reversed(ctx.recent_indicators[:2]))  # the two answered one after the other
+    elif TOGETHER_WORDS.search(f.text) and not f.has(Cue.LEAD) and len(ctx.recent_departments) > 1:
+        f.departments = list(ctx.recent_departments[:2])  # "这俩一起负责的", "俩都负责的有几条"
+    elif ctx.measures and f.has(Cue.LEAD, Cue.DETAIL, Cue.EACH, Cue.COUNT):
+        f.measures = list(ctx.measures)  # "这俩各归哪些部门"
+        f.cues.add(Cue.LEAD) if not f.has(Cue.DETAIL, Cue.COUNT) else None
 
 
 def _fill(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
@@ -153,6 +178,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         indicators=tuple(i.number for i in answer.indicators),
         departments=tuple(f.departments),
         negated_departments=tuple(f.negated_departments),
+        recent_indicators=_recent_indicators(answer, ctx),
         recent_departments=tuple(dict.fromkeys([*f.departments, *(ctx.recent_departments if ctx else ())]))[:MAX_RECENT],
         categories=categories,
         topic=f.known_topic or "",  # only a topic the answer looked at
@@ -160,3 +186,9 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         count=f.has(Cue.COUNT),
         at=now,
     )
+
+
+def _recent_indicators(answer: Answer, ctx: ChatContext | None) -> tuple[int, ...]:
+    """Indicators answered one at a time, newest first ("济南工匠…", "那首席技师呢", "这俩…")."""
+    new = [i.number for i in answer.indicators] if len(answer.indicators) == 1 else []
+    return tuple(dict.fromkeys([*new, *(ctx.recent_indicators if ctx else ())]))[:MAX_RECENT]

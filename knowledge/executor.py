@@ -39,8 +39,8 @@ class Executor:
         if f.base_indicators is not None:
             return self.indicators.list_followup(f, raw), Op.LIST
         missing = self._missing(f, raw)
-        if missing:
-            return missing, None
+        if missing:  # the operation stays, so "那第14项呢" goes on from here
+            return missing, Op.VALUES if f.missing_indicators else f.inherited_op or Op.SHOW
         groups = self.catalog.groups_named(f.text) if f.has(Cue.LIST, Cue.COUNT, Cue.MEASURE_WORD) else []
         if groups and f.has(Cue.LEAD) and not (f.measures or f.departments):  # "第三组各条谁牵头"
             f.measures = [n for g in groups for n in self.catalog.group_measures[g]]

@@ -106,8 +106,12 @@ class IndicatorAnswers:
         if f.categories:
             numbers = tuple(n for n in numbers if self.hit(n).category in f.categories)
         if f.topic:
-            kept = tuple(n for n in numbers if any(p in self.hit(n).name for p in f.topic.split()))
-            numbers = kept or self._variant(numbers, f.topic)
+            parts = f.topic.split()
+            named = tuple(n for n in numbers if any(p in self.hit(n).name or p == self.hit(n).unit for p in parts))
+            if f.has(Cue.NEGATION):  # "去掉新增的"
+                numbers = tuple(n for n in numbers if n not in named)
+            else:
+                numbers = named or self._variant(numbers, f.topic)
         answer = self.values(f, raw, numbers, "其中符合条件的指标" if numbers != f.base_indicators else "上面列出的指标")
         return answer if numbers else answer.model_copy(update={"note": "上面列出的指标中没有符合条件的。"})
 

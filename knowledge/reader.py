@@ -13,8 +13,9 @@ from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N, blank, explicit_years, numbers_in
 from knowledge.search import IndicatorMatcher
 
-RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)|[它他她](俩)|(两)(?:者|家|个都)|二(者)")
-RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别")
+RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)")
+PLURAL_REFERENCE = re.compile(r"[这那](?:俩|两个|两项|两条|几个|几项|几条|些)|[它他她](?:俩|们)|两者|二者|俩都|两个都")
+RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别|各由|各归")
 REVERSED = re.compile(r"反过来|倒过来|反之|反一下")
 BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")
 DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
@@ -118,9 +119,9 @@ class QuestionReader:
         if yes_no:
             frame.cues.add(Cue.YES_NO)
         recalled = RECALLED_DEPARTMENTS.search(plain)
-        if recalled:  # "这两个部门", "它俩": the departments the chat named last, not "only two departments"
-            frame.recalled_departments = cn_to_int(next((g for g in recalled.groups() if g), "")) or 0
-            frame.recalled_departments = 2 if recalled.group(0) in ("二者",) else frame.recalled_departments
+        if recalled:  # "这两个部门": the departments the chat named last, not "only two departments"
+            frame.recalled_departments = cn_to_int(recalled.group(1)) or 0
+        frame.plural_reference = bool(PLURAL_REFERENCE.search(plain))  # "这俩", "它们": decided by the dialog
         frame.recalls_measures = bool(RECALLED_MEASURES.search(plain))
         frame.reverses = bool(REVERSED.search(plain))
         bare = BARE_COUNT.search(plain)

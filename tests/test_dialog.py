@@ -234,3 +234,16 @@ def test_short_follow_ups_over_lists(engine):
 def test_exact_department_sets(engine):
     assert answer_json(engine.answer("只有总工会和科技局负责的那条"))["measures"] == [10]
     assert answer_json(engine.answer("哪些措施市国资委和市人力资源社会保障局都没有参与？"))["measures"] == [10, 14]
+
+
+def test_plural_references_follow_what_was_asked(engine):
+    *_, both = chat(engine, "新增齐鲁技能大师特色工作站25年目标", "省级新旧动能转换公共实训基地呢", "这俩21年分别多少")
+    assert sorted(both["indicators"]) == [5, 6]
+    *_, together = chat(engine, "市科技局管哪些", "工信局呢", "这俩一起负责的是哪几条")
+    assert together["measures"] == [9, 15]
+    *_, each = chat(engine, "市工业和信息化局负责哪些", "其中哪些科技局也在", "这俩各归哪些部门")
+    assert each["measures"] == [9, 15] and "市委组织部" in each["text"]
+    *_, rest = chat(engine, "创新环境类指标", "去掉新增的", "剩下几个")
+    assert rest["indicators"] == [1, 2, 3, 4, 7, 8] and "6" in rest["text"]
+    _, missing, next_one = chat(engine, "指标十三", "那14呢", "2025年要多少人")
+    assert missing["indicators"] == [14] and next_one["indicators"] == [14] and "5000" in next_one["text"]

@@ -16,7 +16,8 @@ SETS = [DATA / "qa_own.jsonl", DATA / "qa_public.jsonl"] + [
                               "round4_singles_scored.jsonl")]
 DIALOGS = [BLIND / name for name in ("dialogs_dev.jsonl", "dialogs_round1_scored.jsonl",
                                      "round2_dialogs_dev.jsonl", "round2_dialogs_scored.jsonl",
-                                     "round3_dialogs_scored.jsonl", "round4_dialogs_scored.jsonl")]
+                                     "round3_dialogs_scored.jsonl", "round4_dialogs_scored.jsonl",
+                                     "round5_dialogs_scored.jsonl")]
 
 
 # Misses we know and chose to leave, each with the reason; anything else failing fails the suite.
