@@ -13,6 +13,7 @@ from knowledge.normalize import bigrams, cn_numeral, cn_to_int, fold
 
 GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)"
                           r"|group\s*(\d)|第(\d)组")
+CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 MIN_GROUP_PHRASE = 4
 MIN_PROSE_GRAMS, MIN_PROSE_SHARE = 3, 0.6  # a question about the document's prose must say this much of it
 
@@ -107,3 +108,14 @@ class Catalog:
 
     def group_label(self, number: int) -> str:
         return f"（{cn_numeral(number)}）{self.group_titles[number]}"
+
+
+def contexts_of(document: PolicyDocument, word: str) -> list[str]:
+    """The word with two more characters either side, as the document uses it (产教融合试点, 职工创新创效)."""
+    texts = [m.title + m.body for m in document.measures] + [i.name for i in document.indicators]
+    found: set[str] = set()
+    for text in texts:
+        for match in re.finditer(re.escape(word), text):
+            before, after = text[max(0, match.start() - 2): match.start()], text[match.end(): match.end() + 2]
+            found.update(w for w in (before + word, word + after) if CJK_ONLY.fullmatch(w) and w != word)
+    return sorted(found)

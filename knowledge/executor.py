@@ -10,6 +10,7 @@ from knowledge.catalog import Catalog
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame, Op
 from knowledge.indicators import IndicatorAnswers
+from knowledge.measure_lists import MeasureLists
 from knowledge.search import MeasureIndex, Ranked
 
 TOPIC_PARTS = re.compile(r"以及|[和与及、,，\s]")
@@ -25,6 +26,7 @@ class Executor:
         self.index = index
         self.facts = facts
         self.indicators = indicators
+        self.lists = MeasureLists(catalog)
         self.examples = catalog.lexicon.examples
 
     def run(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
@@ -35,7 +37,7 @@ class Executor:
             note = f"我只掌握《{self.catalog.document.meta.title}》，没有{f.other_place}的政策内容。"
             return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples, note=note), None
         if f.base_measures is not None:
-            return self._measure_list_followup(f, raw), Op.LIST
+            return self.lists.followup(f, raw), Op.LIST
         if f.base_indicators is not None:
             return self.indicators.list_followup(f, raw), Op.LIST
         missing = self._missing(f, raw)
@@ -48,12 +50,12 @@ class Executor:
         if groups and not (f.has(Cue.LEAD) or f.measures or f.departments):
             numbers = tuple(n for g in groups for n in self.catalog.group_measures[g])
             labels = "、".join(self.catalog.group_label(g) for g in groups)
-            return self._measure_list(raw, numbers, f"{labels}包括的措施", f), Op.LIST
+            return self.lists.measure_list(raw, numbers, f"{labels}包括的措施", f), Op.LIST
         if f.has(Cue.MENTION) and not (f.measures or f.years or f.has(Cue.LEAD) or f.departments) and f.topic:
             listed = self.indicators.listing(f, raw) if not f.has(Cue.MEASURE_WORD) else None
-            return listed or (self._mentions(f, raw), Op.MENTIONS)  # 指标 names, else the measures' text
+            return listed or (self.lists.mentions(f, raw), Op.MENTIONS)  # 指标 names, else the measures' text
         if (f.only_n is not None or f.extreme or f.departments_with_n is not None) and not (f.departments or f.measures):
-            return self._only_n(f, raw), Op.ONLY_N
+            return self.lists.only_n(f, raw), Op.ONLY_N
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
         if f.measures:
@@ -70,7 +72,7 @@ class Executor:
         if listed:
             return listed
         if f.has(Cue.MEASURE_WORD) and f.has(Cue.LIST, Cue.COUNT) and not f.topic:
-            return self._measure_list(raw, self.catalog.measure_numbers, "工作措施", f), Op.LIST
+            return self.lists.measure_list(raw, self.catalog.measure_numbers, "工作措施", f), Op.LIST
         weak = self.facts.find(f.text, strong=False)
         if weak:
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(weak)), Op.FACT
@@ -145,36 +147,10 @@ class Executor:
         said = f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。" if inside else ""
         return (said + (_not_leading(named, hit) or "")) or None
 
-    def _measure_list(self, raw: str, numbers: tuple[int, ...], title: str, f: Frame,
-                      intent: Intent = Intent.MEASURE_LIST, departments: tuple[str, ...] = (),
-                      note: str | None = None) -> Answer:
-        hits = tuple(self.catalog.measure_hit(n) for n in sorted(set(numbers)))
-        count = len(hits) if f.has(Cue.COUNT) else None
-        return Answer(question=raw, intent=Intent.COUNT if count is not None else intent, measures=hits,
-                      departments=departments, title=title, count=count, note=note)
-
-    def _measure_list_followup(self, f: Frame, raw: str) -> Answer:
-        """A filter or count over the measures the last answer listed ("其中哪些有国资委", "一共几条")."""
-        numbers = set(f.base_measures or ())
-        kept = numbers
-        for dept in f.departments:
-            led = set(self.catalog.by_department[dept])
-            kept = kept - led if f.has(Cue.NEGATION) else kept & led
-        groups = self.catalog.groups_named(f.text)
-        if groups:  # "其中属于（二）的"
-            kept = kept & {n for g in groups for n in self.catalog.group_measures[g]}
-        elif f.topic and not f.departments:
-            kept = kept & set(self.catalog.mentions(f.topic))
-        title = "其中符合条件的措施" if kept != numbers else "上面列出的措施"
-        return self._measure_list(raw, tuple(kept), title, f, departments=tuple(f.departments),
-                                  note=None if kept else "上面列出的措施中没有符合条件的。")
-
-    # --- departments ----------------------------------------------------------------------
-
     def _departments(self, f: Frame, raw: str) -> tuple[Answer, Op]:
         catalog = self.catalog
         if f.has(Cue.MENTION) and f.topic:
-            return self._mentions(f, raw), Op.MENTIONS
+            return self.lists.mentions(f, raw), Op.MENTIONS
         if f.has(Cue.LEAD, Cue.YES_NO, Cue.EXCLUSION) and not f.has(Cue.SCOPE, Cue.NEGATION) and f.topic:
             return self._topic(f, raw)
         groups = catalog.groups_named(f.text)  # "育用结合那组里国资委不负责的": within those groups only
@@ -187,18 +163,18 @@ class Executor:
             positive = [d for d in f.departments if d not in f.negated_departments]
             numbers = set.intersection(*(sets[d] for d in positive)) - set.union(*(sets[d] for d in f.negated_departments))
             title = f"{'和'.join(positive)}参与、{'和'.join(f.negated_departments)}没有参与的措施"
-            return self._measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_COMPLEMENT,
+            return self.lists.measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_COMPLEMENT,
                                       tuple(f.departments)), Op.LEADS_WHAT
         if f.has(Cue.NEGATION):
             numbers = scope - set.union(*sets.values())
             who = "和".join(f.departments)
-            return self._measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
+            return self.lists.measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
                                       Intent.DEPARTMENT_COMPLEMENT, tuple(f.departments)), Op.LEADS_WHAT
         if f.has(Cue.ONLY) and len(f.departments) > 1:  # "只有总工会和科技局负责的那条": exactly these
             wanted = set(f.departments)
             numbers = {m.number for m in catalog.document.measures if set(m.departments) == wanted} & scope
             title = f"只由{'、'.join(f.departments)}负责的措施"
-            return self._measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_INTERSECTION,
+            return self.lists.measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_INTERSECTION,
                                       tuple(f.departments)), Op.LEADS_WHAT
         numbers = set.intersection(*sets.values())
         if f.has(Cue.SCOPE) and not f.has(Cue.LIST, Cue.COUNT) and f.topic:
@@ -206,52 +182,12 @@ class Executor:
             numbers = narrowed or numbers
         if len(f.departments) > 1:
             note = None if numbers else f"没有同时由{'、'.join(f.departments)}负责的措施。"
-            return self._measure_list(raw, tuple(numbers), f"{'和'.join(f.departments)}共同负责的措施", f,
+            return self.lists.measure_list(raw, tuple(numbers), f"{'和'.join(f.departments)}共同负责的措施", f,
                                       Intent.DEPARTMENT_INTERSECTION, tuple(f.departments), note), Op.LEADS_WHAT
         return self._department_list(f, raw, f.departments[0], numbers), Op.LEADS_WHAT
 
     def _department_list(self, f: Frame, raw: str, dept: str, numbers: set[int]) -> Answer:
-        return self._measure_list(raw, tuple(numbers), f"{dept}负责（牵头或参与）的措施", f, Intent.DEPARTMENT_MEASURES, (dept,))
-
-    def _mentions(self, f: Frame, raw: str) -> Answer:
-        numbers = set(self.catalog.mentions(f.topic))
-        for dept in f.departments:
-            numbers &= set(self.catalog.by_department[dept])
-        term = f.topic.replace(" ", "")
-        elsewhere = self.catalog.sections_with(f.topic) if not numbers else []
-        if elsewhere:
-            facts = tuple(Fact(label=f"出自{label}", text=sentence) for label, sentence in elsewhere)
-            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=facts, note=f"工作措施中没有提到“{term}”。")
-        note = None if numbers else f"没有措施提到“{term}”。"
-        hits = tuple(self.catalog.measure_hit(n, self.catalog.sentences_with(n, f.topic)[:1]) for n in sorted(numbers))
-        count = len(hits) if f.has(Cue.COUNT) else None
-        return Answer(question=raw, intent=Intent.MENTIONS, measures=hits, title=f"提到“{term}”的措施",
-                      departments=tuple(f.departments), count=count, note=note)
-
-    def _only_n(self, f: Frame, raw: str) -> Answer:
-        if f.departments_with_n is not None:
-            wanted = f.departments_with_n
-            names = tuple(d for d, numbers in self.catalog.by_department.items() if len(numbers) == wanted)
-            numbers = tuple(n for d in names for n in self.catalog.by_department[d])
-            title = f"只负责{wanted}条措施的单位：{'、'.join(names) or '没有'}；它们负责的措施"
-            return self._measure_list(raw, numbers, title, f, Intent.DEPARTMENT_MEASURES, names)
-        if f.ranks_departments:  # "哪个部门负责的措施最多": departments ranked by how many measures they lead
-            counts = {d: len(numbers) for d, numbers in self.catalog.by_department.items()}
-            wanted = (max if f.extreme == "max" else min)(counts.values())
-            winners = [d for d, n in counts.items() if n == wanted]
-            numbers = tuple(n for d in winners for n in self.catalog.by_department[d])
-            title = f"{'、'.join(winners)}负责的措施{'最多' if f.extreme == 'max' else '最少'}，各{wanted}条"
-            return self._measure_list(raw, numbers, title, f, Intent.DEPARTMENT_MEASURES, tuple(winners))
-        sizes = {m.number: len(m.departments) for m in self.catalog.document.measures}
-        if f.extreme:
-            wanted = (max if f.extreme == "max" else min)(sizes.values())
-        else:
-            wanted = f.only_n or 0
-        numbers = tuple(n for n, size in sizes.items() if size == wanted)
-        note = None if numbers else f"没有恰好由 {wanted} 个单位牵头的措施。"
-        return self._measure_list(raw, numbers, f"由 {wanted} 个单位牵头的措施", f, note=note)
-
-    # --- free topics ----------------------------------------------------------------------
+        return self.lists.measure_list(raw, tuple(numbers), f"{dept}负责（牵头或参与）的措施", f, Intent.DEPARTMENT_MEASURES, (dept,))
 
     def _topic(self, f: Frame, raw: str) -> tuple[Answer, Op]:
         topics = [t for t in TOPIC_PARTS.split(f.topic) if len(t) >= 2] if f.has(Cue.EACH) else []

@@ -5,22 +5,18 @@ from __future__ import annotations
 import functools
 import re
 
+from knowledge.catalog import contexts_of
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame
 from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of, short_names
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
-from knowledge.references import HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N, blank, explicit_years, numbers_in
+from knowledge.references import (
+    BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXTREMES, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N,
+    PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REVERSED, blank, explicit_years, numbers_in, quoted,
+)
 from knowledge.search import IndicatorMatcher
 
-RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)")
-PLURAL_REFERENCE = re.compile(r"[这那](?:俩|两个|两项|两条|几个|几项|几条|些)|[它他她](?:俩|们)|两者|二者|俩都|两个都")
-RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别|各由|各归")
-REVERSED = re.compile(r"反过来|倒过来|反之|反一下")
-BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")
-DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
-EXTREMES = {"最多": "max", "最少": "min"}
-DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个|几个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
 GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公室|联席会|座谈会|大会|省会|社会|学会|协会|机会")
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
@@ -34,7 +30,6 @@ LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
-CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 WHICH = re.compile(r"哪几|哪些")
 
 
@@ -61,7 +56,7 @@ class QuestionReader:
         self.units = {i.number: i.unit for i in document.indicators if len(i.unit) > 1}
         self.unit_pattern = any_of(self.units.values())
         self.latin_words = frozenset(LATIN_WORD.findall(" ".join(m.title + m.body for m in document.measures).lower()))
-        self.category_containers = {c: _containers(document, c) for c in self.categories}
+        self.category_containers = {c: contexts_of(document, c) for c in self.categories}
         self.all_question_words = any_of(lexicon.removable, nested=True)
         inside_domain_words = {
             word[i:j] for word, freq in lexicon.tokenizer.FREQ.items() if freq and word not in lexicon.removable
@@ -286,24 +281,3 @@ class QuestionReader:
             if pattern.search(plain):
                 return kind
         return None
-
-
-QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
-
-
-def quoted(text: str) -> str | None:
-    """A term the question quotes ("哪些措施提到“济南工匠”"): searched as written."""
-    match = QUOTED.search(text)
-    return match.group(1) if match else None
-
-
-def _containers(document: PolicyDocument, word: str) -> list[str]:
-    """The word with two more characters either side, as the document uses it (产教融合试点, 职工创新创效)."""
-    texts = [m.title + m.body for m in document.measures] + [i.name for i in document.indicators]
-    found: set[str] = set()
-    for text in texts:
-        for match in re.finditer(re.escape(word), text):
-            before, after = text[max(0, match.start() - 2): match.start()], text[match.end(): match.end() + 2]
-            found.update(w for w in (before + word, word + after) if CJK_ONLY.fullmatch(w) and w != word)
-    return sorted(found)
-

@@ -32,6 +32,15 @@ CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})\s*年")
 CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
                     rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)|(?:单位|部门)\s*(?:有|是|为|共)\s*{NUM}\s*(?:个|家)")
+# references to what the chat said before, and counts of departments
+RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)")
+PLURAL_REFERENCE = re.compile(r"[这那](?:俩|两个|两项|两条|几个|几项|几条|些)|[它他她](?:俩|们)|两者|二者|俩都|两个都")
+RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别|各由|各归")
+REVERSED = re.compile(r"反过来|倒过来|反之|反一下")
+BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")
+DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
+EXTREMES = {"最多": "max", "最少": "min"}
+DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个|几个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
 HAS_NUMBER = re.compile(r"[\d零〇一二两俩仨三四五六七八九十百]")
 
 
@@ -70,3 +79,12 @@ def blank(patterns: list[re.Pattern[str]], text: str) -> str:
     for pattern in patterns:
         text = pattern.sub(" ", text)
     return text
+
+
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+
+
+def quoted(text: str) -> str | None:
+    """A term the question quotes ("哪些措施提到“济南工匠”"): searched as written."""
+    match = QUOTED.search(text)
+    return match.group(1) if match else None

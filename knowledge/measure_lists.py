@@ -1,0 +1,77 @@
+"""Lists of measures: by department sets, mentions, counts of lead departments, and filters of the last list."""
+
+from __future__ import annotations
+
+from knowledge.answers import Answer, Fact, Intent
+from knowledge.catalog import Catalog
+from knowledge.frame import Cue, Frame
+
+
+class MeasureLists:
+    """Builds the list answers the executor hands out; each is exact over the parsed document."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def measure_list(self, raw: str, numbers: tuple[int, ...], title: str, f: Frame,
+                      intent: Intent = Intent.MEASURE_LIST, departments: tuple[str, ...] = (),
+                      note: str | None = None) -> Answer:
+        hits = tuple(self.catalog.measure_hit(n) for n in sorted(set(numbers)))
+        count = len(hits) if f.has(Cue.COUNT) else None
+        return Answer(question=raw, intent=Intent.COUNT if count is not None else intent, measures=hits,
+                      departments=departments, title=title, count=count, note=note)
+
+    def followup(self, f: Frame, raw: str) -> Answer:
+        """A filter or count over the measures the last answer listed ("其中哪些有国资委", "一共几条")."""
+        numbers = set(f.base_measures or ())
+        kept = numbers
+        for dept in f.departments:
+            led = set(self.catalog.by_department[dept])
+            kept = kept - led if f.has(Cue.NEGATION) else kept & led
+        groups = self.catalog.groups_named(f.text)
+        if groups:  # "其中属于（二）的"
+            kept = kept & {n for g in groups for n in self.catalog.group_measures[g]}
+        elif f.topic and not f.departments:
+            kept = kept & set(self.catalog.mentions(f.topic))
+        title = "其中符合条件的措施" if kept != numbers else "上面列出的措施"
+        return self.measure_list(raw, tuple(kept), title, f, departments=tuple(f.departments),
+                                  note=None if kept else "上面列出的措施中没有符合条件的。")
+
+
+    def mentions(self, f: Frame, raw: str) -> Answer:
+        numbers = set(self.catalog.mentions(f.topic))
+        for dept in f.departments:
+            numbers &= set(self.catalog.by_department[dept])
+        term = f.topic.replace(" ", "")
+        elsewhere = self.catalog.sections_with(f.topic) if not numbers else []
+        if elsewhere:
+            facts = tuple(Fact(label=f"出自{label}", text=sentence) for label, sentence in elsewhere)
+            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=facts, note=f"工作措施中没有提到“{term}”。")
+        note = None if numbers else f"没有措施提到“{term}”。"
+        hits = tuple(self.catalog.measure_hit(n, self.catalog.sentences_with(n, f.topic)[:1]) for n in sorted(numbers))
+        count = len(hits) if f.has(Cue.COUNT) else None
+        return Answer(question=raw, intent=Intent.MENTIONS, measures=hits, title=f"提到“{term}”的措施",
+                      departments=tuple(f.departments), count=count, note=note)
+
+    def only_n(self, f: Frame, raw: str) -> Answer:
+        if f.departments_with_n is not None:
+            wanted = f.departments_with_n
+            names = tuple(d for d, numbers in self.catalog.by_department.items() if len(numbers) == wanted)
+            numbers = tuple(n for d in names for n in self.catalog.by_department[d])
+            title = f"只负责{wanted}条措施的单位：{'、'.join(names) or '没有'}；它们负责的措施"
+            return self.measure_list(raw, numbers, title, f, Intent.DEPARTMENT_MEASURES, names)
+        if f.ranks_departments:  # "哪个部门负责的措施最多": departments ranked by how many measures they lead
+            counts = {d: len(numbers) for d, numbers in self.catalog.by_department.items()}
+            wanted = (max if f.extreme == "max" else min)(counts.values())
+            winners = [d for d, n in counts.items() if n == wanted]
+            numbers = tuple(n for d in winners for n in self.catalog.by_department[d])
+            title = f"{'、'.join(winners)}负责的措施{'最多' if f.extreme == 'max' else '最少'}，各{wanted}条"
+            return self.measure_list(raw, numbers, title, f, Intent.DEPARTMENT_MEASURES, tuple(winners))
+        sizes = {m.number: len(m.departments) for m in self.catalog.document.measures}
+        if f.extreme:
+            wanted = (max if f.extreme == "max" else min)(sizes.values())
+        else:
+            wanted = f.only_n or 0
+        numbers = tuple(n for n, size in sizes.items() if size == wanted)
+        note = None if numbers else f"没有恰好由 {wanted} 个单位牵头的措施。"
+        return self.measure_list(raw, numbers, f"由 {wanted} 个单位牵头的措施", f, note=note)
