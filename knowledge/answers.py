@@ -76,6 +76,7 @@ class ChatContext(Frozen):
     departments: tuple[str, ...] = ()  # what the last question named
     negated_departments: tuple[str, ...] = ()  # the "but not" side of the last question
     recent_departments: tuple[str, ...] = ()  # the last few departments the chat named, newest first
+    recent_measures: tuple[int, ...] = ()  # the last few measures answered one at a time, newest first
     recent_indicators: tuple[int, ...] = ()  # the last few indicators answered one at a time, newest first
     categories: tuple[str, ...] = ()
     topic: str = ""

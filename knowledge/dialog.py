@@ -7,9 +7,11 @@ import re
 
 from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.frame import Cue, Frame, Op
+from knowledge.references import UNIT_SAID
 
 MAX_RECENT = 4
 COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)(?:个|家)?(?:牵头|负责)?(?:部门|单位)")
+GROUP_WORDS = re.compile(r"部分|组|[（(][一二三四五六七八九十][）)]")
 TOGETHER_WORDS = re.compile(r"都|一起|共同|同时")
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
 MEASURE_OPS = (Op.WHO_LEADS, Op.FULL_TEXT, Op.SHOW, Op.OTHERS)
@@ -78,15 +80,22 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
 
 
 def _is_filter(f: Frame, ctx: ChatContext) -> bool:
-    """"其中哪些有国资委", "这里面哪些提到培训", "一共几条", "市级的呢" over the last list."""
+    """"其中哪些有国资委", "这里面哪些提到培训", "一共几条", "市级的呢", "去掉第八条" over the last list."""
+    if f.measures and f.has(Cue.NEGATION) and len(ctx.measures) > 1 and set(f.measures) <= set(ctx.measures):
+        return True
     if f.measures or f.indicators:
         return False
+    if ctx.categories and "类" in f.text and not f.categories:
+        return False  # "这个类别一共有几个指标": the category, not the last list
     if f.followup and f.topic and not f.departments and not f.categories and ctx.indicators:
         return len(ctx.indicators) > 1 or ctx.op in (Op.VALUES, Op.CATEGORY_OF)  # "市级的呢"
     if not (len(ctx.measures) > 1 or len(ctx.indicators) > 1 or ctx.intent in LIST_INTENTS):
         return False
-    if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories):
+    if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories or UNIT_SAID.search(f.text)):
         return True
+    if len(ctx.indicators) > 1 and not (f.departments or f.categories) and (
+            UNIT_SAID.search(f.text) or f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.LEAD) and f.topic):
+        return True  # "哪些的单位没用万人次", "名称以新增开头的有哪些" after a list of indicators
     if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
         return bool(ctx.measures)  # "哪些没有人社局" right after a list
     if not f.has_entities and not f.years and f.has(Cue.LIST, Cue.EACH) and not f.has(Cue.LEAD, Cue.DETAIL, Cue.INDICATOR):
@@ -110,6 +119,8 @@ def _plural(f: Frame, ctx: ChatContext) -> None:
         f.indicators = list(reversed(ctx.recent_indicators[:2]))  # the two answered one after the other
     elif TOGETHER_WORDS.search(f.text) and not f.has(Cue.LEAD) and len(ctx.recent_departments) > 1:
         f.departments = list(ctx.recent_departments[:2])  # "这俩一起负责的", "俩都负责的有几条"
+    elif len(ctx.measures) == 1 and len(ctx.recent_measures) > 1 and f.has(Cue.LEAD, Cue.DETAIL, Cue.EACH, Cue.COUNT):
+        f.measures = list(reversed(ctx.recent_measures[:2]))  # "这两条共同的牵头部门" after 第3条, 第4条
     elif ctx.measures and f.has(Cue.LEAD, Cue.DETAIL, Cue.EACH, Cue.COUNT):
         f.measures = list(ctx.measures)  # "这俩各归哪些部门"
         f.cues.add(Cue.LEAD) if not f.has(Cue.DETAIL, Cue.COUNT) else None
@@ -120,7 +131,7 @@ def _fill(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
     wants_indicators = bool(f.years) or f.has(Cue.INDICATOR, Cue.CATEGORY_OF, Cue.ALL_YEARS)
     if not f.years:
         f.years = list(ctx.years)
-    if f.has(Cue.LIST) and ctx.categories and (not f.has(Cue.CATEGORY_OF) or "指标" in f.text):
+    if f.has(Cue.LIST, Cue.COUNT) and ctx.categories and (not f.has(Cue.CATEGORY_OF) or "指标" in f.text):
         f.categories = list(ctx.categories)
     elif wants_indicators and ctx.indicators:
         f.indicators = list(ctx.indicators)
@@ -132,7 +143,8 @@ def _fill(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         f.measures = list(ctx.measures)  # "这两条分别是谁牵头的", "各自谁牵头"
         f.excluded_departments = ctx.departments
     elif len(ctx.measures) == 1 or (ctx.measures and previous in MEASURE_OPS):
-        f.measures = [ctx.measures[0]]
+        several = len(ctx.measures) > 1 and previous is Op.WHO_LEADS and f.has(Cue.LEAD)  # "具体是哪些部门"
+        f.measures = list(ctx.measures) if several else [ctx.measures[0]]
         f.excluded_departments = ctx.departments
     elif ctx.indicators:
         f.indicators = list(ctx.indicators)
@@ -150,6 +162,7 @@ def _swap(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         or (f.measures and previous in MEASURE_OPS)
         or (f.departments and previous is Op.LEADS_WHAT)
         or (f.categories and previous in (Op.LIST, Op.VALUES))
+        or (previous is Op.LIST and GROUP_WORDS.search(f.text))
         or (f.topic and not (f.indicators or f.measures or f.departments) and previous in (Op.WHO_LEADS, Op.MENTIONS, Op.SHOW))
     )
     if not same_kind:
@@ -178,7 +191,8 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         indicators=tuple(i.number for i in answer.indicators),
         departments=tuple(f.departments),
         negated_departments=tuple(f.negated_departments),
-        recent_indicators=_recent_indicators(answer, ctx),
+        recent_indicators=_recent(ctx.recent_indicators if ctx else (), answer.indicators),
+        recent_measures=_recent(ctx.recent_measures if ctx else (), answer.measures),
         recent_departments=tuple(dict.fromkeys([*f.departments, *(ctx.recent_departments if ctx else ())]))[:MAX_RECENT],
         categories=categories,
         topic=f.known_topic or "",  # only a topic the answer looked at
@@ -188,7 +202,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
     )
 
 
-def _recent_indicators(answer: Answer, ctx: ChatContext | None) -> tuple[int, ...]:
-    """Indicators answered one at a time, newest first ("济南工匠…", "那首席技师呢", "这俩…")."""
-    new = [i.number for i in answer.indicators] if len(answer.indicators) == 1 else []
-    return tuple(dict.fromkeys([*new, *(ctx.recent_indicators if ctx else ())]))[:MAX_RECENT]
+def _recent(before: tuple[int, ...], hits: tuple) -> tuple[int, ...]:
+    """Measures or indicators answered one at a time, newest first ("第3条…", "第4条呢", "这两条…")."""
+    new = [hits[0].number] if len(hits) == 1 else []
+    return tuple(dict.fromkeys([*new, *before]))[:MAX_RECENT]

@@ -13,6 +13,7 @@ from knowledge.indicators import IndicatorAnswers
 from knowledge.measure_lists import MeasureLists
 from knowledge.search import MeasureIndex, Ranked
 
+ALONE = re.compile(r"一家|一个单位|一个部门|单独|独家|自己")
 TOPIC_PARTS = re.compile(r"以及|[和与及、,，\s]")
 MIN_COVERAGE = 0.34  # below this share of the question's weight, the document does not speak to it
 AMBIGUOUS_MARGIN = 0.12  # top two measures this close (relative) and weakly covered: offer both
@@ -43,7 +44,8 @@ class Executor:
         missing = self._missing(f, raw)
         if missing:  # the operation stays, so "那第14项呢" goes on from here
             return missing, Op.VALUES if f.missing_indicators else f.inherited_op or Op.SHOW
-        groups = self.catalog.groups_named(f.text) if f.has(Cue.LIST, Cue.COUNT, Cue.MEASURE_WORD) else []
+        asks_list = f.has(Cue.LIST, Cue.COUNT, Cue.MEASURE_WORD) or f.inherited_op is Op.LIST and f.followup
+        groups = self.catalog.groups_named(f.text) if asks_list else []  # "第五部分呢" after a group
         if groups and f.has(Cue.LEAD) and not (f.measures or f.departments):  # "第三组各条谁牵头"
             f.measures = [n for g in groups for n in self.catalog.group_measures[g]]
             return self._measures(f, raw)
@@ -54,7 +56,8 @@ class Executor:
         if f.has(Cue.MENTION) and not (f.measures or f.years or f.has(Cue.LEAD) or f.departments) and f.topic:
             listed = self.indicators.listing(f, raw) if not f.has(Cue.MEASURE_WORD) else None
             return listed or (self.lists.mentions(f, raw), Op.MENTIONS)  # 指标 names, else the measures' text
-        if (f.only_n is not None or f.extreme or f.departments_with_n is not None) and not (f.departments or f.measures):
+        bounded = f.only_n is not None or f.extreme or f.departments_with_n is not None or f.size_bound is not None
+        if bounded and not (f.departments or f.measures):
             return self.lists.only_n(f, raw), Op.ONLY_N
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
@@ -107,6 +110,8 @@ class Executor:
 
     def _measures(self, f: Frame, raw: str) -> tuple[Answer, Op]:
         op = self._measure_op(f)
+        if len(f.measures) > 1 and f.has(Cue.TOGETHER) and ("共同" in f.text or "都" in f.text) and not f.departments:
+            return self._shared_leads(f, raw), Op.WHO_LEADS  # "这两条共同的牵头部门"
         parts = []
         for number in f.measures:
             measure = self.catalog.document.measure(number)
@@ -129,6 +134,12 @@ class Executor:
                 parts.append(Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
                                     note=self._verdict(f.departments, hit)))
         return combine(raw, parts), op
+
+    def _shared_leads(self, f: Frame, raw: str) -> Answer:
+        hits = tuple(self.catalog.measure_hit(n) for n in f.measures)
+        shared = tuple(d for d in hits[0].departments if all(d in h.departments for h in hits[1:]))
+        title = "、".join(f"第{h.number}条" for h in hits) + f"共同的牵头单位（{len(shared)}个）：" + ("、".join(shared) or "没有")
+        return Answer(question=raw, intent=Intent.MEASURE_LIST, measures=hits, departments=shared, title=title)
 
     def _measure_op(self, f: Frame) -> Op:
         if f.has(Cue.EXCLUSION) and (f.departments or f.excluded_departments):
@@ -170,7 +181,8 @@ class Executor:
             who = "和".join(f.departments)
             return self.lists.measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
                                       Intent.DEPARTMENT_COMPLEMENT, tuple(f.departments)), Op.LEADS_WHAT
-        if f.has(Cue.ONLY) and len(f.departments) > 1:  # "只有总工会和科技局负责的那条": exactly these
+        alone = len(f.departments) == 1 and ALONE.search(f.text)
+        if f.has(Cue.ONLY) and (len(f.departments) > 1 or alone):  # "只有总工会和科技局负责的那条": exactly these
             wanted = set(f.departments)
             numbers = {m.number for m in catalog.document.measures if set(m.departments) == wanted} & scope
             title = f"只由{'、'.join(f.departments)}负责的措施"

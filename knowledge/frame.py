@@ -68,6 +68,7 @@ class Frame:
     cues: set[Cue] = field(default_factory=set)
     only_n: int | None = None
     recalled_departments: int | None = None  # "这两个部门": how many of the chat's last departments (0: all)
+    size_bound: tuple[str, int] | None = None  # ("超过", 5): measures by how many departments lead them
     plural_reference: bool = False  # "这俩", "它们", "两个都": the last few of whatever the chat was about
     reverses: bool = False  # "反过来呢": the last "A but not B" the other way round
     recalls_measures: bool = False  # "这两条", "各自", "分别": every measure the last answer listed

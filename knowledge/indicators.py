@@ -7,6 +7,7 @@ from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame, Op
 from knowledge.lexicon import short_names
 from knowledge.normalize import strip_noise
+from knowledge.references import UNIT_SAID
 from knowledge.search import IndicatorMatcher, MeasureIndex
 
 INDICATOR_WORD = "指标"
@@ -85,7 +86,7 @@ class IndicatorAnswers:
             numbers = tuple(n for c in f.categories for n in self.by_category[c])
             title = f"{'、'.join(f.categories)}类指标"
             return self.values(f, raw, numbers, title).model_copy(update={"intent": self._list_intent(f, True)}), Op.LIST
-        if INDICATOR_WORD in f.text and (f.has(Cue.LIST, Cue.COUNT) or "指标体系" in f.text):
+        if INDICATOR_WORD in f.text and (f.has(Cue.LIST, Cue.COUNT, Cue.MENTION) or "指标体系" in f.text):
             if not f.topic:
                 answer = self.values(f, raw, self.numbers, "指标体系")
                 return answer.model_copy(update={"intent": self._list_intent(f)}), Op.LIST
@@ -105,15 +106,30 @@ class IndicatorAnswers:
         numbers = f.base_indicators or ()
         if f.categories:
             numbers = tuple(n for n in numbers if self.hit(n).category in f.categories)
-        if f.topic:
-            parts = f.topic.split()
-            named = tuple(n for n in numbers if any(p in self.hit(n).name or p == self.hit(n).unit for p in parts))
+        unit = UNIT_SAID.search(f.text)
+        if unit:  # "只看单位是项的", "哪些的单位没用万人次"
+            said = unit.group(1)
+            same = tuple(n for n in numbers if self.hit(n).unit == said)
+            numbers = tuple(n for n in numbers if n not in same) if f.has(Cue.NEGATION) else same
+        elif f.topic:
+            named = self._named_by_words(numbers, f.topic.split())
             if f.has(Cue.NEGATION):  # "去掉新增的"
                 numbers = tuple(n for n in numbers if n not in named)
             else:
                 numbers = named or self._variant(numbers, f.topic)
         answer = self.values(f, raw, numbers, "其中符合条件的指标" if numbers != f.base_indicators else "上面列出的指标")
         return answer if numbers else answer.model_copy(update={"note": "上面列出的指标中没有符合条件的。"})
+
+    def _named_by_words(self, numbers: tuple[int, ...], parts: list[str]) -> tuple[int, ...]:
+        """The listed indicators whose names hold the longest piece of a word the question used ("带市级" → 市级)."""
+        for part in parts:
+            for size in range(len(part), 1, -1):
+                for start in range(len(part) - size + 1):
+                    piece = part[start: start + size]
+                    named = tuple(n for n in numbers if piece in self.hit(n).name or piece == self.hit(n).unit)
+                    if named:
+                        return named
+        return ()
 
     def _variant(self, numbers: tuple[int, ...], word: str) -> tuple[int, ...]:
         """"市级的呢" after 劳模和工匠人才创新工作室: the indicator whose name is the last one's plus the word."""

@@ -7,6 +7,13 @@ from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame
 
 
+BOUNDS = {
+    "超过": lambda size, n: size > n, "多于": lambda size, n: size > n, "大于": lambda size, n: size > n,
+    "至少": lambda size, n: size >= n, "不少于": lambda size, n: size >= n, "不低于": lambda size, n: size >= n,
+    "少于": lambda size, n: size < n, "不到": lambda size, n: size < n, "低于": lambda size, n: size < n,
+}
+
+
 class MeasureLists:
     """Builds the list answers the executor hands out; each is exact over the parsed document."""
 
@@ -24,14 +31,14 @@ class MeasureLists:
     def followup(self, f: Frame, raw: str) -> Answer:
         """A filter or count over the measures the last answer listed ("其中哪些有国资委", "一共几条")."""
         numbers = set(f.base_measures or ())
-        kept = numbers
+        kept = numbers - set(f.measures) if f.measures else numbers  # "去掉第八条"
         for dept in f.departments:
             led = set(self.catalog.by_department[dept])
             kept = kept - led if f.has(Cue.NEGATION) else kept & led
         groups = self.catalog.groups_named(f.text)
         if groups:  # "其中属于（二）的"
             kept = kept & {n for g in groups for n in self.catalog.group_measures[g]}
-        elif f.topic and not f.departments:
+        elif f.topic and not (f.departments or f.measures):
             kept = kept & set(self.catalog.mentions(f.topic))
         title = "其中符合条件的措施" if kept != numbers else "上面列出的措施"
         return self.measure_list(raw, tuple(kept), title, f, departments=tuple(f.departments),
@@ -54,6 +61,11 @@ class MeasureLists:
                       departments=tuple(f.departments), count=count, note=note)
 
     def only_n(self, f: Frame, raw: str) -> Answer:
+        if f.size_bound is not None:
+            word, n = f.size_bound
+            test = BOUNDS[word]
+            numbers = tuple(m.number for m in self.catalog.document.measures if test(len(m.departments), n))
+            return self.measure_list(raw, numbers, f"牵头单位{word}{n}个的措施", f)
         if f.departments_with_n is not None:
             wanted = f.departments_with_n
             names = tuple(d for d, numbers in self.catalog.by_department.items() if len(numbers) == wanted)

@@ -12,7 +12,7 @@ from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of, short_
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import (
-    BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXTREMES, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, ONLY_N,
+    BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXTREMES, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, MORE_THAN, ONLY_N,
     PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REVERSED, blank, explicit_years, numbers_in, quoted,
 )
 from knowledge.search import IndicatorMatcher
@@ -115,7 +115,10 @@ class QuestionReader:
             frame.cues.add(Cue.YES_NO)
         recalled = RECALLED_DEPARTMENTS.search(plain)
         if recalled:  # "这两个部门": the departments the chat named last, not "only two departments"
-            frame.recalled_departments = cn_to_int(recalled.group(1)) or 0
+            frame.recalled_departments = cn_to_int(recalled.group(1) or recalled.group(2)) or 0
+        bound = MORE_THAN.search(plain)
+        if bound:  # "牵头单位超过5个的措施"
+            frame.size_bound = (bound.group(1), cn_to_int(bound.group(2)) or 0)
         frame.plural_reference = bool(PLURAL_REFERENCE.search(plain))  # "这俩", "它们": decided by the dialog
         frame.recalls_measures = bool(RECALLED_MEASURES.search(plain))
         frame.reverses = bool(REVERSED.search(plain))
@@ -235,9 +238,14 @@ class QuestionReader:
         match = self.cue_patterns[Cue.MENTION].search(plain)
         if match is None:
             return ""
+        head, tail = plain[: match.start()], plain[match.end():]
+        cut = self.cue_anywhere.search(tail.lstrip(MENTION_EDGE_CHARS))  # "提到了数字经济的有哪些": up to 有哪些
+        tail = tail.lstrip(MENTION_EDGE_CHARS)[: cut.start()] if cut and cut.start() else tail
+        cut = self.cue_anywhere.search(head)  # "成果转化在哪几条措施里出现": up to 哪几条
+        head = head[: cut.start()] if cut and cut.start() else head
         before, after = (
             [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(YEARS.sub(" ", side))) if len(w) >= 2]
-            for side in (plain[: match.start()], plain[match.end():])
+            for side in (head, tail)
         )
         return after[0] if after else before[-1] if before else ""  # 提到X…, or …X出现在
 
@@ -248,6 +256,11 @@ class QuestionReader:
         cues = any_of([w for key in CUE_KEYS for w in lexicon.cue_words[key]] + list(lexicon.document_words)
                       + list(MENTION_EDGE_CHARS), nested=True).pattern
         return re.compile(f"^(?:{cues})+|(?:{cues})+$")
+
+    @functools.cached_property
+    def cue_anywhere(self) -> re.Pattern[str]:
+        """Question words of two or more characters, wherever they stand: where a mention term ends."""
+        return any_of([w for key in CUE_KEYS for w in self.lexicon.cue_words[key] if len(w) > 1], nested=True)
 
     def _trim(self, word: str) -> str:
         """Question words off both ends of a mention term, never out of its middle (创新工作室 keeps 工作)."""

@@ -247,3 +247,14 @@ def test_plural_references_follow_what_was_asked(engine):
     assert rest["indicators"] == [1, 2, 3, 4, 7, 8] and "6" in rest["text"]
     _, missing, next_one = chat(engine, "指标十三", "那14呢", "2025年要多少人")
     assert missing["indicators"] == [14] and next_one["indicators"] == [14] and "5000" in next_one["text"]
+
+
+def test_round_six_shapes(engine):
+    *_, shared = chat(engine, "第３条谁负责", "第４条呢", "这两条共同的牵头部门")
+    assert shared["measures"] == [3, 4] and "市发展改革委" in shared["text"] and "市国资委" not in shared["departments"]
+    *_, removed, rest = chat(engine, "工信局跟国资委都牵头的有哪些", "去掉第八条", "还剩几条")
+    assert removed["measures"] == [4, 9, 15] and rest["measures"] == [4, 9, 15] and "3" in rest["text"]
+    _, units = chat(engine, "創新創效類指標有哪些", "只看單位是項的")
+    assert units["indicators"] == [17, 18]
+    assert answer_json(engine.answer("牵头单位超过5个的措施"))["measures"] == [7, 8, 9]
+    assert answer_json(engine.answer("成果转化在哪几条措施里出现"))["measures"] == [10, 11, 12, 13]
