@@ -10,7 +10,7 @@ from knowledge.frame import Cue, Frame, Op
 from knowledge.references import UNIT_SAID
 
 MAX_RECENT = 4
-COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)(?:个|家)?(?:牵头|负责)?(?:部门|单位)")
+COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责)?\s*(?:部门|单位)")
 GROUP_WORDS = re.compile(r"部分|组|[（(][一二三四五六七八九十][）)]")
 TOGETHER_WORDS = re.compile(r"都|一起|共同|同时")
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
@@ -43,6 +43,11 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
             return f
     elif f.plural_reference and not f.has_entities:
         _plural(f, ctx)
+    if f.replaced and ctx.departments:  # "把市人社局换成市国资委": the last question with one department swapped
+        out, into = f.replaced
+        f.departments = [d for d in ctx.departments if d not in out] + [d for d in into if d not in ctx.departments]
+        f.cues |= {Cue.TOGETHER} | ({Cue.COUNT} if ctx.count else set())
+        return f
     if f.reverses and ctx.negated_departments and not f.departments:  # "反过来呢"
         f.departments = list(ctx.departments)
         f.negated_departments = [d for d in ctx.departments if d not in ctx.negated_departments]
@@ -57,7 +62,10 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         f.inherited_op = Op.WHO_LEADS
         f.cues.add(Cue.LEAD)
         return f
-    if f.items_as_indicators and previous in INDICATOR_OPS:
+    if f.fact == "scope_counts" and "属于" in f.text and len(ctx.measures) == 1:  # "属于第几部分"
+        f.fact, f.measures = None, [ctx.measures[0]]
+        return f
+    if f.items_as_indicators and (previous in INDICATOR_OPS or ctx.indicators and not ctx.measures):
         f.indicators, f.missing_indicators = f.items_as_indicators
         f.measures, f.missing_measures = [], []
     about_last = f.has(Cue.EXCLUSION) or f.has(Cue.YES_NO) and not f.has(Cue.SCOPE, Cue.LIST, Cue.NEGATION)
@@ -72,7 +80,7 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         elif ctx.indicators:
             f.base_indicators = ctx.indicators
         return f
-    if not f.has_entities:
+    if not f.has_entities and (f.asks or f.years or f.followup or f.has(Cue.ANAPHORA, Cue.FILTER)):
         _fill(f, ctx, previous)
     elif f.followup or not f.asks:
         _swap(f, ctx, previous)
@@ -83,6 +91,10 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
     """"其中哪些有国资委", "这里面哪些提到培训", "一共几条", "市级的呢", "去掉第八条" over the last list."""
     if f.measures and f.has(Cue.NEGATION) and len(ctx.measures) > 1 and set(f.measures) <= set(ctx.measures):
         return True
+    if f.indicators and f.has(Cue.NEGATION) and len(ctx.indicators) > 1 and set(f.indicators) <= set(ctx.indicators):
+        return True  # "去掉参赛企业那个", "去掉第12项"
+    if f.indicators and f.has(Cue.FILTER) and len(ctx.indicators) > 1:
+        return True  # "其中名称里有“工作室”的": a name filter, not a new indicator
     if f.measures or f.indicators:
         return False
     if ctx.categories and "类" in f.text and not f.categories:
@@ -93,9 +105,10 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return False
     if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories or UNIT_SAID.search(f.text)):
         return True
-    if len(ctx.indicators) > 1 and not (f.departments or f.categories) and (
-            UNIT_SAID.search(f.text) or f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.LEAD) and f.topic):
-        return True  # "哪些的单位没用万人次", "名称以新增开头的有哪些" after a list of indicators
+    if len(ctx.indicators) > 1 and not (f.departments or f.categories) and (not f.years or f.has(Cue.ANAPHORA)) and (
+            UNIT_SAID.search(f.text) or not f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.DETAIL) and f.topic):
+        f.tentative = True  # "名称以新增开头的" after a list of indicators, unless no name fits
+        return True
     if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
         return bool(ctx.measures)  # "哪些没有人社局" right after a list
     if not f.has_entities and not f.years and f.has(Cue.LIST, Cue.EACH) and not f.has(Cue.LEAD, Cue.DETAIL, Cue.INDICATOR):

@@ -40,7 +40,10 @@ class Executor:
         if f.base_measures is not None:
             return self.lists.followup(f, raw), Op.LIST
         if f.base_indicators is not None:
-            return self.indicators.list_followup(f, raw), Op.LIST
+            listed = self.indicators.list_followup(f, raw)
+            if listed.indicators or not f.tentative:
+                return listed, Op.LIST
+            f.base_indicators = None  # "公租房怎么申请" after a list: not a filter after all
         missing = self._missing(f, raw)
         if missing:  # the operation stays, so "那第14项呢" goes on from here
             return missing, Op.VALUES if f.missing_indicators else f.inherited_op or Op.SHOW

@@ -68,6 +68,7 @@ class Frame:
     cues: set[Cue] = field(default_factory=set)
     only_n: int | None = None
     recalled_departments: int | None = None  # "这两个部门": how many of the chat's last departments (0: all)
+    replaced: tuple[list[str], list[str]] | None = None  # "把X换成Y": departments out, departments in
     size_bound: tuple[str, int] | None = None  # ("超过", 5): measures by how many departments lead them
     plural_reference: bool = False  # "这俩", "它们", "两个都": the last few of whatever the chat was about
     reverses: bool = False  # "反过来呢": the last "A but not B" the other way round
@@ -83,6 +84,7 @@ class Frame:
     base_measures: tuple[int, ...] | None = None  # the list a filter or count applies to
     base_indicators: tuple[int, ...] | None = None
     inherited_op: Op | None = None
+    tentative: bool = False  # a filter the dialog guessed: a fresh question if nothing in the list fits
     excluded_departments: tuple[str, ...] = ()
 
     @property

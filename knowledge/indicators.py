@@ -104,14 +104,16 @@ class IndicatorAnswers:
     def list_followup(self, f: Frame, raw: str) -> Answer:
         """A filter or count over the indicators the last answer listed ("市级的呢", "一共几个")."""
         numbers = f.base_indicators or ()
+        if f.indicators and f.has(Cue.NEGATION):  # "去掉参赛企业那个"
+            numbers = tuple(n for n in numbers if n not in f.indicators)
         if f.categories:
             numbers = tuple(n for n in numbers if self.hit(n).category in f.categories)
         unit = UNIT_SAID.search(f.text)
         if unit:  # "只看单位是项的", "哪些的单位没用万人次"
-            said = unit.group(1)
+            said = unit.group(1) or unit.group(2)
             same = tuple(n for n in numbers if self.hit(n).unit == said)
             numbers = tuple(n for n in numbers if n not in same) if f.has(Cue.NEGATION) else same
-        elif f.topic:
+        elif f.topic and not (f.indicators and f.has(Cue.NEGATION)):
             named = self._named_by_words(numbers, f.topic.split())
             if f.has(Cue.NEGATION):  # "去掉新增的"
                 numbers = tuple(n for n in numbers if n not in named)

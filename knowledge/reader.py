@@ -12,8 +12,9 @@ from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of, short_
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import (
-    BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXTREMES, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, MORE_THAN, ONLY_N,
-    PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REVERSED, blank, explicit_years, numbers_in, quoted,
+    BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXCEPT, EXTREMES, HAS_NUMBER, INDICATOR_NO, MEASURE_NO,
+    MORE_THAN, ONLY_N, PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, blank,
+    explicit_years, numbers_in, quoted,
 )
 from knowledge.search import IndicatorMatcher
 
@@ -121,6 +122,12 @@ class QuestionReader:
             frame.size_bound = (bound.group(1), cn_to_int(bound.group(2)) or 0)
         frame.plural_reference = bool(PLURAL_REFERENCE.search(plain))  # "这俩", "它们": decided by the dialog
         frame.recalls_measures = bool(RECALLED_MEASURES.search(plain))
+        if EXCEPT.search(plain):
+            frame.cues.add(Cue.EXCLUSION)
+        replaced = REPLACED.search(frame.text)
+        if replaced:  # "把人社局换成国资委": what goes out of the last question, what comes in
+            frame.replaced = (self.lexicon.find_departments(replaced.group(1)),
+                              self.lexicon.find_departments(replaced.group(2)))
         frame.reverses = bool(REVERSED.search(plain))
         bare = BARE_COUNT.search(plain)
         if bare:  # "三个的呢" after "只有两个牵头单位的措施"

@@ -33,9 +33,12 @@ CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} |
 ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
                     rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)|(?:单位|部门)\s*(?:有|是|为|共)\s*{NUM}\s*(?:个|家)")
 # references to what the chat said before, and counts of departments
-RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)|(两|俩|三)个?(?:部门|单位)(?=都|一起|共同)")
+RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)|(两|俩|三)(?:个|家)?(?:部门|单位)?(?=都|一起|共同)")
+EXCEPT = re.compile(r"除(?:了)?.{1,12}?(?:外|以外|之外)")  # "除市总工会外"
+REPLACED = re.compile(r"把(.+?)(?:换成|改成|替换成|换为)(.+)")  # "把人社局换成国资委"
 MORE_THAN = re.compile(r"(超过|多于|大于|至少|不少于|不低于|少于|不到|低于)\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|家)")
-UNIT_SAID = re.compile(r"单位(?:没|不)?(?:是|为|用的是|用)\s*([\u4e00-\u9fff%]{1,3}?)(?:的|$|\s)")
+UNIT_SAID = re.compile(r"单位(?:没|不)?(?:是|为|用的是|用)\s*([\u4e00-\u9fff%]{1,3}?)(?:的|$|\s)"
+                       r"|以\s*([\u4e00-\u9fff%]{1,3}?)\s*为单位")
 PLURAL_REFERENCE = re.compile(r"[这那](?:俩|两个|两项|两条|几个|几项|几条|些)|[它他她](?:俩|们)|两者|二者|俩都|两个都")
 RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别|各由|各归")
 REVERSED = re.compile(r"反过来|倒过来|反之|反一下")

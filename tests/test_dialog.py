@@ -258,3 +258,14 @@ def test_round_six_shapes(engine):
     assert units["indicators"] == [17, 18]
     assert answer_json(engine.answer("牵头单位超过5个的措施"))["measures"] == [7, 8, 9]
     assert answer_json(engine.answer("成果转化在哪几条措施里出现"))["measures"] == [10, 11, 12, 13]
+
+
+def test_round_seven_shapes(engine):
+    *_, swapped, count = chat(engine, "市教育局和市人力资源社会保障局都负责的措施", "把市人力资源社会保障局换成市国资委", "一共多少条")
+    assert swapped["measures"] == [4, 6, 7, 13] and count["measures"] == [4, 6, 7, 13]
+    *_, removed, rest = chat(engine, "素质提升类有哪些指标", "去掉第12项，还剩几个", "剩下这些2023年目标")
+    assert removed["indicators"] == [9, 10, 11, 14, 15] and rest["indicators"] == [9, 10, 11, 14, 15]
+    *_, others = chat(engine, "完善创新权益保障由谁负责", "有几个牵头部门", "除市总工会外是哪几个")
+    assert others["departments"] == ["市科技局", "市国资委", "市市场监管局"]
+    _, housing = chat(engine, "产教融合类指标有哪些", "公租房怎么申请")
+    assert housing["intent"] == "out_of_scope"
