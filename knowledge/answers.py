@@ -82,6 +82,7 @@ class ChatContext(Frozen):
     topic: str = ""
     years: tuple[int, ...] = ()
     count: bool = False
+    asks_group: bool = False  # the last question also asked which 部分 its measures are in
     at: dt.datetime | None = None
 
     @property

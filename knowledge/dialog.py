@@ -7,7 +7,7 @@ import re
 
 from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.frame import Cue, Frame, Op
-from knowledge.references import UNIT_SAID
+from knowledge.references import unit_said
 
 MAX_RECENT = 4
 COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责)?\s*(?:部门|单位)")
@@ -43,10 +43,19 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
             return f
     elif f.plural_reference and not f.has_entities:
         _plural(f, ctx)
+    if f.adds_departments and f.departments and ctx.departments:  # "市国资委也算上": one more in the last question
+        f.departments = list(dict.fromkeys([*ctx.departments, *f.departments]))
+        f.cues.add(Cue.TOGETHER)
+        return f
+    if (f.group_step or f.this_group or f.asks_group) and not f.has_entities and ctx.measures:
+        f.measures = list(ctx.measures)  # "下一部分呢", "这个部分都有哪几条", "各在哪个部分"
+        f.inherited_op = Op.LIST
+        return f
     if f.replaced and ctx.departments:  # "把市人社局换成市国资委": the last question with one department swapped
         out, into = f.replaced
         f.departments = [d for d in ctx.departments if d not in out] + [d for d in into if d not in ctx.departments]
         f.cues |= {Cue.TOGETHER} | ({Cue.COUNT} if ctx.count else set())
+        f.asks_group = f.asks_group or ctx.asks_group
         return f
     if f.reverses and ctx.negated_departments and not f.departments:  # "反过来呢"
         f.departments = list(ctx.departments)
@@ -103,10 +112,10 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return len(ctx.indicators) > 1 or ctx.op in (Op.VALUES, Op.CATEGORY_OF)  # "市级的呢"
     if not (len(ctx.measures) > 1 or len(ctx.indicators) > 1 or ctx.intent in LIST_INTENTS):
         return False
-    if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories or UNIT_SAID.search(f.text)):
+    if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories or unit_said(f.text)):
         return True
     if len(ctx.indicators) > 1 and not (f.departments or f.categories) and (not f.years or f.has(Cue.ANAPHORA)) and (
-            UNIT_SAID.search(f.text) or not f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.DETAIL) and f.topic):
+            unit_said(f.text) or not f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.DETAIL) and f.topic):
         f.tentative = True  # "名称以新增开头的" after a list of indicators, unless no name fits
         return True
     if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
@@ -130,6 +139,8 @@ def _plural(f: Frame, ctx: ChatContext) -> None:
     asks_values = bool(f.years) or f.has(Cue.INDICATOR, Cue.CATEGORY_OF)
     if asks_values and len(ctx.recent_indicators) > 1 and len(ctx.indicators) < 2:
         f.indicators = list(reversed(ctx.recent_indicators[:2]))  # the two answered one after the other
+    elif ctx.measures and f.has(Cue.MEASURE_WORD) and len(ctx.measures) > 1:
+        f.measures = list(ctx.measures)  # "两条都有的部门", "这俩条各自都有哪些牵头单位"
     elif TOGETHER_WORDS.search(f.text) and not f.has(Cue.LEAD) and len(ctx.recent_departments) > 1:
         f.departments = list(ctx.recent_departments[:2])  # "这俩一起负责的", "俩都负责的有几条"
     elif len(ctx.measures) == 1 and len(ctx.recent_measures) > 1 and f.has(Cue.LEAD, Cue.DETAIL, Cue.EACH, Cue.COUNT):
@@ -184,6 +195,7 @@ def _swap(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         f.years = list(ctx.years)
     if ctx.count:
         f.cues.add(Cue.COUNT)
+    f.asks_group = f.asks_group or ctx.asks_group
     f.inherited_op = previous
     if previous is Op.WHO_LEADS:
         f.cues.add(Cue.LEAD)
@@ -211,6 +223,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         topic=f.known_topic or "",  # only a topic the answer looked at
         years=tuple(f.years),
         count=f.has(Cue.COUNT),
+        asks_group=f.asks_group,
         at=now,
     )
 

@@ -64,6 +64,8 @@ class Executor:
             return self.lists.only_n(f, raw), Op.ONLY_N
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
+        if f.measures and (f.group_step or f.this_group or f.asks_group):
+            return self._groups_of(f, raw), Op.LIST
         if f.measures:
             return self._measures(f, raw)
         if f.categories and not f.has(Cue.CATEGORY_OF, Cue.LEAD):
@@ -137,6 +139,19 @@ class Executor:
                 parts.append(Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
                                     note=self._verdict(f.departments, hit)))
         return combine(raw, parts), op
+
+    def _groups_of(self, f: Frame, raw: str) -> Answer:
+        """The groups the measures are in ("各在哪个部分"), or one group's measures ("这个部分", "下一部分")."""
+        catalog = self.catalog
+        groups = list(dict.fromkeys(catalog.document.measure(n).group_number for n in f.measures))
+        if f.group_step or f.this_group:
+            group = groups[0] + f.group_step
+            if group not in catalog.group_titles:
+                return Answer(question=raw, intent=Intent.NOT_FOUND, note="工作措施共分五个部分，没有这一部分。")
+            return self.lists.measure_list(raw, catalog.group_measures[group], f"{catalog.group_label(group)}包括的措施", f)
+        hits = tuple(catalog.measure_hit(n) for n in f.measures)
+        title = "；".join(f"第{h.number}条属于{catalog.group_label(h.group_number)}" for h in hits)
+        return Answer(question=raw, intent=Intent.MEASURE_LIST, measures=hits, title=title)
 
     def _shared_leads(self, f: Frame, raw: str) -> Answer:
         hits = tuple(self.catalog.measure_hit(n) for n in f.measures)

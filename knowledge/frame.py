@@ -68,6 +68,10 @@ class Frame:
     cues: set[Cue] = field(default_factory=set)
     only_n: int | None = None
     recalled_departments: int | None = None  # "这两个部门": how many of the chat's last departments (0: all)
+    adds_departments: bool = False  # "也算上": the departments join the last question's
+    asks_group: bool = False  # "属于哪个部分"
+    this_group: bool = False  # "这个部分都有哪几条"
+    group_step: int = 0  # "下一部分呢": +1, "上一部分": -1
     replaced: tuple[list[str], list[str]] | None = None  # "把X换成Y": departments out, departments in
     size_bound: tuple[str, int] | None = None  # ("超过", 5): measures by how many departments lead them
     plural_reference: bool = False  # "这俩", "它们", "两个都": the last few of whatever the chat was about
@@ -110,7 +114,8 @@ class Frame:
     def has_entities(self) -> bool:
         return bool(
             self.departments or self.measures or self.indicators or self.missing_measures
-            or self.missing_indicators or self.categories or self.fact or self.topic
+            or self.missing_indicators or self.categories or self.fact or self.only_n is not None or self.extreme
+            or self.size_bound or self.departments_with_n is not None or self.topic
         )
 
     @property

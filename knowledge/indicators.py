@@ -7,7 +7,7 @@ from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame, Op
 from knowledge.lexicon import short_names
 from knowledge.normalize import strip_noise
-from knowledge.references import UNIT_SAID
+from knowledge.references import unit_said
 from knowledge.search import IndicatorMatcher, MeasureIndex
 
 INDICATOR_WORD = "指标"
@@ -108,9 +108,8 @@ class IndicatorAnswers:
             numbers = tuple(n for n in numbers if n not in f.indicators)
         if f.categories:
             numbers = tuple(n for n in numbers if self.hit(n).category in f.categories)
-        unit = UNIT_SAID.search(f.text)
-        if unit:  # "只看单位是项的", "哪些的单位没用万人次"
-            said = unit.group(1) or unit.group(2)
+        said = unit_said(f.text)
+        if said:  # "只看单位是项的", "哪些的单位没用万人次"
             same = tuple(n for n in numbers if self.hit(n).unit == said)
             numbers = tuple(n for n in numbers if n not in same) if f.has(Cue.NEGATION) else same
         elif f.topic and not (f.indicators and f.has(Cue.NEGATION)):

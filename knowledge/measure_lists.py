@@ -24,6 +24,9 @@ class MeasureLists:
                       intent: Intent = Intent.MEASURE_LIST, departments: tuple[str, ...] = (),
                       note: str | None = None) -> Answer:
         hits = tuple(self.catalog.measure_hit(n) for n in sorted(set(numbers)))
+        if f.asks_group and hits:  # "市委组织部负责的措施都在哪几个部分"
+            groups = dict.fromkeys(self.catalog.group_label(h.group_number) for h in hits)
+            title = f"{title}（分属{'、'.join(groups)}）"
         count = len(hits) if f.has(Cue.COUNT) else None
         return Answer(question=raw, intent=Intent.COUNT if count is not None else intent, measures=hits,
                       departments=departments, title=title, count=count, note=note)

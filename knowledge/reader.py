@@ -12,7 +12,8 @@ from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of, short_
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import (
-    BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXCEPT, EXTREMES, HAS_NUMBER, INDICATOR_NO, MEASURE_NO,
+    ADDED, BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
+    MEASURE_NO, NEXT_GROUP, THIS_GROUP,
     MORE_THAN, ONLY_N, PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, blank,
     explicit_years, numbers_in, quoted,
 )
@@ -122,6 +123,11 @@ class QuestionReader:
             frame.size_bound = (bound.group(1), cn_to_int(bound.group(2)) or 0)
         frame.plural_reference = bool(PLURAL_REFERENCE.search(plain))  # "这俩", "它们": decided by the dialog
         frame.recalls_measures = bool(RECALLED_MEASURES.search(plain))
+        frame.adds_departments = bool(ADDED.search(plain))
+        frame.asks_group = bool(GROUP_ASKED.search(plain))
+        frame.this_group = bool(THIS_GROUP.search(plain))
+        step = NEXT_GROUP.search(plain)
+        frame.group_step = (1 if step.group(1) == "下" else -1) if step else 0
         if EXCEPT.search(plain):
             frame.cues.add(Cue.EXCLUSION)
         replaced = REPLACED.search(frame.text)

@@ -269,3 +269,14 @@ def test_round_seven_shapes(engine):
     assert others["departments"] == ["市科技局", "市国资委", "市市场监管局"]
     _, housing = chat(engine, "产教融合类指标有哪些", "公租房怎么申请")
     assert housing["intent"] == "out_of_scope"
+
+
+def test_groups_of_measures_in_a_conversation(engine):
+    _, thanks, following, within = chat(engine, "（三）搭建平台载体那部分有哪些措施", "thx", "下一部分呢", "其中国资委参与的")
+    assert following["measures"] == [10, 11, 12] and within["measures"] == [11, 12]
+    *_, group, members = chat(engine, "揭榜攻关是哪条措施里的", "它在哪个部分", "这个部分都有哪几条")
+    assert "培育创新生态" in group["text"] and members["measures"] == [13, 14, 15]
+    _, three = chat(engine, "市總工會和市科技局都負責的措施", "市國資委也算上 三家都有份的")
+    assert three["measures"] == [9, 12, 15]
+    _, units = chat(engine, "创新环境类有哪些指标", "其中单位是“个”的有哪些")
+    assert units["indicators"] == [3, 4, 5, 6, 7, 8]
