@@ -41,13 +41,16 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         f.departments = list(ctx.recent_departments[: f.recalled_departments or MAX_RECENT])
         if not (f.has(Cue.EXCLUSION) and ctx.measures):
             return f
-    elif f.plural_reference and not f.has_entities:
+    elif f.plural_reference and not f.names_something:
         _plural(f, ctx)
+        if f.measures or f.indicators:
+            f.fact = None  # "这两条分别叫什么": their titles, not the document's
     if f.adds_departments and f.departments and ctx.departments:  # "市国资委也算上": one more in the last question
         f.departments = list(dict.fromkeys([*ctx.departments, *f.departments]))
         f.cues.add(Cue.TOGETHER)
         return f
-    if (f.group_step or f.this_group or f.asks_group) and not f.has_entities and ctx.measures:
+    if (f.group_step or f.this_group or f.asks_group) and not f.names_something and ctx.measures:
+        f.fact = None
         f.measures = list(ctx.measures)  # "下一部分呢", "这个部分都有哪几条", "各在哪个部分"
         f.inherited_op = Op.LIST
         return f
@@ -108,6 +111,9 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return False
     if ctx.categories and "类" in f.text and not f.categories:
         return False  # "这个类别一共有几个指标": the category, not the last list
+    if f.groups and len(ctx.measures) > 1 and not f.departments and f.group_members & set(ctx.measures) and (
+            f.has(Cue.LIST, Cue.NEGATION, Cue.FILTER) or "属于" in f.text):
+        return True  # "哪些属于培育创新生态那部分", "去掉坚持党建统领那部分的"
     if f.followup and f.topic and not f.departments and not f.categories and ctx.indicators:
         return len(ctx.indicators) > 1 or ctx.op in (Op.VALUES, Op.CATEGORY_OF)  # "市级的呢"
     if not (len(ctx.measures) > 1 or len(ctx.indicators) > 1 or ctx.intent in LIST_INTENTS):
@@ -186,7 +192,7 @@ def _swap(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         or (f.measures and previous in MEASURE_OPS)
         or (f.departments and previous is Op.LEADS_WHAT)
         or (f.categories and previous in (Op.LIST, Op.VALUES))
-        or (previous is Op.LIST and GROUP_WORDS.search(f.text))
+        or (previous is Op.LIST and (GROUP_WORDS.search(f.text) or f.groups))
         or (f.topic and not (f.indicators or f.measures or f.departments) and previous in (Op.WHO_LEADS, Op.MENTIONS, Op.SHOW))
     )
     if not same_kind:

@@ -31,7 +31,7 @@ class QuestionEngine:
         matcher = IndicatorMatcher(document.indicators)
         self.catalog = Catalog(document, self.lexicon)
         self.facts = FactFinder(document, self.lexicon)
-        self.reader = QuestionReader(document, self.lexicon, matcher, self.facts)
+        self.reader = QuestionReader(document, self.lexicon, matcher, self.facts, self.catalog)
         indicators = IndicatorAnswers(self.catalog, self.index, matcher)
         self.executor = Executor(self.catalog, self.index, self.facts, indicators)
 

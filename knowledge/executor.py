@@ -11,6 +11,7 @@ from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame, Op
 from knowledge.indicators import IndicatorAnswers
 from knowledge.measure_lists import MeasureLists
+from knowledge.references import NAME_FILTER
 from knowledge.search import MeasureIndex, Ranked
 
 ALONE = re.compile(r"一家|一个单位|一个部门|单独|独家|自己")
@@ -70,6 +71,10 @@ class Executor:
             return self._measures(f, raw)
         if f.categories and not f.has(Cue.CATEGORY_OF, Cue.LEAD):
             listed = self.indicators.listing(f, raw)
+            if listed:
+                return listed
+        if f.indicators and NAME_FILTER.search(f.text) and f.has(Cue.LIST, Cue.MENTION):
+            listed = self.indicators.listing(f, raw)  # "名字带职工创新创效竞赛的指标": every name with it
             if listed:
                 return listed
         if f.indicators and self._asks_indicator(f):

@@ -60,6 +60,8 @@ class Frame:
     indicators_by_name: bool = False  # named, not numbered: a topic may be what is really asked
     negated_departments: list[str] = field(default_factory=list)  # set only when others are not negated
     categories: list[str] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)  # groups of measures named by number or title words
+    group_members: set[int] = field(default_factory=set)
     years: list[int] = field(default_factory=list)
     fact: str | None = None
     known_topic: str | None = None  # see `topic`; None until first asked for
@@ -117,6 +119,11 @@ class Frame:
             or self.missing_indicators or self.categories or self.fact or self.only_n is not None or self.extreme
             or self.size_bound or self.departments_with_n is not None or self.topic
         )
+
+    @property
+    def names_something(self) -> bool:
+        """Entities other than a fact about the whole document ("叫什么" is also the document's title)."""
+        return bool(self.departments or self.measures or self.indicators or self.categories or self.topic)
 
     @property
     def asks(self) -> bool:

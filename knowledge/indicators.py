@@ -7,7 +7,7 @@ from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame, Op
 from knowledge.lexicon import short_names
 from knowledge.normalize import strip_noise
-from knowledge.references import unit_said
+from knowledge.references import NAME_FILTER, unit_said
 from knowledge.search import IndicatorMatcher, MeasureIndex
 
 INDICATOR_WORD = "指标"
@@ -79,6 +79,16 @@ class IndicatorAnswers:
         """A category's indicators, or the whole table, when the question asks for a list or a count."""
         if f.has(Cue.LEAD):
             return None
+        said = unit_said(f.text)
+        if said and INDICATOR_WORD in f.text:  # "哪些指标的单位是个"
+            numbers = tuple(n for n in self.numbers if self.hit(n).unit == said)
+            return self.values(f, raw, numbers, f"单位是“{said}”的指标").model_copy(
+                update={"intent": self._list_intent(f)}), Op.LIST
+        if NAME_FILTER.search(f.text) and INDICATOR_WORD in f.text and f.topic:  # "名字带新增的指标都有哪些"
+            numbers = self._named_by_words(self.numbers, [t for t in f.topic.split() if len(t) >= 2])
+            if numbers:
+                return self.values(f, raw, numbers, "名称符合的指标").model_copy(
+                    update={"intent": self._list_intent(f)}), Op.LIST
         names_table = INDICATOR_WORD in f.text or "类" in f.text  # "产教融合有什么要求" asks the measure
         asks = (f.has(Cue.INDICATOR, Cue.CATEGORY_OF) or bool(f.years) or f.inherited_op in (Op.LIST, Op.VALUES)
                 or f.has(Cue.LIST, Cue.COUNT) and names_table)
@@ -106,13 +116,14 @@ class IndicatorAnswers:
         numbers = f.base_indicators or ()
         if f.indicators and f.has(Cue.NEGATION):  # "去掉参赛企业那个"
             numbers = tuple(n for n in numbers if n not in f.indicators)
-        if f.categories:
-            numbers = tuple(n for n in numbers if self.hit(n).category in f.categories)
+        if f.categories:  # "其中创新环境类的", "不是创新环境类的那个"
+            keep = not f.has(Cue.NEGATION)
+            numbers = tuple(n for n in numbers if (self.hit(n).category in f.categories) == keep)
         said = unit_said(f.text)
         if said:  # "只看单位是项的", "哪些的单位没用万人次"
             same = tuple(n for n in numbers if self.hit(n).unit == said)
             numbers = tuple(n for n in numbers if n not in same) if f.has(Cue.NEGATION) else same
-        elif f.topic and not (f.indicators and f.has(Cue.NEGATION)):
+        elif f.topic and not f.categories and not (f.indicators and f.has(Cue.NEGATION)):
             named = self._named_by_words(numbers, f.topic.split())
             if f.has(Cue.NEGATION):  # "去掉新增的"
                 numbers = tuple(n for n in numbers if n not in named)
@@ -147,7 +158,7 @@ class IndicatorAnswers:
         if categories:
             numbers = tuple(n for c in categories for n in self.by_category[c])
             return self.values(f, raw, numbers, f"{'、'.join(categories)}类指标"), Op.VALUES
-        named = self.matcher.named(f.topic, f.topic)
+        named = next((found for part in f.topic.split() if (found := self.matcher.named(part, part, loose=True))), [])
         if named:
             return self.values(f, raw, tuple(named)), Op.VALUES
         behind = tuple(n for n, m in self.measure_of.items() if m == measure)

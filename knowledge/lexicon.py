@@ -15,7 +15,7 @@ from knowledge.models import PolicyDocument
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.json"
 PHRASE_SPLIT = re.compile(r"[，,。；;：:、“”‘’\"（）()《》\s]|和|与|及|等")
 QUOTED = re.compile(r"[“\"]([^”\"]{2,12})[”\"]")
-DEPARTMENT_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:局|委|办|部|联|协|会|连)")
+DEPARTMENT_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:局|委|办|部|联|协|会|连|汇|据)")
 FUZZY_DEPARTMENT = 66
 NAME_PREFIXES = ("新增", "市级", "全市", "开展", "参加", "各级", "省级")
 PLACE_PREFIXES = ("泉城", "济南")  # dropped only when a name of three or more characters is left

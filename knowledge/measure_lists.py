@@ -38,9 +38,10 @@ class MeasureLists:
         for dept in f.departments:
             led = set(self.catalog.by_department[dept])
             kept = kept - led if f.has(Cue.NEGATION) else kept & led
-        groups = self.catalog.groups_named(f.text)
-        if groups:  # "其中属于（二）的"
-            kept = kept & {n for g in groups for n in self.catalog.group_measures[g]}
+        groups = f.groups or self.catalog.groups_named(f.text)
+        if groups:  # "其中属于（二）的", "去掉坚持党建统领那部分的"
+            in_groups = {n for g in groups for n in self.catalog.group_measures[g]}
+            kept = kept - in_groups if f.has(Cue.NEGATION) and not f.departments else kept & in_groups
         elif f.topic and not (f.departments or f.measures):
             kept = kept & set(self.catalog.mentions(f.topic))
         title = "其中符合条件的措施" if kept != numbers else "上面列出的措施"

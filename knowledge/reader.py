@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from knowledge.catalog import contexts_of
+from knowledge.catalog import Catalog, contexts_of
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame
 from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of, short_names
@@ -39,8 +39,9 @@ class QuestionReader:
     """Turns one normalised question into a Frame; built once per document."""
 
     def __init__(self, document: PolicyDocument, lexicon: Lexicon, indicators: IndicatorMatcher,
-                 facts: FactFinder) -> None:
+                 facts: FactFinder, catalog: Catalog) -> None:
         self.document = document
+        self.catalog = catalog
         self.facts = facts
         self.lexicon = lexicon
         self.indicator_matcher = indicators
@@ -89,6 +90,8 @@ class QuestionReader:
         frame.followup = bool(FOLLOWUP.search(plain.strip("?？。!！ ")))
         self._numbers(frame, plain)
         frame.categories = [c for c in self.categories if self._names_category(plain, c)] or self._misspelt_category(plain)
+        frame.groups = self.catalog.groups_named(plain)
+        frame.group_members = {n for g in frame.groups for n in self.catalog.group_measures[g]}
         frame.segment = lambda: self._topic(plain)
         frame.years = explicit_years(plain, self.years)
         values_asked = frame.years or frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)
@@ -111,6 +114,8 @@ class QuestionReader:
         yes_no = self.cue_patterns[Cue.YES_NO].search(plain)
         scan = self.cue_patterns[Cue.YES_NO].sub(" ", plain) if yes_no else plain
         frame.cues = {cue for cue, pattern in self.cue_patterns.items() if pattern.search(scan)}
+        if Cue.CATEGORY_OF in frame.cues and "类" in scan:
+            frame.cues.discard(Cue.LEAD)  # "归哪一类": a category, not who leads
         if Cue.COUNT in frame.cues and not self.cue_patterns[Cue.COUNT].search(WHICH.sub(" ", scan)):
             frame.cues.discard(Cue.COUNT)  # 哪几条 lists, 几条 counts
         if yes_no:
@@ -152,6 +157,8 @@ class QuestionReader:
         """"教育局参与了但国资委没参与", "工会有份 人社局没份": each negation word negates the nearest department."""
         named = [(m.start(), m.end(), self.lexicon.department_aliases[m.group(0)])
                  for m in self.lexicon.alias_pattern.finditer(text)]
+        named += [(at, at + len(written), dept) for dept, written in self._fuzzy_departments(text).items()
+                  if (at := text.find(written)) >= 0]
         if len(named) < 2:
             return []
         scan = self.cue_patterns[Cue.YES_NO].sub(lambda m: " " * len(m.group(0)), text)
@@ -244,7 +251,8 @@ class QuestionReader:
         if LATIN_WORD.search(core):  # English the document does not use is no topic ("green channel for …")
             core = " ".join(LATIN_WORD.sub(lambda m: m.group(0) if m.group(0) in self.latin_words else " ", core).split())
             words = [w for w in words if not LATIN_WORD.fullmatch(w) or w in self.latin_words]
-        return (core if len(strip_noise(core)) >= MIN_TOPIC else ""), tuple(words)
+        meaningful = any(len(strip_noise(part)) >= MIN_TOPIC for part in core.split())  # "两 叫" is no topic
+        return (core if meaningful else ""), tuple(words)
 
     def _mention_term(self, plain: str) -> str:
         """The words on either side of 提到/涉及, minus question words: searched verbatim, never segmented."""

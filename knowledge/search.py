@@ -19,6 +19,7 @@ MIN_TOPIC_BIGRAMS = 3
 B = 0.75
 INDICATOR_MIN = 0.67  # share of an indicator's name that must appear in the question
 CLEAR_LEAD_MIN, CLEAR_LEAD = 0.55, 0.08  # or a smaller share, well ahead of every other indicator
+LOOSE_MIN = 0.4
 IRRELEVANT = CLEAR_LEAD_MIN - CLEAR_LEAD  # a share below this is neither a match nor a close runner-up
 SEGMENT = re.compile(r"以及|[和跟与及、,，]")
 PUNCTUATION = re.compile(r"[^\w%\u3400-\u9fff ]+")
@@ -146,7 +147,8 @@ class IndicatorMatcher:
         empty: tuple[int, ...] = ()
         return Counter(chain.from_iterable(self._postings.get(gram, empty) for gram in grams))
 
-    def named(self, text: str, core: str = "", fuzzy: bool = False, parts: bool = True) -> list[int]:
+    def named(self, text: str, core: str = "", fuzzy: bool = False, parts: bool = True,
+              loose: bool = False) -> list[int]:
         """Indicators the question names: every name found whole (not inside a longer one found), else the best.
 
         Ties go to the shorter name, the more general indicator ("创新工作室" → 3, not 市级 4).
@@ -179,7 +181,8 @@ class IndicatorMatcher:
                 return list(dict.fromkeys(several))
         partial = sorted(((score, -len(name), number) for number, (score, name) in found.items()), reverse=True)
         runner_up = partial[1][0] if len(partial) > 1 else 0.0
-        if partial and (partial[0][0] >= INDICATOR_MIN or partial[0][0] >= CLEAR_LEAD_MIN and
+        least = LOOSE_MIN if loose else CLEAR_LEAD_MIN  # loose: a topic the dialog carries ("双师型教师队伍建设")
+        if partial and (partial[0][0] >= INDICATOR_MIN or partial[0][0] >= least and
                         partial[0][0] - runner_up >= CLEAR_LEAD):
             return [partial[0][2]]
         if fuzzy:
