@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 from knowledge.catalog import Catalog, contexts_of
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame
-from knowledge.lexicon import CUE_KEYS, DEPARTMENT_LIKE, Lexicon, any_of, short_names
+from knowledge.lexicon import DEPARTMENT_LIKE, Lexicon, any_of, short_names
+from knowledge.mention_terms import MentionTerms
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import (
@@ -23,11 +23,8 @@ GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公�
 NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
-MENTION_EDGE_CHARS = "了的在是有吗呢啊过"  # only these single characters come off a mention term's ends
 ALL_OF = ("都", "均", "全", "皆")
 ENUMERATION = re.compile(r"[，,;；]")
-YEARS = re.compile(r"\d{2,4}\s*年")
-CHUNKS = re.compile(r"[\s,，。？?！!：:；;]+")
 LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
@@ -60,6 +57,7 @@ class QuestionReader:
         self.unit_pattern = any_of(self.units.values())
         self.latin_words = frozenset(LATIN_WORD.findall(" ".join(m.title + m.body for m in document.measures).lower()))
         self.category_containers = {c: contexts_of(document, c) for c in self.categories}
+        self.mention_terms = MentionTerms(lexicon, self.cue_patterns[Cue.MENTION])
         self.all_question_words = any_of(lexicon.removable, nested=True)
         inside_domain_words = {
             word[i:j] for word, freq in lexicon.tokenizer.FREQ.items() if freq and word not in lexicon.removable
@@ -100,7 +98,7 @@ class QuestionReader:
             frame.indicators = self._named_indicators(frame, plain)
             frame.indicators_by_name = bool(frame.indicators)
         if frame.has(Cue.MENTION):
-            frame.topic = quoted(text) or self._mention_term(plain) or frame.topic
+            frame.topic = quoted(text) or self.mention_terms.term(plain) or frame.topic
         if not frame.years and self.years and self._about_values(frame):
             frame.years = self._slot_years(plain)
         place = self.other_places.search(plain)
@@ -253,43 +251,6 @@ class QuestionReader:
             words = [w for w in words if not LATIN_WORD.fullmatch(w) or w in self.latin_words]
         meaningful = any(len(strip_noise(part)) >= MIN_TOPIC for part in core.split())  # "两 叫" is no topic
         return (core if meaningful else ""), tuple(words)
-
-    def _mention_term(self, plain: str) -> str:
-        """The words on either side of 提到/涉及, minus question words: searched verbatim, never segmented."""
-        match = self.cue_patterns[Cue.MENTION].search(plain)
-        if match is None:
-            return ""
-        head, tail = plain[: match.start()], plain[match.end():]
-        cut = self.cue_anywhere.search(tail.lstrip(MENTION_EDGE_CHARS))  # "提到了数字经济的有哪些": up to 有哪些
-        tail = tail.lstrip(MENTION_EDGE_CHARS)[: cut.start()] if cut and cut.start() else tail
-        cut = self.cue_anywhere.search(head)  # "成果转化在哪几条措施里出现": up to 哪几条
-        head = head[: cut.start()] if cut and cut.start() else head
-        before, after = (
-            [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(YEARS.sub(" ", side))) if len(w) >= 2]
-            for side in (head, tail)
-        )
-        return after[0] if after else before[-1] if before else ""  # 提到X…, or …X出现在
-
-    @functools.cached_property
-    def edge_words(self) -> re.Pattern[str]:
-        """Question words at either end of a term; compiled on the first mention question, not at start-up."""
-        lexicon = self.lexicon
-        cues = any_of([w for key in CUE_KEYS for w in lexicon.cue_words[key]] + list(lexicon.document_words)
-                      + list(MENTION_EDGE_CHARS), nested=True).pattern
-        return re.compile(f"^(?:{cues})+|(?:{cues})+$")
-
-    @functools.cached_property
-    def cue_anywhere(self) -> re.Pattern[str]:
-        """Question words of two or more characters, wherever they stand: where a mention term ends."""
-        return any_of([w for key in CUE_KEYS for w in self.lexicon.cue_words[key] if len(w) > 1], nested=True)
-
-    def _trim(self, word: str) -> str:
-        """Question words off both ends of a mention term, never out of its middle (创新工作室 keeps 工作)."""
-        while True:
-            trimmed = self.edge_words.sub("", word)
-            if trimmed == word:
-                return word
-            word = trimmed
 
     def _named_indicators(self, frame: Frame, plain: str) -> list[int]:
         fuzzy = (frame.followup or bool(frame.years) or frame.has(Cue.INDICATOR, Cue.CATEGORY_OF)) and not (
