@@ -43,7 +43,7 @@ class Executor:
         if f.base_indicators is not None:
             listed = self.indicators.list_followup(f, raw)
             if listed.indicators or not f.tentative:
-                return listed, Op.LIST
+                return listed, Op.VALUES if len(listed.indicators) == 1 else Op.LIST
             f.base_indicators = None  # "公租房怎么申请" after a list: not a filter after all
         missing = self._missing(f, raw)
         if missing:  # the operation stays, so "那第14项呢" goes on from here
