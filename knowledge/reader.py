@@ -30,6 +30,7 @@ FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
 WHICH = re.compile(r"哪几|哪些")
+REFERENCE_CHARS = frozenset("这那它他她两俩二三各分反倒对调换个把除超多大至不少低只仅加算部组块板最下上家单")
 
 
 class QuestionReader:
@@ -46,6 +47,7 @@ class QuestionReader:
         self.indicator_numbers = frozenset(i.number for i in document.indicators)
         self.years = tuple(sorted({y for i in document.indicators for y in i.values}))
         self.cue_patterns = {cue: any_of(lexicon.cue_words[cue.value]) for cue in Cue}
+        self.cue_starts = {cue: frozenset(w[0] for w in lexicon.cue_words[cue.value] if w) for cue in Cue}
         self.small_talk = {kind: any_of(words) for kind, words in lexicon.small_talk.items()}
         self.other_places = any_of(lexicon.other_places)
         self.home_places = any_of(lexicon.home_places)
@@ -109,47 +111,58 @@ class QuestionReader:
         return frame
 
     def _cues(self, frame: Frame, plain: str) -> None:
-        yes_no = self.cue_patterns[Cue.YES_NO].search(plain)
+        chars = set(plain)  # each list is scanned only if the question has one of its words' first characters
+        yes_no = not self.cue_starts[Cue.YES_NO].isdisjoint(chars) and self.cue_patterns[Cue.YES_NO].search(plain)
         scan = self.cue_patterns[Cue.YES_NO].sub(" ", plain) if yes_no else plain
-        frame.cues = {cue for cue, pattern in self.cue_patterns.items() if pattern.search(scan)}
+        frame.cues = {cue for cue, pattern in self.cue_patterns.items()
+                      if not self.cue_starts[cue].isdisjoint(chars) and pattern.search(scan)}
         if Cue.CATEGORY_OF in frame.cues and "类" in scan:
             frame.cues.discard(Cue.LEAD)  # "归哪一类": a category, not who leads
         if Cue.COUNT in frame.cues and not self.cue_patterns[Cue.COUNT].search(WHICH.sub(" ", scan)):
             frame.cues.discard(Cue.COUNT)  # 哪几条 lists, 几条 counts
         if yes_no:
             frame.cues.add(Cue.YES_NO)
-        recalled = RECALLED_DEPARTMENTS.search(plain)
+        if not REFERENCE_CHARS.isdisjoint(chars):
+            self._references(frame, plain, chars)
+
+    def _references(self, frame: Frame, plain: str, chars: set[str]) -> None:
+        """Back-references and counts ("这两个部门", "把X换成Y", "三个的呢", "超过5个"), each behind its characters."""
+        near = chars.isdisjoint  # True when none of the characters is in the question
+        recalled = None if near("这那两俩三") else RECALLED_DEPARTMENTS.search(plain)
         if recalled:  # "这两个部门": the departments the chat named last, not "only two departments"
             frame.recalled_departments = cn_to_int(recalled.group(1) or recalled.group(2)) or 0
-        bound = MORE_THAN.search(plain)
+        bound = None if near("超多大至不少低") else MORE_THAN.search(plain)
         if bound:  # "牵头单位超过5个的措施"
             frame.size_bound = (bound.group(1), cn_to_int(bound.group(2)) or 0)
-        frame.plural_reference = bool(PLURAL_REFERENCE.search(plain))  # "这俩", "它们": decided by the dialog
-        frame.recalls_measures = bool(RECALLED_MEASURES.search(plain))
-        frame.adds_departments = bool(ADDED.search(plain))
-        frame.asks_group = bool(GROUP_ASKED.search(plain))
-        frame.this_group = bool(THIS_GROUP.search(plain))
-        step = NEXT_GROUP.search(plain)
-        frame.group_step = (1 if step.group(1) == "下" else -1) if step else 0
-        if EXCEPT.search(plain):
+        frame.plural_reference = not near("这那它他她两二俩") and bool(PLURAL_REFERENCE.search(plain))
+        frame.recalls_measures = not near("这那各分") and bool(RECALLED_MEASURES.search(plain))
+        frame.adds_departments = not near("加算") and bool(ADDED.search(plain))
+        if not near("部组块板"):
+            frame.asks_group = bool(GROUP_ASKED.search(plain))
+            frame.this_group = bool(THIS_GROUP.search(plain))
+            step = NEXT_GROUP.search(plain)
+            frame.group_step = (1 if step.group(1) == "下" else -1) if step else 0
+        if "除" in chars and EXCEPT.search(plain):
             frame.cues.add(Cue.EXCLUSION)
-        replaced = REPLACED.search(frame.text)
+        replaced = REPLACED.search(frame.text) if "把" in chars else None
         if replaced:  # "把人社局换成国资委": what goes out of the last question, what comes in
             frame.replaced = (self.lexicon.find_departments(replaced.group(1)),
                               self.lexicon.find_departments(replaced.group(2)))
-        frame.reverses = bool(REVERSED.search(plain))
-        bare = BARE_COUNT.search(plain)
-        if bare:  # "三个的呢" after "只有两个牵头单位的措施"
-            frame.bare_count = cn_to_int(bare.group(1))
-        only = None if recalled else ONLY_N.search(plain)
+        frame.reverses = not near("反倒对调换") and bool(REVERSED.search(plain))
+        if "个" in chars:
+            bare = BARE_COUNT.search(plain)
+            if bare:  # "三个的呢" after "只有两个牵头单位的措施"
+                frame.bare_count = cn_to_int(bare.group(1))
+        only = None if recalled or near("个家单部") else ONLY_N.search(plain)
         if only:
             frame.only_n = cn_to_int(next(g for g in only.groups() if g))
-        per_department = DEPARTMENTS_WITH_N.search(plain)
+        per_department = None if near("只仅") else DEPARTMENTS_WITH_N.search(plain)
         if per_department and DEPARTMENT_SUBJECT.search(plain):  # "哪些部门只出现在一条措施里"
             frame.departments_with_n = cn_to_int(per_department.group(1))
             frame.only_n = None
-        frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
-        frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
+        if "最" in chars:
+            frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
+            frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
 
     def _negated(self, text: str, departments: list[str]) -> list[str]:
         """"教育局参与了但国资委没参与", "工会有份 人社局没份": each negation word negates the nearest department."""
