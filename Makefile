@@ -11,7 +11,7 @@ DIALOGS ?= $(BLIND)/dialogs_dev.jsonl $(BLIND)/dialogs_round1_scored.jsonl \
 	$(BLIND)/round2_dialogs_dev.jsonl $(BLIND)/round2_dialogs_scored.jsonl $(BLIND)/round3_dialogs_scored.jsonl $(BLIND)/round4_dialogs_scored.jsonl \
 	$(BLIND)/round5_dialogs_scored.jsonl $(BLIND)/round6_dialogs_scored.jsonl \
 	$(BLIND)/round7_dialogs_scored.jsonl $(BLIND)/round8_dialogs_scored.jsonl \
-	$(BLIND)/round9_dialogs_scored.jsonl $(BLIND)/round10_dialogs_scored.jsonl
+	$(BLIND)/round9_dialogs_scored.jsonl $(BLIND)/round10_dialogs_scored.jsonl $(BLIND)/round11_dialogs_scored.jsonl
 
 .PHONY: install run test eval eval-locked bench console clean
 

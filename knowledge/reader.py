@@ -12,7 +12,7 @@ from knowledge.mention_terms import MentionTerms
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import (
-    ADDED, BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
+    ADDED, BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
     MEASURE_NO, NEXT_GROUP, THIS_GROUP,
     MORE_THAN, ONLY_N, PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, blank,
     explicit_years, numbers_in, quoted,
@@ -48,6 +48,13 @@ class QuestionReader:
         self.years = tuple(sorted({y for i in document.indicators for y in i.values}))
         self.cue_patterns = {cue: any_of(lexicon.cue_words[cue.value]) for cue in Cue}
         self.cue_starts = {cue: frozenset(w[0] for w in lexicon.cue_words[cue.value] if w) for cue in Cue}
+        cues_of: dict[str, set[Cue]] = {}
+        for cue in Cue:
+            for word in filter(None, lexicon.cue_words[cue.value]):
+                cues_of.setdefault(word, set()).add(cue)
+        # every cue word found, overlapping ones too, in one scan: the longest word at each place and its prefixes
+        self.cues_at = {w: frozenset(c for k in range(1, len(w) + 1) for c in cues_of.get(w[:k], ())) for w in cues_of}
+        self.any_cue = re.compile(f"(?=({any_of(cues_of, nested=True).pattern}))")
         self.small_talk = {kind: any_of(words) for kind, words in lexicon.small_talk.items()}
         self.other_places = any_of(lexicon.other_places)
         self.home_places = any_of(lexicon.home_places)
@@ -114,8 +121,7 @@ class QuestionReader:
         chars = set(plain)  # each list is scanned only if the question has one of its words' first characters
         yes_no = not self.cue_starts[Cue.YES_NO].isdisjoint(chars) and self.cue_patterns[Cue.YES_NO].search(plain)
         scan = self.cue_patterns[Cue.YES_NO].sub(" ", plain) if yes_no else plain
-        frame.cues = {cue for cue, pattern in self.cue_patterns.items()
-                      if not self.cue_starts[cue].isdisjoint(chars) and pattern.search(scan)}
+        frame.cues = set().union(*map(self.cues_at.__getitem__, self.any_cue.findall(scan)))
         if Cue.CATEGORY_OF in frame.cues and "类" in scan:
             frame.cues.discard(Cue.LEAD)  # "归哪一类": a category, not who leads
         if Cue.COUNT in frame.cues and not self.cue_patterns[Cue.COUNT].search(WHICH.sub(" ", scan)):
@@ -124,6 +130,8 @@ class QuestionReader:
             frame.cues.add(Cue.YES_NO)
         if not REFERENCE_CHARS.isdisjoint(chars):
             self._references(frame, plain, chars)
+        if Cue.TOGETHER in frame.cues and ELIDED_PARTNER.match(frame.text):
+            frame.adds_departments = True  # "和团市委共同负责的": together with the department just named
 
     def _references(self, frame: Frame, plain: str, chars: set[str]) -> None:
         """Back-references and counts ("这两个部门", "把X换成Y", "三个的呢", "超过5个"), each behind its characters."""

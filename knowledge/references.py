@@ -37,6 +37,7 @@ RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|�
 EXCEPT = re.compile(r"除(?:了)?.{1,12}?(?:外|以外|之外)")  # "除市总工会外"
 REPLACED = re.compile(r"把(.+?)(?:换成|改成|替换成|换为)(.+)")  # "把人社局换成国资委"
 ADDED = re.compile(r"也算上|也加上|再加上|加上|算上|再加")  # "市国资委也算上": one more department in the last question
+ELIDED_PARTNER = re.compile(r"^\s*(?:那|那么)?(?:和|跟|与|同)[^，,。？?]*?(?:共同|一起|一块|一同|都)")  # "和团市委共同负责的": with the one just named
 GROUP_ASKED = re.compile(r"哪(?:个|一|几个)?部分|第几部分|哪(?:个|一)?组|哪一块|哪个板块")
 NAME_FILTER = re.compile(r"名字|名称|带有|带(?=[\u4e00-\u9fff]{2})")  # "名字带新增的指标"
 NEXT_GROUP = re.compile(r"(下|上)一(?:部分|组|块)")

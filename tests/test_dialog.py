@@ -280,3 +280,10 @@ def test_groups_of_measures_in_a_conversation(engine):
     assert three["measures"] == [9, 12, 15]
     _, units = chat(engine, "创新环境类有哪些指标", "其中单位是“个”的有哪些")
     assert units["indicators"] == [3, 4, 5, 6, 7, 8]
+
+
+def test_a_partner_left_unnamed_is_the_department_just_asked_about(engine):
+    listed, together, swapped = chat(engine, "市教育局负责哪些", "跟市国资委一起负责的有哪些", "和市科技局呢")
+    assert listed["measures"] == [3, 4, 5, 6, 7, 13]
+    assert sorted(together["measures"]) == [4, 6, 7, 13]
+    assert sorted(swapped["measures"]) == [9, 10, 12, 13, 15]  # "和X呢" alone is a swap, not "together"
