@@ -7,7 +7,7 @@ from collections import Counter
 from itertools import chain
 
 from knowledge.answers import MeasureHit
-from knowledge.lexicon import Lexicon
+from knowledge.lexicon import Lexicon, any_of
 from knowledge.models import PolicyDocument, split_sentences
 from knowledge.normalize import bigrams, cn_numeral, cn_to_int, fold
 
@@ -59,6 +59,7 @@ class Catalog:
             for phrase in re.split(r"[，,、\s]", title)
             for variant in {phrase, phrase.removeprefix("坚持")} if len(variant) >= MIN_GROUP_PHRASE
         ]  # "坚持育用结合" is asked as "育用结合" too
+        self._any_group_phrase = any_of([phrase for _, phrase in self._group_phrases], nested=True)
 
     def measure_hit(self, number: int, quotes: tuple[str, ...] = ()) -> MeasureHit:
         hit = self._hits[number]
@@ -99,7 +100,7 @@ class Catalog:
 
     def groups_named(self, text: str) -> list[int]:
         """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""
-        found = [n for n, phrase in self._group_phrases if phrase in text]
+        found = [n for n, phrase in self._group_phrases if phrase in text] if self._any_group_phrase.search(text) else []
         for match in GROUP_NUMBER.finditer(text):
             number = cn_to_int(next(g for g in match.groups() if g))
             if number in self.group_titles:

@@ -213,28 +213,32 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
     """The state after this answer; small talk and refusals keep the old one (a digression is not a reset)."""
     if answer.intent in KEEPS_STATE and ctx is not None:
         return ctx
-    categories = tuple(f.categories) or tuple(dict.fromkeys(h.category for h in answer.indicators
-                                                             if answer.intent == Intent.CATEGORY_OF))
+    categories = f.categories or (answer.intent == Intent.CATEGORY_OF and list(dict.fromkeys(
+        h.category for h in answer.indicators)))
+    measures = tuple([m.number for m in answer.measures])
+    indicators = tuple([i.number for i in answer.indicators])
     return ChatContext(
         intent=answer.intent,
         op=op.value if op else None,
-        measures=tuple(m.number for m in answer.measures),
-        indicators=tuple(i.number for i in answer.indicators),
+        measures=measures,
+        indicators=indicators,
         departments=tuple(f.departments),
         negated_departments=tuple(f.negated_departments),
-        recent_indicators=_recent(ctx.recent_indicators if ctx else (), answer.indicators),
-        recent_measures=_recent(ctx.recent_measures if ctx else (), answer.measures),
-        recent_departments=tuple(dict.fromkeys([*f.departments, *(ctx.recent_departments if ctx else ())]))[:MAX_RECENT],
-        categories=categories,
+        recent_indicators=_recent(ctx.recent_indicators if ctx else (), indicators),
+        recent_measures=_recent(ctx.recent_measures if ctx else (), measures),
+        recent_departments=tuple(dict.fromkeys([*f.departments, *ctx.recent_departments]))[:MAX_RECENT]
+        if ctx else tuple(dict.fromkeys(f.departments))[:MAX_RECENT],
+        categories=tuple(categories or ()),
         topic=f.known_topic or "",  # only a topic the answer looked at
         years=tuple(f.years),
-        count=f.has(Cue.COUNT),
+        count=Cue.COUNT in f.cues,
         asks_group=f.asks_group,
         at=now,
     )
 
 
-def _recent(before: tuple[int, ...], hits: tuple) -> tuple[int, ...]:
+def _recent(before: tuple[int, ...], numbers: tuple[int, ...]) -> tuple[int, ...]:
     """Measures or indicators answered one at a time, newest first ("第3条…", "第4条呢", "这两条…")."""
-    new = [hits[0].number] if len(hits) == 1 else []
-    return tuple(dict.fromkeys([*new, *before]))[:MAX_RECENT]
+    if len(numbers) != 1:
+        return before
+    return tuple(dict.fromkeys([*numbers, *before]))[:MAX_RECENT]

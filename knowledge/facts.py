@@ -20,6 +20,8 @@ class FactFinder:
         self._lexicon = lexicon
         self._strong = _first_cue(lexicon.facts)
         self._weak = _first_cue(lexicon.weak_facts)
+        self._any_strong = any_of([w for words in lexicon.facts.values() for w in words], nested=True)  # one trie:
+        # the named-group scan tries every fact's branch at every place, so run it only where some cue is
         self._builders: dict[str, Callable[[], tuple[Fact, ...]]] = {
             "issued_on": self._issued_on,
             "issuer": self._issuer,
@@ -42,6 +44,8 @@ class FactFinder:
     def find(self, text: str, strong: bool) -> str | None:
         """The fact a cue asks for; weak cues (时间, 哪年) count only when the document is named."""
         if not strong and not any(w in text for w in self._lexicon.document_words):
+            return None
+        if strong and not self._any_strong.search(text):
             return None
         match = (self._strong if strong else self._weak).search(text)
         return match.lastgroup if match else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict
 
@@ -43,9 +44,9 @@ class Measure(Frozen):
     body: str
     departments: tuple[str, ...]
 
-    @property
+    @cached_property
     def sentences(self) -> tuple[str, ...]:
-        """The body split at full stops, for quoting the sentence that matched."""
+        """The body split at full stops, for quoting the sentence that matched (split once, asked often)."""
         return split_sentences(self.body)
 
 

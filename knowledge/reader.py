@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from knowledge.catalog import Catalog, contexts_of
 from knowledge.facts import FactFinder
@@ -194,7 +195,7 @@ class QuestionReader:
         if not HAS_NUMBER.search(plain):
             return
         for numbers, missing, patterns, known in (
-            (frame.indicators, frame.missing_indicators, INDICATOR_NO, self.indicator_numbers),
+            (frame.indicators, frame.missing_indicators, INDICATOR_NO if "指标" in plain else [], self.indicator_numbers),
             (frame.measures, frame.missing_measures, MEASURE_NO, self.measure_numbers),
         ):
             for number in numbers_in(patterns, plain):
@@ -232,9 +233,8 @@ class QuestionReader:
             return False
         covered: set[int] = set()
         for word in self.category_containers[category]:
-            for match in re.finditer(re.escape(word), text):
-                covered.update(range(match.start(), match.end()))
-        return any(m.start() not in covered for m in re.finditer(re.escape(category), text))
+            covered.update(i for at in _places(word, text) for i in range(at, at + len(word)))
+        return any(at not in covered for at in _places(category, text))
 
     def _misspelt_category(self, plain: str) -> list[str]:
         """创新换境类 → 创新环境: only where the question says 类 or 一级指标."""
@@ -297,3 +297,11 @@ class QuestionReader:
             if pattern.search(plain):
                 return kind
         return None
+
+
+def _places(word: str, text: str) -> Iterator[int]:
+    """Where the word starts in the text, overlaps included (str.find: no pattern to escape and compile)."""
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)

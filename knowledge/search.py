@@ -144,8 +144,7 @@ class IndicatorMatcher:
 
     def _shared(self, grams: set[str]) -> Counter[int]:
         """How many of the grams each name has (counted in C: this runs for nearly every question)."""
-        empty: tuple[int, ...] = ()
-        return Counter(chain.from_iterable(self._postings.get(gram, empty) for gram in grams))
+        return Counter(chain.from_iterable(map(self._postings.get, grams, repeat(()))))
 
     def named(self, text: str, core: str = "", fuzzy: bool = False, parts: bool = True,
               loose: bool = False) -> list[int]:
@@ -166,7 +165,8 @@ class IndicatorMatcher:
             bare_names = [strip_noise(name) for _, name in outer]
             for segment in PARTS.split(core) if parts else ():  # parts the whole names leave ("…场次和参赛企业")
                 bare = strip_noise(segment)
-                if len(bare) >= 2 and not any(name in bare or bare in name for name in bare_names):
+                if len(bare) >= 2 and not any(name in bare or bare in name for name in bare_names) and any(
+                        gram in self._postings for gram in bigrams(bare)):  # "目标" shares nothing with any name
                     numbers += [n for n in self.named(segment, segment, parts=False)[:1] if n not in numbers]
             return numbers
         segments = [s for s in SEGMENT.split(core) if len(s) >= 2] if parts else []
