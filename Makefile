@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 BLIND := tests/data/blind
 FILE ?= tests/data/qa_public.jsonl tests/data/qa_own.jsonl $(BLIND)/singles_dev.jsonl $(BLIND)/singles_round1_scored.jsonl \
 	$(BLIND)/round2_singles_dev.jsonl $(BLIND)/round2_singles_scored.jsonl $(BLIND)/round3_singles_scored.jsonl $(BLIND)/round4_singles_scored.jsonl \
-	$(BLIND)/round6_singles_scored.jsonl $(BLIND)/round7_singles_scored.jsonl
+	$(BLIND)/round6_singles_scored.jsonl $(BLIND)/round7_singles_scored.jsonl $(BLIND)/round12_singles_scored.jsonl
 DIALOGS ?= $(BLIND)/dialogs_dev.jsonl $(BLIND)/dialogs_round1_scored.jsonl \
 	$(BLIND)/round2_dialogs_dev.jsonl $(BLIND)/round2_dialogs_scored.jsonl $(BLIND)/round3_dialogs_scored.jsonl $(BLIND)/round4_dialogs_scored.jsonl \
 	$(BLIND)/round5_dialogs_scored.jsonl $(BLIND)/round6_dialogs_scored.jsonl \
 	$(BLIND)/round7_dialogs_scored.jsonl $(BLIND)/round8_dialogs_scored.jsonl \
-	$(BLIND)/round9_dialogs_scored.jsonl $(BLIND)/round10_dialogs_scored.jsonl $(BLIND)/round11_dialogs_scored.jsonl
+	$(BLIND)/round9_dialogs_scored.jsonl $(BLIND)/round10_dialogs_scored.jsonl $(BLIND)/round11_dialogs_scored.jsonl $(BLIND)/round12_dialogs_scored.jsonl
 
 .PHONY: install run test eval eval-locked bench console clean
 

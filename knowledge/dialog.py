@@ -6,11 +6,11 @@ import datetime as dt
 import re
 
 from knowledge.answers import Answer, ChatContext, Intent
+from knowledge.facts import COUNT_FACTS
 from knowledge.frame import Cue, Frame, Op
-from knowledge.references import unit_said
+from knowledge.references import COUNTS_DEPARTMENTS, unit_said
 
 MAX_RECENT = 4
-COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责)?\s*(?:部门|单位)")
 GROUP_WORDS = re.compile(r"部分|组|[（(][一二三四五六七八九十][）)]")
 TOGETHER_WORDS = re.compile(r"都|一起|共同|同时")
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
@@ -19,7 +19,6 @@ INDICATOR_OPS = (Op.VALUES, Op.CATEGORY_OF)
 LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
                 Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT, Intent.EACH, Intent.INDICATOR_LIST,
                 Intent.INDICATOR_CATEGORY)
-COUNT_FACTS = ("scope_counts", "departments")  # the document's counts, unless a list was just shown
 KEEPS_STATE = (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY)
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from knowledge.answers import Answer, Candidate, Fact, Intent, MeasureHit, combine
 from knowledge.catalog import Catalog
-from knowledge.facts import FactFinder
+from knowledge.facts import COUNT_FACTS, FactFinder
 from knowledge.frame import Cue, Frame, Op
 from knowledge.indicators import IndicatorAnswers
 from knowledge.measure_lists import MeasureLists
@@ -63,7 +63,9 @@ class Executor:
         bounded = f.only_n is not None or f.extreme or f.departments_with_n is not None or f.size_bound is not None
         if bounded and not (f.departments or f.measures):
             return self.lists.only_n(f, raw), Op.ONLY_N
-        if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op):
+        topic_counted = (f.fact in COUNT_FACTS and f.has(Cue.LEAD) and f.topic  # "知识产权保护有多少个单位负责"
+                         and bool(self._ranking(self.index.query(f.topic, f.topic_words))))
+        if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op or topic_counted):
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
         if f.measures and (f.group_step or f.this_group or f.asks_group):
             return self._groups_of(f, raw), Op.LIST

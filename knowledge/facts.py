@@ -10,6 +10,7 @@ from knowledge.lexicon import Lexicon, any_of
 from knowledge.normalize import cn_numeral
 from knowledge.models import PolicyDocument, split_sentences
 
+COUNT_FACTS = ("scope_counts", "departments")  # the document's counts: not what a list just shown or a topic asks
 
 
 class FactFinder:

@@ -13,7 +13,7 @@ from knowledge.mention_terms import MentionTerms
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, cn_to_int, strip_noise
 from knowledge.references import (
-    ADDED, BARE_COUNT, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
+    ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
     MEASURE_NO, NEXT_GROUP, THIS_GROUP,
     MORE_THAN, ONLY_N, PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, blank,
     explicit_years, numbers_in, quoted,
@@ -127,6 +127,8 @@ class QuestionReader:
             frame.cues.discard(Cue.LEAD)  # "归哪一类": a category, not who leads
         if Cue.COUNT in frame.cues and not self.cue_patterns[Cue.COUNT].search(WHICH.sub(" ", scan)):
             frame.cues.discard(Cue.COUNT)  # 哪几条 lists, 几条 counts
+        if Cue.COUNT in frame.cues and COUNTS_DEPARTMENTS.search(scan):
+            frame.cues.add(Cue.LEAD)  # "产教融合试点有几个部门负责": how many lead it
         if yes_no:
             frame.cues.add(Cue.YES_NO)
         if not REFERENCE_CHARS.isdisjoint(chars):

@@ -287,3 +287,8 @@ def test_a_partner_left_unnamed_is_the_department_just_asked_about(engine):
     assert listed["measures"] == [3, 4, 5, 6, 7, 13]
     assert sorted(together["measures"]) == [4, 6, 7, 13]
     assert sorted(swapped["measures"]) == [9, 10, 12, 13, 15]  # "和X呢" alone is a swap, not "together"
+
+
+def test_how_many_departments_a_topic_has_is_a_question_about_its_leads(engine):
+    (counted,) = chat(engine, "知识产权保护这条有多少个单位负责")
+    assert counted["measures"] == [12] and counted["intent"] == Intent.LEAD_DEPARTMENTS
