@@ -22,7 +22,7 @@ HELP = """可用命令：
   直接输入数据            例如：济南工匠 12 2026年10月；市人社局 技能人才 136.5万
   /report 数据            同上，明确表示报送
   /undo                   撤销上一条报送
-  /confirm  /cancel       确认或取消差异较大的数值
+  /confirm  /cancel       确认（/confirm 建议：按建议值）或取消可能有误的数值
   /progress [指标]        查看进度，例如：/progress 济南工匠
   /mine                   本单位情况
   /invite 单位 指标…      邀请联络员，例如：/invite 市总工会 15,16
@@ -70,7 +70,7 @@ class ConsoleSession:
             "/liaisons": lambda: reports.list_liaisons(self.actor),
             "/revoke": lambda: reports.revoke(self.actor, args),
             "/report": lambda: reports.submit_text(self.actor, args, self._next_message()),
-            "/confirm": lambda: reports.confirm(self.actor, self.pending or ""),
+            "/confirm": lambda: reports.confirm(self.actor, self.pending or "", args.strip() in ("建议", "suggested")),
             "/cancel": lambda: reports.cancel(self.actor, self.pending or ""),
             "/weekly": lambda: self._weekly(args),
             "/export": lambda: self._export(args),

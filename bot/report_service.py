@@ -14,8 +14,10 @@ from reporting.outcomes import (
     Cancelled, ConfirmItem, Notice, PendingConfirmation, ReportReceipt, StoredItem, UndoneItem, UndoReceipt,
 )
 from reporting.periods import Period
+from reporting.plausibility import Doubt, doubt
 from reporting.progress import IndicatorProgress
-from reporting.validation import OUTLIER_RULE, check_item, outlier_reason
+from reporting.units import format_number
+from reporting.validation import check_item
 from storage.models import Liaison, ReportRow, Unit
 
 Assignment = tuple[Unit, ReportItem]
@@ -76,7 +78,8 @@ class ReportService(ProgressQueries):
         pending = await self._outliers(assignments)
         if pending:
             token = secrets.token_hex(TOKEN_BYTES)
-            payload = {"items": [[unit.id, unit.name, item.model_dump(mode="json")] for unit, item in assignments],
+            payload = {"items": [[unit.id, unit.name, item.model_dump(mode="json"), asked.suggestion]
+                                 for (unit, item), asked in zip(assignments, pending)],
                        "text": text, "message": message.model_dump(mode="json") if message else None,
                        "key": key, "edit": edit}
             async with self.db.transaction() as conn:
@@ -85,7 +88,7 @@ class ReportService(ProgressQueries):
                     await self.pending.add(conn, token, actor.user_id, json.dumps(payload, ensure_ascii=False), self.now())
             if not fresh:
                 return await self._replay(message)  # type: ignore[arg-type]
-            return PendingConfirmation(token=token, items=tuple(pending), rule=OUTLIER_RULE)
+            return PendingConfirmation(token=token, items=tuple(pending))
         return await self._store(actor, assignments, text, message, key, edit)
 
     async def _assign(self, actor: Actor, parsed: ParsedReport, liaisons: list[Liaison]) -> list[Assignment]:
@@ -127,25 +130,27 @@ class ReportService(ProgressQueries):
         return f"指标“{self.catalog.label(number)}”没有分配给{units}，未保存。您可以上报：{names}。"
 
     async def _outliers(self, assignments: list[Assignment]) -> list[ConfirmItem]:
-        """Every item with its reason when any of them is far out of line; [] when all look plausible."""
-        reasons: list[str | None] = []
+        """Every item with its doubt when any of them is questionable; [] when all look plausible."""
+        doubts: list[Doubt | None] = []
         async with self.db.reading() as conn:
             for unit, item in assignments:
                 rows = await self.reports.current_for_unit(conn, unit.id, item.indicator)
                 history = [r.value for r in rows if r.period != item.period.key and r.cumulative == item.cumulative]
+                totals = [(r.period, r.value) for r in rows if r.cumulative and r.period != item.period.key]
                 indicator = self.catalog.indicators[item.indicator]
-                reasons.append(outlier_reason(item, indicator, self.kinds[item.indicator], history))
-        if not any(reasons):
+                doubts.append(doubt(item, indicator, self.kinds[item.indicator], history, totals))
+        if not any(doubts):
             return []
-        return [self._confirm_item(unit, item, reason) for (unit, item), reason in zip(assignments, reasons)]
+        return [self._confirm_item(unit, item, d) for (unit, item), d in zip(assignments, doubts)]
 
-    def _confirm_item(self, unit: Unit, item: ReportItem, reason: str | None) -> ConfirmItem:
+    def _confirm_item(self, unit: Unit, item: ReportItem, found: Doubt | None) -> ConfirmItem:
         indicator = self.catalog.indicators[item.indicator]
         return ConfirmItem(unit_name=unit.name, name=indicator.name, unit=indicator.unit, percent=indicator.percent,
-                           period=item.period, value=item.value, reason=reason)
+                           period=item.period, value=item.value, reason=found.reason if found else None,
+                           suggestion=found.suggestion if found else None)
 
-    async def confirm(self, actor: Actor, token: str):
-        """Store figures parked for confirmation; only their sender may, and only once."""
+    async def confirm(self, actor: Actor, token: str, as_suggested: bool = False):
+        """Store figures parked for confirmation, as written or as suggested; only their sender may, and only once."""
         async with self.db.reading() as conn:
             found = await self.pending.get(conn, token)
         if found is None or found[0] != actor.user_id:
@@ -153,7 +158,7 @@ class ReportService(ProgressQueries):
         if found[2]:
             raise NotFound("这条数据已经确认或取消过了。")
         payload = json.loads(found[1])
-        assignments = [(Unit(id=uid, name=name), ReportItem.model_validate(item)) for uid, name, item in payload["items"]]
+        assignments = [(Unit(id=entry[0], name=entry[1]), _as_confirmed(entry, as_suggested)) for entry in payload["items"]]
         liaisons = await self.liaisons_of(actor.user_id)
         parsed_units = {unit.name for unit, _ in assignments}
         for unit, item in assignments:  # permissions may have changed since the question was asked
@@ -269,6 +274,15 @@ class ReportService(ProgressQueries):
             self.figures.forget(row.indicator)
         progress = await self._progress_map({r.indicator for r in rows})
         return UndoReceipt(items=tuple([await self._undone_item(r, progress[r.indicator]) for r in rows]))
+
+
+def _as_confirmed(entry: list, as_suggested: bool) -> ReportItem:
+    """A parked item, with the suggested value when the sender chose it (entries before suggestions have 3 fields)."""
+    item = ReportItem.model_validate(entry[2])
+    suggestion = entry[3] if len(entry) > 3 else None
+    if as_suggested and suggestion is not None:
+        return item.model_copy(update={"value": float(suggestion), "typed": format_number(float(suggestion))})
+    return item
 
 
 def _item_of(row: ReportRow) -> ReportItem:

@@ -7,13 +7,15 @@ import re
 from bot.render import Button, Reply
 from reporting.outcomes import PendingConfirmation, ReportReceipt, UndoReceipt
 from reporting.render import REPORT_OUTCOMES, render_report_html
+from reporting.units import amount
 
 MAX_BYTES = 64
 UNDO_PREFIX = "ru:"
 CONFIRM_PREFIX = "rc:"
 CANCEL_PREFIX = "rx:"
+SUGGESTED_PREFIX = "rs:"
 _UNDO = re.compile(r"ru:([1-9][0-9]{0,11}(?:,[1-9][0-9]{0,11}){0,9})")
-_TOKEN = re.compile(r"(rc|rx):([0-9a-f]{12})")
+_TOKEN = re.compile(r"(rc|rx|rs):([0-9a-f]{12})")
 
 
 def is_report_outcome(outcome: object) -> bool:
@@ -34,7 +36,7 @@ def parse_undo(data: object) -> tuple[int, ...] | None:
 
 
 def parse_token(data: object) -> tuple[str, str] | None:
-    """('rc' or 'rx', token) for a confirm or cancel button; None for anything we did not build."""
+    """('rc', 'rs' or 'rx', token) for a confirm, confirm-as-suggested or cancel button; None for anything else."""
     if not isinstance(data, str):
         return None
     match = _TOKEN.fullmatch(data)
@@ -49,9 +51,22 @@ def render_report_outcome(outcome: object) -> Reply:
         data = undo_data(outcome.report_ids)
         if data:
             rows = ((Button(text="撤销", data=data),),)
+    elif isinstance(outcome, PendingConfirmation) and outcome.suggests:
+        rows = ((Button(text=_suggested_label(outcome), data=SUGGESTED_PREFIX + outcome.token),),
+                (Button(text="按原值保存", data=CONFIRM_PREFIX + outcome.token),
+                 Button(text="取消", data=CANCEL_PREFIX + outcome.token)))
     elif isinstance(outcome, PendingConfirmation):
         rows = ((Button(text="确认保存", data=CONFIRM_PREFIX + outcome.token),
                  Button(text="取消", data=CANCEL_PREFIX + outcome.token)),)
     elif isinstance(outcome, UndoReceipt):
         rows = ()
     return Reply(text=text, keyboard=rows)
+
+
+def _suggested_label(outcome: PendingConfirmation) -> str:
+    """"按 66% 保存" for one suggestion, "按建议值保存" for several."""
+    suggested = [item for item in outcome.items if item.suggestion is not None]
+    if len(suggested) > 1:
+        return "按建议值保存"
+    item = suggested[0]
+    return f"按 {amount(item.suggestion, item.unit, item.percent).replace(' ', '')} 保存"

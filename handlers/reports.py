@@ -102,7 +102,7 @@ async def on_confirm_button(update: Update, context: BotContext) -> None:
     action, token = parsed
     reports = _reports(context)
     actor = actor_of(update)
-    outcome = await (reports.confirm(actor, token) if action == "rc" else reports.cancel(actor, token))
+    outcome = await (reports.cancel(actor, token) if action == "rx" else reports.confirm(actor, token, action == "rs"))
     await query.answer()
     await edit_reply(query, render_outcome(outcome))
 
@@ -225,4 +225,4 @@ def register(app: Application) -> None:
                            ("undo", undo), ("progress", progress), ("mine", mine)):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(on_undo_button, pattern=r"^ru:"))
-    app.add_handler(CallbackQueryHandler(on_confirm_button, pattern=r"^r[cx]:"))
+    app.add_handler(CallbackQueryHandler(on_confirm_button, pattern=r"^r[cxs]:"))

@@ -66,14 +66,18 @@ class ConfirmItem(Frozen):
     period: Period
     value: float
     reason: str | None = None
+    suggestion: float | None = None  # what the sender most likely meant (66 for 0.66 of a percentage)
 
 
 class PendingConfirmation(Frozen):
-    """Figures far out of line: stored only once the sender confirms with `token`."""
+    """Questionable figures: stored only once the sender confirms with `token`, as written or as suggested."""
 
     token: str
-    items: tuple[ConfirmItem, ...]
-    rule: str
+    items: tuple[ConfirmItem, ...]  # every item of the message; those questioned carry a reason
+
+    @property
+    def suggests(self) -> bool:
+        return any(item.suggestion is not None for item in self.items)
 
 
 class Cancelled(Frozen):

@@ -10,7 +10,7 @@ from reporting.outcomes import (
     Revoked, StoredItem, UndoneItem, UndoReceipt,
 )
 from reporting.progress import STATUS_RULE, IndicatorProgress
-from reporting.units import format_number
+from reporting.units import amount, format_number
 
 REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, Joined, LiaisonList,
                    Revoked, ProgressView, MineView, Notice)
@@ -30,15 +30,6 @@ class _Style:
 
     def code(self, text: str) -> str:
         return f"<code>{self.esc(text)}</code>" if self.html_mode else text
-
-
-def amount(value: float | None, unit: str, percent: bool = False) -> str:
-    """'12 人', '136.5 万人', '66%'."""
-    if value is None:
-        return "—"
-    if percent or unit == "%":
-        return f"{format_number(value)}%"
-    return f"{format_number(value)} {unit}".rstrip()
 
 
 def _share(value: float | None) -> str:
@@ -96,13 +87,18 @@ def _receipt(r: ReportReceipt, s: _Style) -> list[str]:
 
 
 def _pending(p: PendingConfirmation, s: _Style) -> list[str]:
-    lines = ["⚠️ 以下数值与以往差距较大，确认后才会保存："]
+    lines = ["⚠️ 以下数值可能有误，尚未保存，请确认："]
     for item in p.items:
         reason = f"：{s.esc(item.reason)}" if item.reason else ""
+        meant = f"。可能是 {s.bold(s.esc(amount(item.suggestion, item.unit, item.percent)))}？" if item.suggestion else ""
         lines.append(f"· {s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
-                     f"{s.esc(amount(item.value, item.unit, item.percent))}{reason}")
-    lines.append(f"判断规则：{s.esc(p.rule)}")
-    lines.append("请点“确认保存”，或点“取消”后重新发送。" if s.html_mode else "输入 /confirm 确认保存，/cancel 取消。")
+                     f"{s.esc(amount(item.value, item.unit, item.percent))}{reason}{meant}")
+    if s.html_mode:
+        lines.append("请点按钮选择；都不对就点“取消”后重新发送。")
+    elif p.suggests:
+        lines.append("输入 /confirm 建议 按建议值保存，/confirm 按原值保存，/cancel 取消。")
+    else:
+        lines.append("输入 /confirm 确认保存，/cancel 取消。")
     return lines
 
 

@@ -19,7 +19,7 @@ from reporting.periods import Period, last_month
 from reporting.progress import STATUS_RULE, IndicatorProgress, indicator_progress
 from reporting.summary_models import IndicatorStatus, LateUnit, Outlier, WeeklySummary
 from reporting.units import format_number
-from reporting.validation import OUTLIER_RULE, outlier_reason
+from reporting.plausibility import RULES, doubt
 from reporting.weeks import Week
 from storage.models import Liaison
 
@@ -137,10 +137,10 @@ def _outliers(data: SummaryInput, rows: Sequence) -> tuple[Outlier, ...]:
         history = data.ledger.unit_history(row.indicator, figure.unit_id, figure.cumulative, row.period_key)
         item = ReportItem(indicator=row.indicator, value=figure.value, typed=format_number(figure.value),
                           period=figure.period, cumulative=figure.cumulative)
-        reason = outlier_reason(item, indicator, data.kinds[row.indicator], history)
-        if reason is not None:
+        found = doubt(item, indicator, data.kinds[row.indicator], history)
+        if found is not None:
             out.append(Outlier(unit=figure.unit_name, indicator=row.indicator, period=row.period_key,
-                               value=figure.value, reason=reason))
+                               value=figure.value, reason=found.reason))
     return tuple(out)
 
 
@@ -159,5 +159,5 @@ def compute_weekly(data: SummaryInput) -> WeeklySummary:
         expected_units=expected, complete_units=complete, late_units=late,
         indicators=tuple(_indicator_status(data, i, win) for i in data.document.indicators),
         outliers=_outliers(data, activity),
-        rule=f"{STATUS_RULE}。口径：{rules}。异常值：{OUTLIER_RULE}。",
+        rule=f"{STATUS_RULE}。口径：{rules}。异常值：{RULES}。",
     )

@@ -51,6 +51,15 @@ def format_number(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
+def amount(value: float | None, unit: str, percent: bool = False) -> str:
+    """'12 人', '136.5 万人', '66%'."""
+    if value is None:
+        return "—"
+    if percent or unit == "%":
+        return f"{format_number(value)}%"
+    return f"{format_number(value)} {unit}".rstrip()
+
+
 def to_indicator_unit(typed: TypedValue, indicator_unit: str, indicator_label: str) -> float:
     """Convert into the indicator's unit; a bare number is already in it; a base that differs is refused."""
     target = UnitSpec.parse(indicator_unit)

@@ -255,3 +255,44 @@ async def test_the_default_month_follows_bot_tz(service: BotService, clock: Cloc
     assert receipt.items[0].period.label == "2026年11月"
     current = await service.handle_text(LIAISON, "济南工匠 1 本月", None, messages(LIAISON))
     assert current.items[0].period.label == "2026年12月"
+
+
+async def test_likely_slips_are_asked_back_with_what_was_meant_and_nothing_is_stored_before(
+        service: BotService, messages: Messages) -> None:
+    from bot.report_views import render_report_outcome
+
+    await invite_and_join(service, args="市总工会 23,15,16,1")
+    share = await service.handle_text(LIAISON, "双师型 0.66", None, messages(LIAISON))
+    assert isinstance(share, PendingConfirmation) and share.items[0].suggestion == 66
+    reply = render_report_outcome(share)
+    assert [b.text for row in reply.keyboard for b in row] == ["按 66% 保存", "按原值保存", "取消"]
+    assert "/confirm 建议" in render_report_text(share) and "66%" in render_report_text(share)
+    people = await service.handle_text(LIAISON, "济南工匠 1.5", None, messages(LIAISON))
+    assert isinstance(people, PendingConfirmation) and people.items[0].suggestion is None
+    slip = await service.handle_text(LIAISON, "技能人才 1368000", None, messages(LIAISON))
+    assert isinstance(slip, PendingConfirmation) and slip.items[0].suggestion == 136.8
+    assert await count_reports(service) == 0
+
+    stored = await service.reports.confirm(LIAISON, share.token, as_suggested=True)
+    assert stored.items[0].value == 66
+    as_written = await service.reports.confirm(LIAISON, slip.token)
+    assert as_written.items[0].value == 1368000
+    assert isinstance(await service.reports.cancel(LIAISON, people.token), Cancelled)
+    assert await count_reports(service) == 2
+
+    await service.handle_text(LIAISON, "首席技师 累计 25 2026年8月", None, messages(LIAISON))
+    fell = await service.handle_text(LIAISON, "首席技师 累计 20 2026年9月", None, messages(LIAISON))
+    assert isinstance(fell, PendingConfirmation) and "2026年8月" in fell.items[0].reason
+    assert await count_reports(service) == 3
+
+
+async def test_numbers_that_are_not_numbers_are_refused(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    for text in ("济南工匠 inf", "济南工匠 nan", "济南工匠 " + "9" * 400, "济南工匠 1e400"):
+        try:
+            outcome = await service.handle_text(LIAISON, text, None, messages(LIAISON))
+        except UserFacingError as refused:
+            assert "例如" in refused.reply, text
+        else:
+            assert not isinstance(outcome, (ReportReceipt, PendingConfirmation)), (text, outcome)
+    assert await count_reports(service) == 0

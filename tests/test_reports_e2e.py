@@ -83,7 +83,7 @@ async def test_edits_redeliveries_and_confirmations(telegram: BotDriver, bot_set
     await telegram.api.push_update({"message": {k: v for k, v in message.items() if k != "edit_date"}})
     await telegram.api.wait_quiet(0.5)
     [pending] = await telegram.send_text(WORKER_ID, "首席技师 5000")
-    assert "确认后才会保存" in pending.text and pending.button_texts == ["确认保存", "取消"]
+    assert "尚未保存" in pending.text and pending.button_texts == ["确认保存", "取消"]
     changed = await telegram.tap(WORKER_ID, pending, "确认保存", expect=1)
     assert "已保存" in changed[0].text and "5000 人" in changed[0].text
     assert [r[:3] for r in reports_in(bot_settings)] == [(15, "2026-10", 12.0), (15, "2026-10", 13.0),
