@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot.models import Actor
+from bot.models import Actor, MessageRef
 from errors import InviteError, NotFound, PermissionDenied, ReportInputError
 from knowledge.models import PolicyDocument
 from reporting.catalog import IndicatorCatalog
@@ -16,7 +16,7 @@ from reporting.kinds import load_kinds
 from reporting.periods import Period
 from reporting.progress import Figure
 from reporting.outcomes import (
-    IndicatorRef, InviteCreated, Joined, LiaisonEntry, LiaisonList, OpenInvite, Revoked,
+    IndicatorRef, InviteCreated, Joined, LiaisonEntry, LiaisonList, Notice, OpenInvite, Revoked, RevokedNotice,
 )
 from storage.current_figures import CurrentFigures
 from storage.db import Database
@@ -31,6 +31,12 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 UNIT_NAME = re.compile(r"[^\s\d#][^\s]{1,29}")
 INVITE_EXAMPLE = "/invite 市总工会 15,16"
 ADMIN_ONLY = "只有管理员可以这样做。"
+ALREADY_HANDLED = "这条指令已经处理过了（已处理），没有重复执行。"
+
+
+def command_key(message: MessageRef) -> str:
+    """A command message is handled once, whichever delivery of it comes first."""
+    return f"cmd:{message.chat_id}:{message.message_id}"
 
 
 def figure_of(row: tuple[int, str, str, float, int]) -> Figure:
@@ -115,8 +121,12 @@ class LiaisonAdmin:
             raise ReportInputError("请写明指标编号或名称。", example)
         return tuple(numbers)
 
-    async def create_invite(self, actor: Actor, args: str, bot_username: str | None = None) -> InviteCreated:
-        """`/invite 单位 指标…`: a single-use code and deep link; the unit is created if new."""
+    async def create_invite(self, actor: Actor, args: str, bot_username: str | None = None,
+                            command: MessageRef | None = None) -> InviteCreated | Notice:
+        """`/invite 单位 指标…`: a single-use code and deep link; the unit is created if new.
+
+        `command` delivered again gives a notice, not a second code.
+        """
         self._require_admin(actor)
         parts = args.strip().split(maxsplit=1)
         if len(parts) < 2 or not UNIT_NAME.fullmatch(parts[0]):
@@ -125,6 +135,8 @@ class LiaisonAdmin:
         now = self.now()
         code = secrets.token_urlsafe(CODE_BYTES)
         async with self.db.transaction() as conn:
+            if command is not None and not await self.processed.mark(conn, command_key(command), now):
+                return Notice(text=ALREADY_HANDLED)
             unit = await self.units.get_or_create(conn, parts[0], now)
             invite = await self.invites.create(conn, code, unit, numbers, actor.user_id, now,
                                                now + dt.timedelta(days=self.invite_days))
@@ -145,13 +157,17 @@ class LiaisonAdmin:
                 raise InviteError("没有这个邀请码，请向管理员索取新的邀请。")
             if invite.revoked_at is not None:
                 raise InviteError("这个邀请码已被管理员撤销，请向管理员索取新的邀请。")
-            if invite.used_by is not None and invite.used_by != actor.user_id:
-                raise InviteError("这个邀请码已经被使用过了，每个邀请码只能用一次。请向管理员索取新的邀请。")
-            if invite.used_by is None:
-                if now > invite.expires_at:
-                    raise InviteError("这个邀请码已过期，请向管理员索取新的邀请。")
-                if not await self.invites.mark_used(conn, code, actor.user_id, now):
-                    raise InviteError("这个邀请码已经被使用过了。")
+            if invite.used_by is not None:  # single-use forever: only its own, still active liaison sees the unit
+                current = [x for x in await self.liaisons.active_for_user(conn, actor.user_id)
+                           if x.unit_id == invite.unit_id]
+                if invite.used_by != actor.user_id or not current:
+                    raise InviteError("这个邀请码已经被使用过了，每个邀请码只能用一次。请向管理员索取新的邀请。")
+                refs = self._refs(current[0].indicators)
+                return Joined(unit_name=invite.unit_name, indicators=refs, example=f"{refs[0].name} 12" if refs else "")
+            if now > invite.expires_at:
+                raise InviteError("这个邀请码已过期，请向管理员索取新的邀请。")
+            if not await self.invites.mark_used(conn, code, actor.user_id, now):
+                raise InviteError("这个邀请码已经被使用过了。")
             unit = Unit(id=invite.unit_id, name=invite.unit_name)
             await self.liaisons.join(conn, actor.user_id, unit, invite.indicators, actor.name, actor.username,
                                      actor.chat_id, code, now)
@@ -182,7 +198,7 @@ class LiaisonAdmin:
                                      expires_at=i.expires_at) for i in invites if i.expires_at >= now),
         )
 
-    async def revoke(self, actor: Actor, target: str) -> Revoked:
+    async def revoke(self, actor: Actor, target: str, command: MessageRef | None = None) -> Revoked | Notice:
         """`/revoke` a user id, @username, unit name or unused invite code; rows are marked, never deleted."""
         self._require_admin(actor)
         target = target.strip()
@@ -190,14 +206,23 @@ class LiaisonAdmin:
             raise ReportInputError("请写明要撤销的联络员（用户ID、@用户名或单位名）或邀请码。", "/revoke 市总工会")
         now = self.now()
         done: list[str] = []
+        told: list[RevokedNotice] = []
         async with self.db.transaction() as conn:
+            if command is not None and not await self.processed.mark(conn, command_key(command), now):
+                return Notice(text=ALREADY_HANDLED)
             if await self.invites.revoke(conn, target, now):
                 done.append(f"邀请码 {target}")
+            unit = await self.units.by_name(conn, target)
+            if unit is not None and (cancelled := await self.invites.revoke_for_unit(conn, unit.id, now)):
+                done.append(f"{unit.name} 未使用的邀请码 {cancelled} 个")
             for liaison in await self.liaisons.active(conn):
                 hit = (target == str(liaison.user_id) or target == liaison.unit_name
                        or (liaison.username and target.lstrip("@").lower() == liaison.username.lower()))
                 if hit and await self.liaisons.revoke(conn, liaison.id, actor.user_id, now):
                     done.append(f"{liaison.unit_name} 联络员 {liaison.name or liaison.user_id}（ID {liaison.user_id}）")
+                    told.append(RevokedNotice(chat_id=liaison.chat_id or liaison.user_id, text=(
+                        f"您在“{liaison.unit_name}”的联络员身份已被管理员撤销，之后发送的数据不会再保存。"
+                        "如有疑问请联系管理员。")))
         if not done:
             raise NotFound(f"没有找到“{target}”对应的联络员或未使用的邀请码。发送 /liaisons 查看名单。")
-        return Revoked(what=tuple(done))
+        return Revoked(what=tuple(done), told=tuple(told))

@@ -6,6 +6,7 @@ import hashlib
 import json
 import secrets
 
+from bot.liaison_admin import ALREADY_HANDLED, command_key
 from bot.models import Actor, MessageRef
 from bot.progress_queries import NOT_A_LIAISON, ProgressQueries
 from errors import NotFound, PermissionDenied, ReportInputError
@@ -56,6 +57,19 @@ class ReportService(ProgressQueries):
             return None
         key = message_key(message.model_copy(update={"edited": False})) if message else None
         return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
+
+    async def refusal_for(self, actor: Actor, text: str) -> str | None:
+        """What a stranger or a former liaison is told when the text is a figure report; None otherwise."""
+        if self.is_admin(actor.user_id) or not looks_like_report(read_message(text, self.today()), self.catalog):
+            return None
+        async with self.db.reading() as conn:
+            if await self.liaisons.active_for_user(conn, actor.user_id):
+                return None
+            former = await self.liaisons.revoked_for_user(conn, actor.user_id)
+        if former:
+            return (f"⚠️ 您在“{former[0].unit_name}”的联络员身份已被撤销，这条数据没有保存。"
+                    "如需继续报送，请联系管理员重新邀请。")
+        return f"⚠️ {NOT_A_LIAISON.replace('不能报送数据', '这条数据没有保存')}"
 
     async def submit_text(self, actor: Actor, text: str, message: MessageRef | None = None):
         """`/report 济南工匠 12` and the guided /report: the text must be a report; strangers are refused."""
@@ -242,9 +256,16 @@ class ReportService(ProgressQueries):
                                         progress[r.indicator]) for r in rows)
         return ReportReceipt(items=items, duplicate=True)
 
-    async def undo(self, actor: Actor, report_ids: tuple[int, ...] | None = None) -> UndoReceipt:
-        """Undo given reports (the undo button) or the sender's latest message's reports (/undo)."""
+    async def undo(self, actor: Actor, report_ids: tuple[int, ...] | None = None,
+                   command: MessageRef | None = None) -> UndoReceipt | Notice:
+        """Undo given reports (the undo button) or the sender's latest message's reports (/undo).
+
+        `command`: the /undo message; delivered again (a retry, a restart) it is answered, not applied to an older report.
+        """
+        key = command_key(command) if command is not None else None
         async with self.db.reading() as conn:
+            if key is not None and await self.processed.seen(conn, key):
+                return Notice(text=ALREADY_HANDLED)
             if report_ids:
                 rows = [r for r in [await self.reports.by_id(conn, i) for i in report_ids] if r is not None]
             else:
@@ -258,11 +279,12 @@ class ReportService(ProgressQueries):
         liaisons = await self.liaisons_of(actor.user_id)
         now = self.now()
         async with self.db.transaction() as conn:
+            if key is not None and not await self.processed.mark(conn, key, now):
+                return Notice(text=ALREADY_HANDLED)
             for row in rows:
-                mine = row.reporter_id == actor.user_id or any(
-                    x.unit_id == row.unit_id and row.indicator in x.indicators for x in liaisons)
-                if not (mine or self.is_admin(actor.user_id)):
-                    raise PermissionDenied("只能撤销本单位的数据。")
+                mine = any(x.unit_id == row.unit_id and row.indicator in x.indicators for x in liaisons)
+                if not (mine or self.is_admin(actor.user_id)):  # a revoked liaison's own rows are no longer theirs
+                    raise PermissionDenied("只能撤销本单位、由您负责的指标的数据。")
                 if not row.active:
                     raise NotFound("这条数据已经撤销过了。")
                 current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bot.flood import FloodLimit
 from bot.models import Actor, MessageRef
 from bot.settings import Settings
-from knowledge.answers import Answer, ChatContext
+from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.engine import QuestionEngine
 from knowledge.models import PolicyDocument
 from knowledge.parser import load_policy
@@ -85,11 +85,20 @@ class BotService:
         raises errors.UserFacingError.
         """
         self.check_flood(actor.user_id)
+        refused = None
         if self.reports is not None:
             outcome = await self.reports.handle_text(actor, text, message)
             if outcome is not None:
                 return outcome
-        return self.ask(text, context)
+            refused = await self.reports.refusal_for(actor, text)
+        answer = self.ask(text, context)
+        if refused is None:
+            return answer
+        if answer.intent in (Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.EMPTY, Intent.NOT_FOUND):
+            from reporting.outcomes import Notice
+
+            return Notice(text=refused)
+        return answer.model_copy(update={"note": "\n".join(filter(None, (answer.note, refused)))})
 
     async def start(self, actor: Actor, payload: str) -> object:
         """/start with a deep-link payload: redeem it as an invite code; a bad code becomes a Notice."""

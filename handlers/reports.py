@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters,
@@ -13,12 +15,15 @@ from telegram.ext import (
 
 from bot import report_views
 from bot.context import BotContext
+from bot.models import MessageRef
 from bot.render import Button, Reply, render_outcome
 from bot.report_service import ReportService
 from errors import UserFacingError
 from handlers.common import actor_of, edit_reply, message_ref, send_reply
+from reporting.outcomes import Revoked
 from reporting.periods import last_month
 
+log = logging.getLogger(__name__)
 CHOOSE_INDICATOR, CHOOSE_PERIOD, ENTER_VALUE = range(3)
 PICK = re.compile(r"rp:i:(\d{1,9}):(\d{1,3})")
 PERIOD = re.compile(r"rp:p:(\d{4})-(\d{2})")
@@ -44,8 +49,14 @@ async def _reply(update: Update, outcome: object) -> None:
         await send_reply(update.effective_message, render_outcome(outcome))
 
 
+def _command(update: Update) -> MessageRef | None:
+    message = update.effective_message
+    return message_ref(update, message) if message is not None else None
+
+
 async def invite(update: Update, context: BotContext) -> None:
-    outcome = await _reports(context).create_invite(actor_of(update), _args(context), context.bot.username)
+    outcome = await _reports(context).create_invite(actor_of(update), _args(context), context.bot.username,
+                                                    _command(update))
     await _reply(update, outcome)
 
 
@@ -60,11 +71,18 @@ async def liaisons(update: Update, context: BotContext) -> None:
 
 
 async def revoke(update: Update, context: BotContext) -> None:
-    await _reply(update, await _reports(context).revoke(actor_of(update), _args(context)))
+    """Revoke, then tell each revoked liaison (one who blocked the bot is only logged)."""
+    outcome = await _reports(context).revoke(actor_of(update), _args(context), _command(update))
+    await _reply(update, outcome)
+    for notice in outcome.told if isinstance(outcome, Revoked) else ():
+        try:
+            await context.bot.send_message(notice.chat_id, notice.text)
+        except TelegramError as exc:
+            log.warning("revoked liaison in chat %s not told: %s", notice.chat_id, exc)
 
 
 async def undo(update: Update, context: BotContext) -> None:
-    await _reply(update, await _reports(context).undo(actor_of(update)))
+    await _reply(update, await _reports(context).undo(actor_of(update), command=_command(update)))
 
 
 async def progress(update: Update, context: BotContext) -> None:

@@ -126,8 +126,16 @@ class LiaisonList(Frozen):
     invites: tuple[OpenInvite, ...]
 
 
+class RevokedNotice(Frozen):
+    """The message a revoked liaison gets, so they do not go on sending figures that are dropped."""
+
+    chat_id: int
+    text: str
+
+
 class Revoked(Frozen):
     what: tuple[str, ...]
+    told: tuple[RevokedNotice, ...] = ()
 
 
 class ProgressView(Frozen):

@@ -29,6 +29,7 @@ OPEN_INVITES = (
 )
 USE_INVITE = "UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL AND revoked_at IS NULL"
 REVOKE_INVITE = "UPDATE invites SET revoked_at = ? WHERE code = ? AND used_by IS NULL AND revoked_at IS NULL"
+REVOKE_UNIT_INVITES = "UPDATE invites SET revoked_at = ? WHERE unit_id = ? AND used_by IS NULL AND revoked_at IS NULL"
 
 LIAISON_COLUMNS = (
     "l.id, l.user_id, l.unit_id, u.name AS unit_name, l.name, l.username, l.chat_id, l.joined_at, l.revoked_at,"
@@ -41,6 +42,10 @@ ACTIVE_LIAISONS_OF_USER = (
 ACTIVE_LIAISONS = (
     f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id"
     " WHERE l.revoked_at IS NULL ORDER BY u.name, l.id"
+)
+REVOKED_LIAISONS_OF_USER = (
+    f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id"
+    " WHERE l.user_id = ? AND l.revoked_at IS NOT NULL ORDER BY l.revoked_at DESC"
 )
 INSERT_LIAISON = (
     "INSERT INTO liaisons (user_id, unit_id, name, username, chat_id, invite_code, joined_at)"
@@ -101,6 +106,11 @@ class InviteRepository:
         cursor = await conn.execute(REVOKE_INVITE, (now.isoformat(), code))
         return cursor.rowcount == 1
 
+    async def revoke_for_unit(self, conn: Connection, unit_id: int, now: dt.datetime) -> int:
+        """Every unused invite of the unit: revoking a unit's liaison must not leave a way back in."""
+        cursor = await conn.execute(REVOKE_UNIT_INVITES, (now.isoformat(), unit_id))
+        return cursor.rowcount
+
 
 class LiaisonRepository:
     """Who reports for which unit; revoking marks the row, it is never deleted."""
@@ -115,6 +125,10 @@ class LiaisonRepository:
 
     async def active(self, conn: Connection) -> list[Liaison]:
         return self._from_rows(await conn.execute_fetchall(ACTIVE_LIAISONS))
+
+    async def revoked_for_user(self, conn: Connection, user_id: int) -> list[Liaison]:
+        """The user's revoked memberships, latest first: a former liaison is told why figures are not stored."""
+        return self._from_rows(await conn.execute_fetchall(REVOKED_LIAISONS_OF_USER, (user_id,)))
 
     async def join(
         self, conn: Connection, user_id: int, unit: Unit, indicators: Iterable[int], name: str,

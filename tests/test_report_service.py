@@ -296,3 +296,45 @@ async def test_numbers_that_are_not_numbers_are_refused(service: BotService, mes
         else:
             assert not isinstance(outcome, (ReportReceipt, PendingConfirmation)), (text, outcome)
     assert await count_reports(service) == 0
+
+
+async def test_revocation_ends_every_way_back_in(service: BotService, messages: Messages) -> None:
+    joined_via = await service.reports.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
+    await service.reports.join(LIAISON, joined_via.code)
+    spare = await service.reports.create_invite(ADMIN, "市总工会 17", "jinan_policy_bot")
+    receipt = await service.handle_text(LIAISON, "济南工匠 12", None, messages(LIAISON))
+    revoked = await service.reports.revoke(ADMIN, "市总工会")
+    assert [n.chat_id for n in revoked.told] == [LIAISON.chat_id] and "撤销" in revoked.told[0].text
+    assert any("未使用的邀请码 1 个" in w for w in revoked.what)
+
+    with pytest.raises(PermissionDenied):
+        await service.reports.undo(LIAISON, receipt.report_ids)
+    with pytest.raises(PermissionDenied):
+        await service.reports.undo(LIAISON)
+    for code in (joined_via.code, spare.code):  # the used code and the unit's unused one
+        with pytest.raises(InviteError):
+            await service.reports.join(LIAISON, code)
+    told = await service.handle_text(LIAISON, "济南工匠 13", None, messages(LIAISON))
+    assert isinstance(told, Answer) and "已被撤销" in told.note and "没有保存" in told.note
+    stranger = await service.handle_text(STRANGER, "济南工匠 13", None, messages(STRANGER))
+    assert isinstance(stranger, Answer) and "/join" in stranger.note and stranger.indicators
+    question = await service.handle_text(STRANGER, "济南工匠2025年目标是多少", None, messages(STRANGER))
+    assert isinstance(question, Answer) and not question.note
+    assert await count_reports(service) == 1
+
+
+async def test_a_command_delivered_twice_is_carried_out_once(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    await service.handle_text(LIAISON, "济南工匠 2 2026年9月", None, messages(LIAISON))
+    await service.handle_text(LIAISON, "济南工匠 5 2026年10月", None, messages(LIAISON))
+    command = messages(LIAISON)
+    first = await service.reports.undo(LIAISON, command=command)
+    assert isinstance(first, UndoReceipt) and first.items[0].value == 5
+    again = await service.reports.undo(LIAISON, command=command)
+    assert isinstance(again, Notice) and "已处理" in again.text
+    assert (await service.reports.progress(LIAISON, "济南工匠")).items[0].figure == 32  # September's 2 stays
+    invite_command = messages(ADMIN)
+    created = await service.reports.create_invite(ADMIN, "市教育局 15", None, invite_command)
+    replayed = await service.reports.create_invite(ADMIN, "市教育局 15", None, invite_command)
+    assert created.code and isinstance(replayed, Notice)
+    assert len((await service.reports.list_liaisons(ADMIN)).invites) == 1
