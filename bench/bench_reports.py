@@ -41,7 +41,7 @@ async def _measure(service, count: int) -> float:
     admin = Actor(user_id=1, chat_id=1)
     liaisons = []
     for index in range(UNITS):
-        invite = await service.reports.create_invite(admin, f"单位{index} 9,12,15,16,18,19")
+        invite = await service.reports.create_invite(admin, f"单位{index} 9,12,15,16,18,19 新建")
         actor = Actor(user_id=100 + index, chat_id=100 + index, name=f"联络员{index}")
         await service.reports.join(actor, invite.code)
         liaisons.append(actor)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot.models import Actor, MessageRef
+from bot.unit_names import resolve_unit, split_new_unit_word
 from errors import InviteError, NotFound, PermissionDenied, ReportInputError
+from knowledge.lexicon import Lexicon
 from knowledge.models import PolicyDocument
+from knowledge.normalize import fold
 from reporting.catalog import IndicatorCatalog
 from reporting.kinds import load_kinds
 from reporting.periods import Period
 from reporting.progress import Figure
 from reporting.outcomes import (
-    IndicatorRef, InviteCreated, Joined, LiaisonEntry, LiaisonList, Notice, OpenInvite, Revoked, RevokedNotice,
+    IndicatorRef, InviteCreated, InviteQuestion, Joined, LiaisonEntry, LiaisonList, Notice, OpenInvite, Revoked, RevokedNotice,
 )
 from storage.current_figures import CurrentFigures
 from storage.db import Database
@@ -49,9 +53,10 @@ class LiaisonAdmin:
 
     def __init__(
         self, db: Database, document: PolicyDocument, admins: frozenset[int], clock: Callable[[], dt.datetime],
-        zone: ZoneInfo, invite_days: int = 7,
+        zone: ZoneInfo, invite_days: int = 7, lexicon: Lexicon | None = None,
     ) -> None:
         self.db = db
+        self.lexicon = lexicon  # the policy's departments and their aliases, for /invite
         self.document = document
         self.catalog = IndicatorCatalog(document)
         self.kinds = load_kinds(document)
@@ -90,9 +95,22 @@ class LiaisonAdmin:
                 self._unit_names = [u.name for u in await self.units.all(conn)]
         return self._unit_names
 
+    async def unit_words(self) -> list[str]:
+        """Units as senders write them: every name and, for the policy's departments, their aliases (市人社局)."""
+        names = await self.unit_names()
+        if self.lexicon is None:
+            return names
+        known = set(names)
+        return names + [alias for alias, official in self.lexicon.department_aliases.items()
+                        if official in known and alias not in known]
+
+    def official_name(self, written: str) -> str:
+        """市人社局 → 市人力资源社会保障局; any other name as written."""
+        return self.lexicon.department_aliases.get(fold(written), written) if self.lexicon else written
+
     async def unit_by_name(self, name: str) -> Unit | None:
         async with self.db.reading() as conn:
-            return await self.units.by_name(conn, name)
+            return await self.units.by_name(conn, self.official_name(name))
 
     def _require_admin(self, actor: Actor) -> None:
         if not self.is_admin(actor.user_id):
@@ -122,24 +140,55 @@ class LiaisonAdmin:
         return tuple(numbers)
 
     async def create_invite(self, actor: Actor, args: str, bot_username: str | None = None,
-                            command: MessageRef | None = None) -> InviteCreated | Notice:
-        """`/invite 单位 指标…`: a single-use code and deep link; the unit is created if new.
+                            command: MessageRef | None = None) -> InviteCreated | InviteQuestion | Notice:
+        """`/invite 单位 指标…`: a single-use code and deep link for a department of the policy or a known unit.
 
-        `command` delivered again gives a notice, not a second code.
+        A misspelt or unknown unit is asked back (suggestions, or 新建 to create it on purpose); `command`
+        delivered again gives a notice, not a second code.
         """
         self._require_admin(actor)
-        parts = args.strip().split(maxsplit=1)
+        args, on_purpose = split_new_unit_word(args.strip())
+        parts = args.split(maxsplit=1)
         if len(parts) < 2 or not UNIT_NAME.fullmatch(parts[0]):
             raise ReportInputError("请写明单位名称和指标编号。", INVITE_EXAMPLE)
+        if self.catalog.clashes(parts[0]):  # a unit called 济南 would swallow "济南工匠 12"
+            raise ReportInputError(f"单位名称“{parts[0]}”容易和指标名称混淆，请写单位全称。", INVITE_EXAMPLE)
         numbers = self.parse_indicator_list(parts[1])
+        found = resolve_unit(parts[0], self.lexicon, await self.unit_names())
         now = self.now()
-        code = secrets.token_urlsafe(CODE_BYTES)
         async with self.db.transaction() as conn:
             if command is not None and not await self.processed.mark(conn, command_key(command), now):
                 return Notice(text=ALREADY_HANDLED)
-            unit = await self.units.get_or_create(conn, parts[0], now)
-            invite = await self.invites.create(conn, code, unit, numbers, actor.user_id, now,
-                                               now + dt.timedelta(days=self.invite_days))
+            if found.resolved is None and not on_purpose:
+                token = secrets.token_hex(6)
+                payload = {"invite": {"written": parts[0], "numbers": numbers, "choices": found.suggestions}}
+                await self.pending.add(conn, token, actor.user_id, json.dumps(payload, ensure_ascii=False), now)
+                return InviteQuestion(token=token, written=parts[0], suggestions=found.suggestions,
+                                      indicators=self._refs(numbers))
+            return await self._invite(conn, actor, found.resolved or parts[0], numbers, bot_username, now)
+
+    async def choose_unit(self, actor: Actor, token: str, choice: int | None,
+                          bot_username: str | None = None) -> InviteCreated:
+        """The admin's answer to an InviteQuestion: suggestion number `choice`, or None for the unit as written."""
+        self._require_admin(actor)
+        now = self.now()
+        async with self.db.transaction() as conn:
+            found = await self.pending.get(conn, token)
+            asked = json.loads(found[1]).get("invite") if found and found[0] == actor.user_id else None
+            if asked is None or not await self.pending.resolve(conn, token, now):
+                raise NotFound("这个选择已经处理过或已过期，请重新发送 /invite。", INVITE_EXAMPLE)
+            choices = asked["choices"]
+            if choice is not None and not 0 <= choice < len(choices):
+                raise NotFound("没有这个选项，请重新发送 /invite。", INVITE_EXAMPLE)
+            name = asked["written"] if choice is None else choices[choice]
+            return await self._invite(conn, actor, name, tuple(asked["numbers"]), bot_username, now)
+
+    async def _invite(self, conn, actor: Actor, unit_name: str, numbers: tuple[int, ...], bot_username: str | None,
+                      now: dt.datetime) -> InviteCreated:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        unit = await self.units.get_or_create(conn, unit_name, now)
+        invite = await self.invites.create(conn, code, unit, numbers, actor.user_id, now,
+                                           now + dt.timedelta(days=self.invite_days))
         self._unit_names = None
         link = f"https://t.me/{bot_username}?start={code}" if bot_username else None
         return InviteCreated(code=code, unit_name=unit.name, indicators=self._refs(invite.indicators),

@@ -41,7 +41,7 @@ class ReportService(ProgressQueries):
         liaisons = await self.liaisons_of(actor.user_id)
         if not liaisons and not self.is_admin(actor.user_id):
             return None
-        draft = read_message(text, self.today(), await self.unit_names())
+        draft = read_message(text, self.today(), await self.unit_words())
         if message is not None and message.edited:
             key = message_key(message) if message.update_id is not None else f"{message_key(message)}:{_digest(text)}"
             async with self.db.reading() as conn:
@@ -76,7 +76,7 @@ class ReportService(ProgressQueries):
         liaisons = await self.liaisons_of(actor.user_id)
         if not liaisons and not self.is_admin(actor.user_id):
             raise PermissionDenied(NOT_A_LIAISON)
-        draft = read_message(text, self.today(), await self.unit_names())
+        draft = read_message(text, self.today(), await self.unit_words())
         key = message_key(message) if message else None
         return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
 
@@ -110,7 +110,7 @@ class ReportService(ProgressQueries):
         admin = self.is_admin(actor.user_id)
         if parsed.unit_name:
             unit = await self.unit_by_name(parsed.unit_name)
-            mine = next((x for x in liaisons if x.unit_name == parsed.unit_name), None)
+            mine = next((x for x in liaisons if x.unit_name == self.official_name(parsed.unit_name)), None)
             if unit is None and admin:
                 known = "、".join(await self.unit_names()) or "无"
                 raise NotFound(f"还没有单位“{parsed.unit_name}”。请检查名称，或先用 /invite 创建。已有单位：{known}",
@@ -172,6 +172,8 @@ class ReportService(ProgressQueries):
         if found[2]:
             raise NotFound("这条数据已经确认或取消过了。")
         payload = json.loads(found[1])
+        if "items" not in payload:  # a parked /invite question, not figures
+            raise NotFound("没有找到待确认的数据，可能已过期。请重新发送。")
         assignments = [(Unit(id=entry[0], name=entry[1]), _as_confirmed(entry, as_suggested)) for entry in payload["items"]]
         liaisons = await self.liaisons_of(actor.user_id)
         parsed_units = {unit.name for unit, _ in assignments}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.render import Button, Reply
-from reporting.outcomes import PendingConfirmation, ReportReceipt, UndoReceipt
+from reporting.outcomes import InviteQuestion, PendingConfirmation, ReportReceipt, UndoReceipt
 from reporting.render import REPORT_OUTCOMES, render_report_html
 from reporting.units import amount
 
@@ -14,6 +14,8 @@ UNDO_PREFIX = "ru:"
 CONFIRM_PREFIX = "rc:"
 CANCEL_PREFIX = "rx:"
 SUGGESTED_PREFIX = "rs:"
+UNIT_PREFIX = "iu:"
+_UNIT_CHOICE = re.compile(r"iu:([0-9a-f]{12}):(\d|n)")
 _UNDO = re.compile(r"ru:([1-9][0-9]{0,11}(?:,[1-9][0-9]{0,11}){0,9})")
 _TOKEN = re.compile(r"(rc|rx|rs):([0-9a-f]{12})")
 
@@ -43,6 +45,14 @@ def parse_token(data: object) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
+def parse_unit_choice(data: object) -> tuple[str, int | None] | None:
+    """(token, suggestion number or None for "create as written") from an /invite question's button."""
+    match = _UNIT_CHOICE.fullmatch(data) if isinstance(data, str) else None
+    if match is None:
+        return None
+    return match.group(1), None if match.group(2) == "n" else int(match.group(2))
+
+
 def render_report_outcome(outcome: object) -> Reply:
     """The HTML text, plus undo or confirm/cancel buttons where the outcome offers them."""
     text = render_report_html(outcome)
@@ -58,6 +68,11 @@ def render_report_outcome(outcome: object) -> Reply:
     elif isinstance(outcome, PendingConfirmation):
         rows = ((Button(text="确认保存", data=CONFIRM_PREFIX + outcome.token),
                  Button(text="取消", data=CANCEL_PREFIX + outcome.token)),)
+    elif isinstance(outcome, InviteQuestion):
+        rows = tuple((Button(text=f"用“{name}”", data=f"{UNIT_PREFIX}{outcome.token}:{i}"),)
+                     for i, name in enumerate(outcome.suggestions))
+        rows += ((Button(text=f"新建“{outcome.written}”", data=f"{UNIT_PREFIX}{outcome.token}:n"),
+                  Button(text="取消", data=CANCEL_PREFIX + outcome.token)),)
     elif isinstance(outcome, UndoReceipt):
         rows = ()
     return Reply(text=text, keyboard=rows)

@@ -43,7 +43,7 @@ class BotService:
         service = cls(settings, load_policy(settings.policy), clock)
         db = await open_database(settings.db, service.clock)
         service.reports = ReportService(db, service.document, frozenset(settings.admins), service.clock,
-                                        settings.zone, settings.invite_days)
+                                        settings.zone, settings.invite_days, service.engine.lexicon)
         service.summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin)
         return service
 

@@ -125,6 +125,20 @@ async def on_confirm_button(update: Update, context: BotContext) -> None:
     await edit_reply(query, render_outcome(outcome))
 
 
+async def on_unit_button(update: Update, context: BotContext) -> None:
+    """The admin's choice of unit for an /invite that named none of the policy's departments."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = report_views.parse_unit_choice(query.data)
+    if parsed is None:
+        await query.answer(STALE_BUTTON)
+        return
+    outcome = await _reports(context).choose_unit(actor_of(update), parsed[0], parsed[1], context.bot.username)
+    await query.answer()
+    await edit_reply(query, render_outcome(outcome))
+
+
 # ---- guided /report ------------------------------------------------------------------------------------
 async def report_start(update: Update, context: BotContext) -> int:
     """`/report 济南工匠 12` stores at once; `/report` alone offers the sender's indicators as buttons."""
@@ -244,3 +258,4 @@ def register(app: Application) -> None:
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(on_undo_button, pattern=r"^ru:"))
     app.add_handler(CallbackQueryHandler(on_confirm_button, pattern=r"^r[cxs]:"))
+    app.add_handler(CallbackQueryHandler(on_unit_button, pattern=r"^iu:"))

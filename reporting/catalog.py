@@ -95,6 +95,11 @@ class IndicatorCatalog:
                 return number
         return None
 
+    def clashes(self, name: str) -> bool:
+        """A unit called this would be read as (the start of) an indicator: 济南 in "济南工匠 12"."""
+        key = match_key(name)
+        return bool(key) and (self.match(name) is not None or any(k.startswith(key) for k in self.keys))
+
     def suggest(self, text: str, limit: int = 3) -> list[Indicator]:
         """The closest indicators by name or alias (rapidfuzz), best first, each once."""
         key = match_key(text)

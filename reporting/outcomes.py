@@ -126,6 +126,19 @@ class LiaisonList(Frozen):
     invites: tuple[OpenInvite, ...]
 
 
+class InviteQuestion(Frozen):
+    """/invite named a unit that is no department of the policy: which one was meant, or create it as written."""
+
+    token: str
+    written: str
+    suggestions: tuple[str, ...]
+    indicators: tuple[IndicatorRef, ...]
+
+    @property
+    def numbers(self) -> str:
+        return ",".join(str(ref.number) for ref in self.indicators)
+
+
 class RevokedNotice(Frozen):
     """The message a revoked liaison gets, so they do not go on sending figures that are dropped."""
 

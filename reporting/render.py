@@ -6,13 +6,13 @@ import html
 from collections.abc import Callable
 
 from reporting.outcomes import (
-    Cancelled, InviteCreated, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView, ReportReceipt,
+    Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView, ReportReceipt,
     Revoked, StoredItem, UndoneItem, UndoReceipt,
 )
 from reporting.progress import STATUS_RULE, IndicatorProgress
 from reporting.units import amount, format_number
 
-REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, Joined, LiaisonList,
+REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList,
                    Revoked, ProgressView, MineView, Notice)
 
 
@@ -164,7 +164,22 @@ def _mine(view: MineView, s: _Style) -> list[str]:
     return lines
 
 
+def _invite_question(q: InviteQuestion, s: _Style) -> list[str]:
+    written = s.esc(q.written)
+    if q.suggestions:
+        lines = [f"“{written}”不是文件中的单位名称。您是不是指：{s.esc('、'.join(q.suggestions))}？"]
+    else:
+        lines = [f"“{written}”不在文件的牵头单位中（可能是区县或企业）。确实要新建这个单位吗？"]
+    if s.html_mode:
+        lines.append("请点按钮选择，还没有生成邀请码。")
+        return lines
+    lines += [f"改用文件中的单位请发送：/invite {name} {q.numbers}" for name in q.suggestions]
+    lines.append(f"确实要新建“{q.written}”请发送：/invite {q.written} {q.numbers} 新建")
+    return lines
+
+
 RENDERERS: dict[type, Callable] = {
+    InviteQuestion: _invite_question,
     ReportReceipt: _receipt, UndoReceipt: lambda u, s: ["\n\n".join("\n".join(_undone(i, s)) for i in u.items)],
     PendingConfirmation: _pending, Cancelled: lambda c, s: ["已取消，没有保存。"], InviteCreated: _invite,
     Joined: _joined, LiaisonList: _liaisons, Revoked: lambda r, s: ["已撤销：" + s.esc("；".join(r.what))],

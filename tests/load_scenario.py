@@ -79,7 +79,7 @@ async def enrol_liaisons(driver: BotDriver, count: int) -> list[int]:
     """Admin invites one unit per liaison through Telegram; each liaison redeems the code with /join."""
     users = []
     for index in range(count):
-        [invite] = await driver.send_text(ADMIN_ID, f"/invite 负载单位{index} {INDICATOR}")
+        [invite] = await driver.send_text(ADMIN_ID, f"/invite 负载单位{index} {INDICATOR} 新建")
         code = CODE.search(invite.text)
         if code is None:
             raise AssertionError(f"no invite link in {invite.text!r}")

@@ -84,7 +84,7 @@ async def test_the_xlsx_has_three_sheets_with_every_row_and_its_history(service:
     assert by_id[2]["报送人"] == "张三（市总工会）" and by_id[2]["报送人ID"] == LIAISON.user_id
     assert by_id[4]["状态"] == "已撤销" and by_id[4]["原文"] == "=泉城首席技师 6 2026年9月"  # text, not a formula
     liaisons = list(book[LIAISONS_SHEET].iter_rows(values_only=True))
-    assert [r[0] for r in liaisons[1:]] == ["市人社局", "市总工会"] and liaisons[2][4] == "15,16"
+    assert [r[0] for r in liaisons[1:]] == ["市人力资源社会保障局", "市总工会"] and liaisons[2][4] == "15,16"
 
 
 async def test_the_csv_export_is_a_zip_of_the_same_three_tables(service: BotService) -> None:

@@ -99,9 +99,9 @@ async def test_admins_report_for_a_known_unit_named_first(service: BotService, m
     with pytest.raises(NotFound):
         await service.handle_text(ADMIN, "市人社局 技能人才 136.5万", None, messages(ADMIN))
     await service.reports.create_invite(ADMIN, "市人社局 1")
-    await service.reports.create_invite(ADMIN, "历下区 1")
+    await service.reports.create_invite(ADMIN, "历下区 1 新建")
     first = await service.handle_text(ADMIN, "市人社局 技能人才 136.5万", None, messages(ADMIN))
-    assert first.items[0].unit_name == "市人社局" and first.items[0].progress.figure == 136.5
+    assert first.items[0].unit_name == "市人力资源社会保障局" and first.items[0].progress.figure == 136.5
     second = await service.handle_text(ADMIN, "历下区 技能人才 30000人", None, messages(ADMIN))
     assert second.items[0].value == 3 and second.items[0].progress.figure == 139.5
     assert second.items[0].progress.units_reported == 2
@@ -216,7 +216,7 @@ async def test_undo_rules(service: BotService, messages: Messages) -> None:
 
 async def test_counts_with_cumulative_totals_across_units(service: BotService, messages: Messages) -> None:
     await invite_and_join(service)
-    await invite_and_join(service, OTHER, "历下区 15")
+    await invite_and_join(service, OTHER, "历下区 15 新建")
     await service.handle_text(LIAISON, "济南工匠 5 2026年8月", None, messages(LIAISON))
     await service.handle_text(LIAISON, "济南工匠 累计 20 2026年9月", None, messages(LIAISON))
     await service.handle_text(OTHER, "济南工匠 4 2026年9月", None, messages(OTHER))
@@ -240,7 +240,7 @@ async def test_mine_and_progress_views(service: BotService, messages: Messages) 
 
 
 async def test_html_escapes_user_text(service: BotService, messages: Messages) -> None:
-    invite = await service.reports.create_invite(ADMIN, "<b>局 15")
+    invite = await service.reports.create_invite(ADMIN, "<b>局 15 新建")
     assert "&lt;b&gt;局" in render_report_html(invite)
     joined = await service.reports.join(LIAISON.model_copy(update={"name": "<i>x</i>"}), invite.code)
     assert "&lt;b&gt;" in render_report_html(joined)
@@ -338,3 +338,32 @@ async def test_a_command_delivered_twice_is_carried_out_once(service: BotService
     replayed = await service.reports.create_invite(ADMIN, "市教育局 15", None, invite_command)
     assert created.code and isinstance(replayed, Notice)
     assert len((await service.reports.list_liaisons(ADMIN)).invites) == 1
+
+
+async def test_invite_names_a_department_of_the_policy_or_asks(service: BotService) -> None:
+    from bot.report_views import render_report_outcome
+    from reporting.outcomes import InviteCreated, InviteQuestion
+
+    alias = await service.reports.create_invite(ADMIN, "总工会 15", None)
+    assert isinstance(alias, InviteCreated) and alias.unit_name == "市总工会"
+    typo = await service.reports.create_invite(ADMIN, "市总公会 15,16", None)
+    assert isinstance(typo, InviteQuestion) and typo.suggestions[0] == "市总工会"
+    assert [b.text for row in render_report_outcome(typo).keyboard for b in row] == [
+        "用“市总工会”", "新建“市总公会”", "取消"]
+    assert "/invite 市总工会 15,16" in render_report_text(typo)
+    assert "市总公会" not in await service.reports.unit_names()
+    chosen = await service.reports.choose_unit(ADMIN, typo.token, 0)
+    assert chosen.unit_name == "市总工会" and [r.number for r in chosen.indicators] == [15, 16]
+    with pytest.raises(NotFound):
+        await service.reports.choose_unit(ADMIN, typo.token, 0)  # answered once
+
+    county = await service.reports.create_invite(ADMIN, "历下区人社局 15", None)
+    assert isinstance(county, InviteQuestion)
+    with pytest.raises(PermissionDenied):
+        await service.reports.choose_unit(LIAISON, county.token, None)
+    created = await service.reports.choose_unit(ADMIN, county.token, None)
+    assert created.unit_name == "历下区人社局"
+    direct = await service.reports.create_invite(ADMIN, "槐荫区人社局 15 新建", None)
+    assert isinstance(direct, InviteCreated) and direct.unit_name == "槐荫区人社局"
+    with pytest.raises(ReportInputError, match="混淆"):
+        await service.reports.create_invite(ADMIN, "济南 15", None)

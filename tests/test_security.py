@@ -40,7 +40,7 @@ async def test_hostile_names_units_and_texts_reach_users_literally(bot: BotDrive
     bot.names[liaison] = HOSTILE
     bot.names[ADMIN_ID] = HOSTILE
     unit = "<i>单位&amp;"
-    [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15")
+    [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15 新建")
     code = re.search(r"start=([A-Za-z0-9_-]+)", invite.text).group(1)
     seen = [invite]
     seen += await bot.send_text(liaison, f"/start {code}")
@@ -73,7 +73,7 @@ async def test_invite_codes_come_from_secrets_and_do_not_repeat(
         return drawn[-1]
 
     monkeypatch.setattr("bot.liaison_admin.secrets.token_urlsafe", recording_token_urlsafe)
-    codes = [(await service.reports.create_invite(ADMIN, f"单位{i} 15")).code for i in range(50)]
+    codes = [(await service.reports.create_invite(ADMIN, f"单位{i} 15 新建")).code for i in range(50)]
     assert codes == drawn and len(set(codes)) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{12,}", code) for code in codes)
 
@@ -231,7 +231,7 @@ async def test_forged_report_buttons_do_nothing_for_someone_else(bot: BotDriver)
     reports = bot.app.bot_data.service.reports
     owner, intruder = 7400, 7401
     for user, unit in ((owner, "市总工会"), (intruder, "市教育局")):
-        [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15")
+        [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15 新建")
         await bot.send_text(user, f"/join {re.search(r'start=([A-Za-z0-9_-]+)', invite.text).group(1)}")
     [receipt] = await bot.send_text(owner, "济南工匠 5 2026年9月")
     [undo_data] = [data for row in receipt.buttons for _, data in row]

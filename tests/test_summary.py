@@ -71,7 +71,7 @@ async def test_a_finished_week_counts_its_reports_completeness_and_changes(two_w
     assert (summary.week, summary.monday, summary.sunday) == ("2026-W47", dt.date(2026, 11, 16), dt.date(2026, 11, 22))
     assert summary.as_of == dt.datetime(2026, 11, 23, tzinfo=ZONE)
     assert (summary.report_count, summary.correction_count) == (2, 1)
-    assert summary.reporting_units == ("市人社局", "市总工会")
+    assert summary.reporting_units == ("市人力资源社会保障局", "市总工会")
     assert summary.period == "2026-10" and summary.completeness == 100.0 and summary.late_units == ()
     jiangjiang = line(summary, 15)
     assert (jiangjiang.figure, jiangjiang.previous_figure, jiangjiang.change) == (44, 42, 2)
@@ -87,14 +87,14 @@ async def test_a_finished_week_counts_its_reports_completeness_and_changes(two_w
 async def test_an_earlier_week_sees_the_late_unit_and_the_figures_as_they_stood(two_weeks: BotService) -> None:
     summary = await two_weeks.summaries.build_weekly(W46)
     assert (summary.report_count, summary.correction_count, summary.reporting_units) == (2, 0, ("市总工会",))
-    assert summary.expected_units == ("市人社局", "市总工会") and summary.complete_units == ("市总工会",)
+    assert summary.expected_units == ("市人力资源社会保障局", "市总工会") and summary.complete_units == ("市总工会",)
     assert summary.completeness == 50.0
     [late] = summary.late_units
-    assert (late.unit, late.missing, late.liaisons) == ("市人社局", (1,), ("李四",))
+    assert (late.unit, late.missing, late.liaisons) == ("市人力资源社会保障局", (1,), ("李四",))
     assert summary.deadline == dt.date(2026, 11, 5) and summary.deadline_passed
     assert (line(summary, 15).figure, line(summary, 15).previous_figure) == (42, 30)
     text = render_weekly(summary)
-    for phrase in ("2026-W46", "本周上报 2 条", "1/2 个单位（50%）", "逾期未报齐：市人社局（缺指标 1）",
+    for phrase in ("2026-W46", "本周上报 2 条", "1/2 个单位（50%）", "逾期未报齐：市人力资源社会保障局（缺指标 1）",
                    "15 新增济南工匠：42人｜占2025目标 28%｜滞后｜较上周 +12", "判定规则"):
         assert phrase in text
 
