@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+import time
 from pathlib import Path
 
 from bot.models import Actor, MessageRef
 from bot.service import BotService
 from bot.settings import Settings
-from errors import UserFacingError
+from errors import StorageUnavailable, UserFacingError
 from knowledge.answers import Answer, ChatContext
 from knowledge.render import render_text
 from reporting.outcomes import PendingConfirmation
 from reporting.render import REPORT_OUTCOMES, render_report_text
+from storage.db import STORAGE_DOWN, cannot_write_now
 
 CONSOLE_USER_ID = 0
+RETRY_LOCAL_S = 30.0  # a locked database: try again to make the local user a liaison at most this often
+SANDBOX = "终端模式使用独立的试用数据库 {console}（BOT_CONSOLE_DB），不会读写 Telegram 机器人的数据库 {db}（BOT_DB）。"
 WELCOME = ("济南市提升产业工人创新力 政策助手（终端模式，本地管理员兼“本地单位”联络员）。\n"
            "直接输入问题，例如：谁负责产教融合?  报送数据，例如：济南工匠 12 2026年10月。/help 查看命令，/quit 退出。")
 HELP = """可用命令：
@@ -53,6 +58,8 @@ class ConsoleSession:
         self.context: ChatContext | None = None
         self.pending: str | None = None
         self._message_id = int(service.clock().timestamp() * 1000)  # unique across restarts of the console
+        self._local_tried: float | None = None  # when the local liaison was last attempted; None once it exists
+        self._local_ready = False
 
     def _next_message(self) -> MessageRef:
         self._message_id += 1
@@ -100,16 +107,29 @@ class ConsoleSession:
         return f"{exported.caption}\n已保存到 {self._save(exported.name, exported.data)}"
 
     async def _remind(self) -> str:
-        plan = await self.service.summaries.remind_now(self.actor)
+        plan = await self.service.summaries.remind_now(self.actor, force=True)  # listed, not sent
         if not plan.reminders:
             return f"{plan.period}：所有联络员都已报送，无需提醒。"
         lines = [f"{plan.period} 尚未报齐的联络员（终端模式不发送消息，以下为提醒内容）："]
         lines += [f"· {r.liaison}（{r.unit}）缺 {len(r.missing)} 项：{r.text}" for r in plan.reminders]
         return "\n".join(lines)
 
-    async def line(self, text: str) -> str:
-        """The reply to one input line."""
+    async def ensure_local(self) -> None:
+        """Make the local user the local unit's liaison; a locked database postpones it, never ends the console."""
+        if self._local_ready or (self._local_tried is not None and time.monotonic() - self._local_tried < RETRY_LOCAL_S):
+            return
+        self._local_tried = time.monotonic()
+        assert self.service.reports is not None
         try:
+            await self.service.reports.ensure_local_liaison(self.actor)
+        except StorageUnavailable:
+            return
+        self._local_ready = True
+
+    async def line(self, text: str) -> str:
+        """The reply to one input line; a locked database is answered as Telegram answers it."""
+        try:
+            await self.ensure_local()
             if text in ("/help", "/start", "帮助"):
                 return HELP
             if text.startswith("/"):
@@ -119,6 +139,10 @@ class ConsoleSession:
                 outcome = await self.service.handle_text(self.actor, text, self.context, self._next_message())
         except UserFacingError as exc:
             return exc.reply
+        except sqlite3.OperationalError as exc:  # a read while another program holds an exclusive lock
+            if not cannot_write_now(exc):
+                raise
+            return STORAGE_DOWN
         if isinstance(outcome, Answer):
             self.context = outcome.context
         if isinstance(outcome, PendingConfirmation):
@@ -127,14 +151,17 @@ class ConsoleSession:
 
 
 async def run_console(settings: Settings) -> int:
-    """Read lines until EOF or /quit; answer each; keep the follow-up context between lines."""
+    """Read lines until EOF or /quit; answer each; keep the follow-up context between lines.
+
+    The console works on its own database (BOT_CONSOLE_DB), so its local unit never reaches the Telegram bot's.
+    """
     interactive = sys.stdin.isatty()
-    service = await BotService.open(settings)
+    service = await BotService.open(settings.model_copy(update={"db": settings.console_db}))
+    print(SANDBOX.format(console=settings.console_db, db=settings.db), file=sys.stderr, flush=True)
     try:
         actor = Actor(user_id=CONSOLE_USER_ID, chat_id=CONSOLE_USER_ID, name="本地管理员")
-        assert service.reports is not None
-        await service.reports.ensure_local_liaison(actor)
         session = ConsoleSession(service, actor)
+        await session.ensure_local()
         if interactive:
             print(WELCOME)
         while True:

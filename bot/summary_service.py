@@ -65,6 +65,8 @@ class ReminderPlan(Frozen):
 
     period: str
     reminders: tuple[Reminder, ...]
+    skipped: tuple[Reminder, ...] = ()  # reminded already this period; /remind force sends them again
+    forced: bool = False
 
 
 class SummaryService:
@@ -118,19 +120,20 @@ class SummaryService:
         now = self.now()
         week = week or parse_week(None, now)
         ledger = await self.refresh()
-        liaisons = await self.active_liaisons()
+        async with self.db.reading() as conn:
+            liaisons = await self.queries.all_liaisons(conn)  # revoked ones too: the week may predate it
         return compute_weekly(SummaryInput(
             document=self.document, kinds=self.kinds, ledger=ledger, week=week, zone=self.settings.zone, now=now,
             remind_day=self.settings.remind_day, liaisons=liaisons,
         ))
 
     async def weekly_report(self, week: Week | None = None) -> WeeklyReport:
-        from reporting.chart import render_chart  # matplotlib loads on first use, not at bot start
+        from reporting.chart import chart_caption, render_chart  # matplotlib loads on first use, not at bot start
 
         summary = await self.build_weekly(week)
         async with self._drawing:
             png = await asyncio.to_thread(render_chart, summary)
-        chart = SummaryFile(name=f"weekly-{summary.week}.png", data=png, caption=f"指标进度图 {summary.week}")
+        chart = SummaryFile(name=f"weekly-{summary.week}.png", data=png, caption=chart_caption(summary))
         return WeeklyReport(summary=summary, text=render_weekly(summary), chart=chart)
 
     # ---- exports --------------------------------------------------------------------------------------
@@ -184,10 +187,16 @@ class SummaryService:
             ))
         return out
 
-    async def remind_now(self, actor: Actor) -> ReminderPlan:
-        """`/remind`: every missing liaison, even one reminded before (the admin asked for it)."""
+    async def remind_now(self, actor: Actor, force: bool = False) -> ReminderPlan:
+        """`/remind`: every missing liaison not reminded yet this period; `force` (/remind force): all of them."""
         self.require_admin(actor)
-        return ReminderPlan(period=self.current_period().key, reminders=tuple(await self.reminders()))
+        period = self.current_period().key
+        if force:
+            return ReminderPlan(period=period, reminders=tuple(await self.reminders(period)), forced=True)
+        due = await self.due_reminders(period)
+        keys = {r.key for r in due}
+        skipped = tuple(r for r in await self.reminders(period) if r.key not in keys)
+        return ReminderPlan(period=period, reminders=tuple(due), skipped=skipped)
 
     async def due_reminders(self, period: str | None = None) -> list[Reminder]:
         """Scheduled reminders not yet sent for the period (a restart finds them already recorded)."""

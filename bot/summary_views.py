@@ -19,11 +19,15 @@ def render_weekly_reply(text: str) -> Reply:
     return Reply(text=f"<b>{html.escape(head)}</b>\n{body}" if rest else f"<b>{html.escape(head)}</b>")
 
 
-def render_remind_receipt(period_label: str, sent: Sequence[str], failed: Sequence[str]) -> Reply:
-    """What `/remind` did: who was reminded, and who could not be reached (never opened the bot)."""
-    if not sent and not failed:
+def render_remind_receipt(period_label: str, sent: Sequence[str], failed: Sequence[str],
+                          skipped: Sequence[str] = ()) -> Reply:
+    """What `/remind` did: who was reminded, who was skipped (reminded before), who could not be reached."""
+    if not sent and not failed and not skipped:
         return Reply(text=html.escape(REMIND_NONE.format(period=period_label)))
     lines = [f"已提醒 {len(sent)} 位联络员（{html.escape(period_label)}未报齐）：" + html.escape("、".join(sent) or "无")]
+    if skipped:
+        lines.append(f"跳过 {len(skipped)} 位（本期已提醒过）：{html.escape('、'.join(skipped))}。"
+                     "如需再次提醒，请发送 /remind force")
     if failed:
         lines.append(f"{len(failed)} 位无法送达（可能从未打开过机器人）：" + html.escape("、".join(failed)))
     return Reply(text="\n".join(lines))

@@ -14,6 +14,7 @@ from errors import UserFacingError
 from handlers.common import actor_of, send_reply
 from reporting.periods import Period
 
+FORCE_WORDS = ("force", "强制", "再次")
 NO_DATABASE = "周报、导出和提醒需要数据库，当前机器人只开启了问答功能。"
 
 
@@ -49,17 +50,19 @@ async def export_command(update: Update, context: BotContext) -> None:
 
 
 async def remind_command(update: Update, context: BotContext) -> None:
-    """`/remind`: remind every liaison still missing figures for the month just ended, now."""
+    """`/remind`: remind liaisons still missing figures for the month just ended, once; `/remind force` again."""
     message = update.effective_message
     if message is None:
         return
     summaries = _summaries(context)
-    plan = await summaries.remind_now(actor_of(update))
-    sent, failed = await deliver(context.bot, summaries, plan.reminders, claim=False)
+    force = any(word in FORCE_WORDS for word in context.args or ())
+    plan = await summaries.remind_now(actor_of(update), force)
+    sent, failed = await deliver(context.bot, summaries, plan.reminders, claim=not force)
     await send_reply(message, render_remind_receipt(
         Period.parse_key(plan.period).label,
         [f"{r.liaison}（{r.unit}，缺指标 {','.join(map(str, r.missing))}）" for r in sent],
         [f"{r.liaison}（{r.unit}）" for r in failed],
+        [f"{r.liaison}（{r.unit}）" for r in plan.skipped],
     ))
 
 

@@ -105,9 +105,13 @@ def _indicator_status(data: SummaryInput, indicator: Indicator, win: Window) -> 
 
 
 def _units(data: SummaryInput, win: Window) -> tuple[tuple[str, ...], tuple[str, ...], tuple[LateUnit, ...]]:
-    """(expected units, complete units, late units) for the window's reporting month."""
+    """(expected units, complete units, late units) for the window's reporting month.
+
+    Only units with a liaison at the window's end are expected: one who joined later or was revoked before is not late.
+    """
     period = win.period.key
-    active = [x for x in data.liaisons if x.revoked_at is None and x.indicators]
+    active = [x for x in data.liaisons if x.indicators and x.joined_at.timestamp() < win.end
+              and (x.revoked_at is None or x.revoked_at.timestamp() >= win.end)]
 
     def has(indicator: int, unit_id: int) -> bool:
         return data.ledger.has_figure(indicator, unit_id, period, win.end)

@@ -168,3 +168,22 @@ async def test_after_a_restart_a_missed_slot_is_caught_up_only_by_a_bot_that_pus
     clock.now = at(2026, 11, 23, 9) + dt.timedelta(minutes=40)
     await catch_up_job(context)
     assert len(bot.to(1, "photo")) == 2 and "2026-W47" in bot.to(1, "text")[-1][2]
+
+
+async def test_a_second_remind_sends_nothing_new_unless_forced(service: BotService, clock: Clock) -> None:
+    from bot.summary_views import render_remind_receipt
+
+    clock.now = at(2026, 12, 3, 15)
+    bot = FakeBot()
+    first = await service.summaries.remind_now(ADMIN)
+    sent, _ = await deliver(bot, service.summaries, first.reminders, claim=True)
+    assert len(sent) == 1 and first.skipped == ()
+    second = await service.summaries.remind_now(ADMIN)
+    assert second.reminders == () and [r.liaison for r in second.skipped] == ["张三"]
+    assert (await deliver(bot, service.summaries, second.reminders, claim=True))[0] == [] and len(bot.sent) == 1
+    receipt = render_remind_receipt("2026年11月", [], [], ["张三（市总工会）"]).text
+    assert "跳过 1 位" in receipt and "/remind force" in receipt
+    forced = await service.summaries.remind_now(ADMIN, force=True)
+    assert forced.forced and [r.liaison for r in forced.reminders] == ["张三"]
+    await deliver(bot, service.summaries, forced.reminders, claim=False)
+    assert len(bot.sent) == 2

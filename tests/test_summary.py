@@ -212,3 +212,15 @@ def test_outliers_and_liaisons_without_figures_on_crafted_rows() -> None:
     assert summary.late_units[0].liaisons == ("lisi",)
     assert line(summary, 15).figure == 30 + 10 + 11 + 12 + 13 + 600
     assert "异常值" in render_weekly(summary) and "单位1 指标15 2026年10月：600" in render_weekly(summary)
+
+
+async def test_only_units_with_a_liaison_in_that_week_are_late(two_weeks: BotService) -> None:
+    from bot.models import Actor
+
+    newcomer = Actor(user_id=77, chat_id=77, name="王五")
+    await join(two_weeks, newcomer, "市教育局 22")  # joins in W48: not late for W46 or W47
+    await two_weeks.reports.revoke(ADMIN, "市人力资源社会保障局")  # revoked in W48: still late for W46
+    past = await two_weeks.summaries.build_weekly(W46)
+    assert past.expected_units == ("市人力资源社会保障局", "市总工会")
+    now = await two_weeks.summaries.build_weekly()
+    assert now.expected_units == ("市总工会", "市教育局")
