@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot.models import Actor, MessageRef
+from bot.models import Actor, MessageRef, require_private
 from bot.unit_names import resolve_unit, split_new_unit_word
 from errors import InviteError, NotFound, PermissionDenied, ReportInputError
 from knowledge.lexicon import Lexicon
@@ -147,6 +147,7 @@ class LiaisonAdmin:
         delivered again gives a notice, not a second code.
         """
         self._require_admin(actor)
+        require_private(actor)
         args, on_purpose = split_new_unit_word(args.strip())
         parts = args.split(maxsplit=1)
         if len(parts) < 2 or not UNIT_NAME.fullmatch(parts[0]):
@@ -196,6 +197,7 @@ class LiaisonAdmin:
 
     async def join(self, actor: Actor, code: str) -> Joined:
         """Redeem an invite: once, before it expires; the same user redeeming again just sees their unit."""
+        require_private(actor)
         code = code.strip()
         if not CODE_PATTERN.fullmatch(code):
             raise InviteError("邀请码格式不对，请检查后重发。", "/join 邀请码")
@@ -236,6 +238,7 @@ class LiaisonAdmin:
 
     async def list_liaisons(self, actor: Actor) -> LiaisonList:
         self._require_admin(actor)
+        require_private(actor)
         async with self.db.reading() as conn:
             liaisons = await self.liaisons.active(conn)
             invites = await self.invites.open(conn)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from errors import PermissionDenied
 from knowledge.models import Frozen
+
+PRIVATE_ONLY = "这个命令会显示邀请码或各单位的数据，只能在私聊中使用。请点开机器人的头像，选择“发消息”，在私聊里再发一次。"
 
 
 class Actor(Frozen):
@@ -12,6 +15,13 @@ class Actor(Frozen):
     chat_id: int
     name: str = ""
     username: str | None = None
+    private: bool = True  # False in a group: invite codes, units' figures and exports are not shown there
+
+
+def require_private(actor: Actor) -> None:
+    """Invite codes, a unit's figures and exports are for the one who asked, never for a whole group."""
+    if not actor.private:
+        raise PermissionDenied(PRIVATE_ONLY)
 
 
 class MessageRef(Frozen):

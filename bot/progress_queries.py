@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.liaison_admin import LiaisonAdmin
-from bot.models import Actor
+from bot.models import Actor, require_private
 from errors import PermissionDenied
 from reporting.outcomes import MineView, MyUnit, ProgressView, RecentReport
 from reporting.periods import Period, last_month
@@ -41,7 +41,8 @@ class ProgressQueries(LiaisonAdmin):
         return ProgressView(items=items, as_of=max(i.as_of for i in items))
 
     async def mine(self, actor: Actor) -> MineView:
-        """`/mine`: my units, indicators, what is missing for the month just ended, recent reports."""
+        """`/mine`: my units, indicators, what is missing for the month just ended, recent reports (privately)."""
+        require_private(actor)
         liaisons = await self.liaisons_of(actor.user_id)
         if not liaisons:
             raise PermissionDenied(NOT_A_LIAISON)

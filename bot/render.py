@@ -7,6 +7,7 @@ import re
 from enum import StrEnum
 
 from bot import callbacks
+from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from knowledge.answers import Answer, IndicatorHit, Intent, MeasureHit
 from knowledge.models import Frozen, Measure, PolicyDocument
 from knowledge.render import FULL_TEXT_HINT, group_label, indicator_line, measure_heading, render_text
@@ -14,6 +15,7 @@ from knowledge.render import FULL_TEXT_HINT, group_label, indicator_line, measur
 LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
                 Intent.AMBIGUOUS, Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT)
 MESSAGE_LIMIT = 4096  # Telegram's limit for one text message, in UTF-16 code units
+LIAISON_HELP = ("report", "mine", "progress", "undo", "join")
 EXAMPLES = ("谁负责产教融合？", "市总工会负责哪些工作？", "济南工匠2025年目标是多少？")
 _HEADING = re.compile(r"^((?:第\d+条|指标\d+)「[^」]*」)")
 _TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.S)
@@ -164,11 +166,10 @@ def render_help(role: Role, bot_username: str) -> Reply:
              "在群里请 @我 或回复我的消息提问。"]
     if role in (Role.LIAISON, Role.ADMIN):
         lines += ["", "<b>报送数据</b>：直接发送，例如 <code>济南工匠 12</code>、<code>15 12 2026年10月</code>；也可用 /report"]
+        lines += [f"/{name} {html.escape(text)}" for name, text in PUBLIC_COMMANDS.items() if name in LIAISON_HELP]
     if role is Role.ADMIN:
-        lines += ["", "<b>管理</b>：/invite 单位 指标… 邀请联络员，例如 <code>/invite 市总工会 15,16</code>",
-                  "/weekly 本周汇总（文字+图表），/weekly 2026-W47 或 /weekly 上周 查看某一周",
-                  "/export 导出 XLSX（指标进度、上报明细含历史、联络员）；/export csv 导出同样三张表的 CSV 压缩包",
-                  "/remind 立即提醒上月还没报齐的联络员"]
+        lines += ["", "<b>管理</b>（邀请码、名单、周报和导出只在私聊中显示）："]
+        lines += [f"/{name} {html.escape(text)}" for name, text in ADMIN_COMMANDS.items()]
     return Reply(text="\n".join(lines))
 
 

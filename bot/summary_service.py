@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 
-from bot.models import Actor
+from bot.models import Actor, require_private
 from bot.settings import Settings
 from errors import InputError, PermissionDenied
 from knowledge.models import Frozen, PolicyDocument
@@ -97,8 +97,9 @@ class SummaryService:
 
     # ---- weekly summary -------------------------------------------------------------------------------
     async def weekly(self, actor: Actor, week_text: str | None = None) -> WeeklyReport:
-        """`/weekly [2026-W47]` for an admin."""
+        """`/weekly [2026-W47]` for an admin, in a private chat."""
         self.require_admin(actor)
+        require_private(actor)
         return await self.weekly_report(parse_week(week_text, self.now()))
 
     async def refresh(self) -> ReportLedger:
@@ -138,8 +139,9 @@ class SummaryService:
 
     # ---- exports --------------------------------------------------------------------------------------
     async def export(self, actor: Actor, fmt: str | None = None) -> SummaryFile:
-        """`/export` (XLSX) or `/export csv` (a zip of CSV files) for an admin."""
+        """`/export` (XLSX) or `/export csv` (a zip of CSV files) for an admin, in a private chat."""
         self.require_admin(actor)
+        require_private(actor)
         kind = EXPORT_FORMATS.get((fmt or "").strip().lower())
         if kind is None:
             raise InputError(f"不支持的导出格式“{fmt}”。可选：xlsx（默认）或 csv。", "/export 或 /export csv")

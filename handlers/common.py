@@ -16,7 +16,8 @@ def actor_of(update: Update) -> Actor:
     user, chat = update.effective_user, update.effective_chat
     if user is None:
         raise ValueError("an update without a sender cannot be acted on")
-    return Actor(user_id=user.id, chat_id=chat.id if chat else user.id, name=user.full_name, username=user.username)
+    return Actor(user_id=user.id, chat_id=chat.id if chat else user.id, name=user.full_name, username=user.username,
+                 private=chat is None or chat.type == "private")
 
 
 def message_ref(update: Update, message: Message) -> MessageRef:

@@ -276,3 +276,13 @@ def test_the_token_is_redacted_from_log_lines() -> None:
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "GET https://api/bot%s/getMe failed", ("123:SECRET",), None)
     RedactToken("123:SECRET").filter(record)
     assert record.getMessage() == "GET https://api/bot<BOT_TOKEN>/getMe failed"
+
+
+def test_admin_help_lists_every_admin_and_liaison_command() -> None:
+    from bot.commands import ADMIN_COMMANDS
+    from bot.render import LIAISON_HELP, Role, render_help
+
+    admin = render_help(Role.ADMIN, "jinan_policy_bot").text
+    assert all(f"/{name} " in admin for name in (*ADMIN_COMMANDS, *LIAISON_HELP))
+    worker = render_help(Role.WORKER, "jinan_policy_bot").text
+    assert not any(f"/{name} " in worker for name in ADMIN_COMMANDS)

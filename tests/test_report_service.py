@@ -367,3 +367,18 @@ async def test_invite_names_a_department_of_the_policy_or_asks(service: BotServi
     assert isinstance(direct, InviteCreated) and direct.unit_name == "槐荫区人社局"
     with pytest.raises(ReportInputError, match="混淆"):
         await service.reports.create_invite(ADMIN, "济南 15", None)
+
+
+async def test_codes_figures_and_exports_stay_out_of_groups(service: BotService, messages: Messages) -> None:
+    joined = await invite_and_join(service)
+    assert joined.unit_name == "市总工会"
+    in_group = {actor: actor.model_copy(update={"private": False, "chat_id": -100}) for actor in (ADMIN, LIAISON)}
+    calls = (
+        service.reports.create_invite(in_group[ADMIN], "市教育局 22"), service.reports.list_liaisons(in_group[ADMIN]),
+        service.reports.join(in_group[LIAISON], "AAAAAAAAAAAA"), service.reports.mine(in_group[LIAISON]),
+        service.summaries.weekly(in_group[ADMIN]), service.summaries.export(in_group[ADMIN]),
+    )
+    for call in calls:
+        with pytest.raises(PermissionDenied, match="私聊"):
+            await call
+    assert (await service.reports.progress(in_group[LIAISON], "济南工匠")).items  # progress is city-wide: fine
