@@ -48,8 +48,9 @@ class ReportService(ProgressQueries):
                 if await self.processed.seen(conn, key):
                     return Notice(text="这次修改已经处理过了。")
                 earlier = await self.reports.by_message(conn, message.chat_id, message.message_id)
-            if any(row.active for row in earlier):
-                if not looks_like_report(draft, self.catalog):
+            is_report = looks_like_report(draft, self.catalog)
+            if any(row.active for row in earlier) or earlier and is_report:  # a report edited to text and back
+                if not is_report:
                     return await self._store(actor, [], text, message, key, edit=True)
                 return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message,
                                           liaisons, key, edit=True)
@@ -258,6 +259,10 @@ class ReportService(ProgressQueries):
                                         progress[r.indicator]) for r in rows)
         return ReportReceipt(items=items, duplicate=True)
 
+    async def _is_current(self, conn, row: ReportRow) -> bool:
+        current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+        return current is not None and current.id == row.id
+
     async def undo(self, actor: Actor, report_ids: tuple[int, ...] | None = None,
                    command: MessageRef | None = None) -> UndoReceipt | Notice:
         """Undo given reports (the undo button) or the sender's latest message's reports (/undo).
@@ -275,7 +280,8 @@ class ReportService(ProgressQueries):
                 rows = [latest] if latest else []
                 if latest and latest.message_id is not None:
                     rows = [r for r in await self.reports.by_message(conn, latest.chat_id, latest.message_id)
-                            if r.active and r.reporter_id == actor.user_id]
+                            if r.active and r.reporter_id == actor.user_id
+                            and await self._is_current(conn, r)]  # an edited message holds its replaced first figures
         if not rows:
             raise NotFound("没有可以撤销的数据。", "济南工匠 12")
         liaisons = await self.liaisons_of(actor.user_id)

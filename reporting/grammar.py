@@ -82,6 +82,7 @@ class Draft:
     segments: list[Segment] = field(default_factory=list)
     question: bool = False
     marker: bool = False
+    cut: bool = False  # longer than MAX_MESSAGE: read only in part, so never stored
 
     @property
     def pairs(self) -> list[Pair]:
@@ -194,7 +195,7 @@ def read_message(text: str, today: dt.date, units: Sequence[str] = ()) -> Draft:
     unit_name, body = _strip_unit(folded, units)
     lead = LEADING_WORD.match(body)
     hint = lead.group(1) if unit_name is None and lead and UNIT_HINT.fullmatch(lead.group(1)) else None
-    draft = Draft(unit_name=unit_name, unit_hint=hint, marker=bool(MARKERS.search(body)))
+    draft = Draft(unit_name=unit_name, unit_hint=hint, marker=bool(MARKERS.search(body)), cut=len(text) > MAX_MESSAGE)
     for chunk in SEPARATORS.split(body):
         if chunk.strip():
             segment = _read_segment(chunk, today)
@@ -258,6 +259,8 @@ def _ignorable_tail(pair: Pair, position: int, catalog: IndicatorCatalog) -> boo
 
 def parse_report(draft: Draft, catalog: IndicatorCatalog, today: dt.date) -> ParsedReport:
     """Items in the indicators' own units; raises ReportInputError for anything that cannot be stored as written."""
+    if draft.cut:  # the last number may have been cut in half (123 read as 1)
+        raise ReportInputError(f"这条消息超过 {MAX_MESSAGE} 个字，没有保存。请分成几条发送。", "济南工匠 12；首席技师 3")
     message_period = draft.periods[0] if draft.periods else last_month(today)
     items: list[ReportItem] = []
     for segment in draft.segments:

@@ -68,14 +68,14 @@ def parse_week(text: str | None, now: dt.datetime) -> Week:
         raise InputError(f"看不懂周次“{spec}”。请用 ISO 周，格式为 年-W周数。", WEEK_EXAMPLE)
     year = int(match.group(1)) if match.group(1) else current.year
     number = int(match.group(2))
+    if year < FIRST_YEAR:  # before the calendar check: year 0 is no date at all
+        raise InputError(f"数据从 {FIRST_YEAR} 年开始，{year}年第{number}周没有数据。", WEEK_EXAMPLE)
     last_week = dt.date(year, 12, 28).isocalendar().week  # 28 December is always in the year's last ISO week
     if not 1 <= number <= last_week:
         raise InputError(f"{year} 年只有第 1 到第 {last_week} 周。", WEEK_EXAMPLE)
     week = Week(year=year, number=number)
     if week.monday > today:
         raise InputError(f"{week.label} 还没有开始，无法汇总。", WEEK_EXAMPLE)
-    if year < FIRST_YEAR:
-        raise InputError(f"数据从 {FIRST_YEAR} 年开始，{week.label} 没有数据。", WEEK_EXAMPLE)
     return week
 
 

@@ -382,3 +382,30 @@ async def test_codes_figures_and_exports_stay_out_of_groups(service: BotService,
         with pytest.raises(PermissionDenied, match="私聊"):
             await call
     assert (await service.reports.progress(in_group[LIAISON], "济南工匠")).items  # progress is city-wide: fine
+
+
+async def test_an_over_long_report_is_refused_whole_and_an_edited_one_can_still_be_undone(
+        service: BotService, messages: Messages) -> None:
+    from reporting.grammar import MAX_MESSAGE
+
+    await invite_and_join(service)
+    long = "济南工匠 1；" * (MAX_MESSAGE // 7) + "首席技师 123"
+    assert len(long) > MAX_MESSAGE
+    with pytest.raises(ReportInputError, match="分成几条"):
+        await service.handle_text(LIAISON, long, None, messages(LIAISON))
+    assert await count_reports(service) == 0
+
+    original = messages(LIAISON)
+    await service.handle_text(LIAISON, "济南工匠 12 2026年10月", None, original)
+    edit = original.model_copy(update={"edited": True, "update_id": 99_001})
+    edited = await service.handle_text(LIAISON, "济南工匠 13 2026年10月", None, edit)
+    assert isinstance(edited, ReportReceipt) and edited.items[0].value == 13
+    undone = await service.reports.undo(LIAISON)
+    assert isinstance(undone, UndoReceipt) and undone.items[0].value == 13 and undone.items[0].restored_value == 12
+    to_text = original.model_copy(update={"edited": True, "update_id": 99_002})
+    dropped = await service.handle_text(LIAISON, "没有数据", None, to_text)
+    assert isinstance(dropped, ReportReceipt) and dropped.undone and not dropped.items
+    back = original.model_copy(update={"edited": True, "update_id": 99_003})
+    again = await service.handle_text(LIAISON, "济南工匠 14 2026年10月", None, back)
+    assert isinstance(again, ReportReceipt) and again.items[0].value == 14
+    assert (await service.reports.progress(LIAISON, "济南工匠")).items[0].figure == 44
