@@ -144,7 +144,8 @@ def test_week_arguments() -> None:
     for same in ("上周", "2026W47", "w47", "第47周", "2026-W47"):
         assert parse_week(same, now) == W47
     assert parse_week("2026-W01", now).monday == dt.date(2025, 12, 29)
-    for bad, phrase in (("2026-W60", "第 1 到第 53 周"), ("2027-W01", "还没有开始"), ("2021-W10", "2022"), ("0000-W01", "2022"), ("0001-W53", "2022"), ("下周二", "看不懂")):
+    for bad, phrase in (("2026-W60", "第 1 到第 53 周"), ("2027-W01", "还没有开始"), ("2021-W10", "2022"),
+                        ("0000-W01", "2022"), ("0001-W53", "2022"), ("下周二", "看不懂")):
         with pytest.raises(InputError) as refused:
             parse_week(bad, now)
         assert phrase in refused.value.reply and "2026-W47" in refused.value.reply
