@@ -50,6 +50,8 @@ class IndicatorProgress(Frozen):
     status: Status
     units_reported: int
     reported_sum: float = 0.0
+    first_period: Period | None = None  # the earliest month reported
+    missing_history: bool = False  # a running total whose reports start after the baseline: earlier months missing
 
     def share(self, target: float | None) -> float | None:
         if self.figure is None or not target:
@@ -138,6 +140,7 @@ def indicator_progress(
     figures = list(figures)
     value, reported, units = city_figure(kind, indicator.baseline, figures)
     expected = trajectory(indicator, as_of)
+    first = min((f.period for f in figures), key=lambda p: p.ordinal, default=None)
     return IndicatorProgress(
         number=indicator.number,
         name=indicator.name,
@@ -153,4 +156,7 @@ def indicator_progress(
         status=status_of(indicator, value, expected),
         units_reported=units,
         reported_sum=reported,
+        first_period=first,
+        missing_history=kind.kind is Kind.COUNT and first is not None and not any(f.cumulative for f in figures)
+        and first.ordinal > _month_of_year_end(indicator.baseline_year) + 1,
     )

@@ -37,7 +37,7 @@ def _share(value: float | None) -> str:
 
 
 def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> list[str]:
-    """City figure, shares of the targets, status and the rules applied."""
+    """City figure, how much of each target it completes, the status, and (unless given once elsewhere) the rule."""
     if p.figure is None:
         city = f"全市：暂无上报（2021年基线 {s.esc(amount(p.baseline, p.unit, p.percent))}）"
     elif p.kind.kind == "count":
@@ -48,12 +48,24 @@ def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> l
         city = f"全市：{s.esc(amount(p.figure, p.unit, p.percent))}（{p.units_reported}个单位{how}）"
     lines = [city]
     if p.figure is not None:
-        lines.append(f"占2023年目标 {s.esc(amount(p.target_2023, p.unit, p.percent))}的 {_share(p.share_2023)}，"
-                     f"占2025年目标 {s.esc(amount(p.target_2025, p.unit, p.percent))}的 {_share(p.share_2025)}")
-    lines.append(f"状态：{s.bold(p.status.value)}（截至{p.as_of.label}按进度应达 {s.esc(amount(p.expected, p.unit, p.percent))}）")
+        lines.append(f"完成2023年目标（{s.esc(amount(p.target_2023, p.unit, p.percent))}）的{_share(p.share_2023)}，"
+                     f"完成2025年目标（{s.esc(amount(p.target_2025, p.unit, p.percent))}）的{_share(p.share_2025)}")
+    lines.append(f"状态：{s.bold(p.status.value)}（按进度截至{p.as_of.label}应达 {s.esc(amount(p.expected, p.unit, p.percent))}）")
     if with_rule:
-        lines.append(f"规则：{p.kind.rule}；{STATUS_RULE}")
+        lines += [line for line in (history_note(p), rule_line(p)) if line]
     return lines
+
+
+def rule_line(p: IndicatorProgress) -> str:
+    return f"规则：{p.kind.rule}；{STATUS_RULE}"
+
+
+def history_note(p: IndicatorProgress) -> str | None:
+    """A new deployment's running totals lack the months before it: say so rather than alarm with 滞后."""
+    if not (p.missing_history and p.first_period and p.status.value == "滞后"):
+        return None
+    return (f"说明：本系统的数据从{p.first_period.label}开始，此前各月的新增还没有录入，所以累计数偏低、显示滞后；"
+            f"补报此前月份，或报累计数（例如：{p.name} 累计 100）后即反映实际进度。")
 
 
 def _stored(item: StoredItem, s: _Style, duplicate: bool) -> list[str]:
@@ -64,7 +76,7 @@ def _stored(item: StoredItem, s: _Style, duplicate: bool) -> list[str]:
     if item.replaced_value is not None:
         old = amount(item.replaced_value, item.unit, item.percent) + ("（累计）" if item.replaced_cumulative else "")
         lines.append(f"更正了此前上报的 {s.esc(old)}（旧值保留在历史记录中）")
-    return lines + progress_lines(item.progress, s)
+    return lines + progress_lines(item.progress, s, with_rule=False)
 
 
 def _undone(item: UndoneItem, s: _Style) -> list[str]:
@@ -83,6 +95,11 @@ def _receipt(r: ReportReceipt, s: _Style) -> list[str]:
         blocks.append(["这条消息之前已经处理过，没有重复保存。"])
     blocks += [_stored(item, s, r.duplicate) for item in r.items]
     blocks += [_undone(item, s) for item in r.undone]
+    notes = dict.fromkeys(history_note(i.progress) for i in r.items)  # once per message, however many items
+    notes.pop(None, None)
+    rules = dict.fromkeys(rule_line(i.progress) for i in r.items)
+    if notes or rules:
+        blocks.append([*list(notes)[:1], *rules])  # type: ignore[list-item]
     return ["\n\n".join("\n".join(b) for b in blocks)]
 
 

@@ -49,7 +49,8 @@ async def test_the_acceptance_path(service: BotService, messages: Messages) -> N
     assert (item.unit_name, item.indicator, item.period.label, item.value, item.unit) == ("市总工会", 15, "2026年10月", 12, "人")
     assert item.progress.figure == 42 and item.replaced_value is None
     text = render_report_text(receipt)
-    for phrase in ("2026年10月", "12 人", "42 人", "90 人的 46.7%", "150 人的 28.0%", "滞后", "规则", "基线 30"):
+    for phrase in ("2026年10月", "12 人", "42 人", "完成2023年目标（90 人）的46.7%", "完成2025年目标（150 人）的28.0%",
+                   "滞后", "规则", "基线 30", "此前各月的新增还没有录入"):
         assert phrase in text
 
     corrected = await service.handle_text(LIAISON, "济南工匠 14 2026年10月", None, messages(LIAISON))
@@ -409,3 +410,13 @@ async def test_an_over_long_report_is_refused_whole_and_an_edited_one_can_still_
     again = await service.handle_text(LIAISON, "济南工匠 14 2026年10月", None, back)
     assert isinstance(again, ReportReceipt) and again.items[0].value == 14
     assert (await service.reports.progress(LIAISON, "济南工匠")).items[0].figure == 44
+
+
+async def test_a_receipt_states_the_rule_once_however_many_items(service: BotService, messages: Messages) -> None:
+    await invite_and_join(service)
+    receipt = await service.handle_text(LIAISON, "济南工匠 2 2026年10月\n首席技师 3", None, messages(LIAISON))
+    text = render_report_text(receipt)
+    assert len(receipt.items) == 2 and text.count("规则：") == 1 and text.count("说明：") == 1
+    assert text.count("✅ 已保存") == 2 and "完成2025年目标（150 人）的" in text
+    total = await service.handle_text(LIAISON, "济南工匠 累计 120 2026年10月", None, messages(LIAISON))
+    assert "说明：" not in render_report_text(total)  # a running total covers the months before
