@@ -25,6 +25,7 @@ from telegram.request import BaseRequest
 
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
+from bot.inbox import DurableUpdateQueue, UpdateInbox
 from bot.jobs import schedule
 from bot.retry import RetryingRequest
 from bot.service import BotService
@@ -60,6 +61,7 @@ def build_application(
     quiet_http_logs()
     service_settings = settings if flood_limits else settings.model_copy(update={"flood_per_minute": 0})
     limiter = AIORateLimiter(max_retries=5) if flood_limits else AIORateLimiter(0, 0, 0, 0, max_retries=5)
+    updates = DurableUpdateQueue()  # bot/inbox.py: an update is committed before Telegram is told it arrived
     builder = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
@@ -67,7 +69,8 @@ def build_application(
         .request(request or RetryingRequest(connection_pool_size=64, read_timeout=15, write_timeout=20, pool_timeout=10))
         .get_updates_request(request or RetryingRequest(connection_pool_size=2, read_timeout=15))
         .rate_limiter(limiter)
-        .concurrent_updates(PerChatUpdateProcessor(64))
+        .update_queue(updates)
+        .concurrent_updates(PerChatUpdateProcessor(64, finished=updates.finished))
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True), tzinfo=settings.zone))
         .post_init(lambda app: _post_init(app, service_settings))
         .post_shutdown(_post_shutdown)
@@ -178,14 +181,18 @@ def _configure_logging(token: str) -> None:
 
 
 async def _post_init(app: Application, settings: Settings) -> None:
-    """Open the service (policy, index, database) once, then register the command menu."""
+    """Open the service (policy, index, database) once, queue what a crash left unhandled, register the menu."""
     data: BotData = app.bot_data
     data.service = await BotService.open(settings)
+    if isinstance(app.update_queue, DurableUpdateQueue) and data.service.reports is not None:
+        await app.update_queue.open(UpdateInbox(data.service.reports.db, data.service.clock), app.bot)
     await register_menu(app, settings)
 
 
 async def _post_shutdown(app: Application) -> None:
     data: BotData = app.bot_data
+    if isinstance(app.update_queue, DurableUpdateQueue):
+        app.update_queue.close()
     if data.service is not None:
         await data.service.close()
         data.service = None

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+Finished = Callable[[object], Awaitable[None]]
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Concurrent across chats (bounded by max_concurrent_updates), sequential within a chat or user."""
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, max_concurrent_updates: int = 64, finished: Finished | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._finished = finished
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        """Run the update's handlers in its chat's turn, then report it finished (bot/inbox.py marks it done)."""
+        try:
+            await self._in_turn(update, coroutine)
+        except Exception:
+            await self._finish(update)  # the Application logs it; handling it again would only fail again
+            raise
+        await self._finish(update)  # not when cancelled: an update cut off by shutdown is handled after restart
+
+    async def _finish(self, update: object) -> None:
+        if self._finished is not None:
+            await self._finished(update)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[object]) -> None:
         key = _key(update)
         if key is None:
             await coroutine

@@ -99,4 +99,19 @@ M0002_CURRENT_INDEX = Migration(
     ("CREATE INDEX reports_current ON reports(indicator, unit_id, period, id) WHERE undone_at IS NULL",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M0001_INITIAL, M0002_CURRENT_INDEX)
+M0003_UPDATE_INBOX = Migration(
+    3,
+    "durable inbox: raw updates stored before Telegram is told they arrived, marked done once handled",
+    (
+        """CREATE TABLE update_inbox (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at TEXT
+        )""",
+        "CREATE INDEX update_inbox_pending ON update_inbox(update_id) WHERE done_at IS NULL",
+        "CREATE INDEX update_inbox_done ON update_inbox(done_at) WHERE done_at IS NOT NULL",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX)

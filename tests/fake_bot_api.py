@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, web
 
 from tests.fake_bot_methods import BOT_USER, ApiError, BotApiMethods, BotMessage, chat_dict, user_dict
 from tests.fake_html import utf16_len
@@ -66,6 +66,8 @@ class FakeBotApi(BotApiMethods):
         self.files: dict[str, bytes] = {}
         self.webhook: dict = {"url": ""}
         self.injected = {"502": 0, "429": 0, "early": 0}  # early: a call made before retry_after had passed
+        self.held: list[int] = []  # chats of the sendMessage calls waiting behind hold_messages()
+        self._hold: tuple[list[int], asyncio.Event] | None = None
         self.events = 0
         self._random = random.Random(self.faults.seed)
         self._faults_in_a_row = 0
@@ -140,18 +142,47 @@ class FakeBotApi(BotApiMethods):
         await self.notify()
         return update_id
 
-    async def _deliver_webhook(self, update: dict, attempts: int = 5) -> None:
+    async def _deliver_webhook(self, update: dict, attempts: int = 50) -> None:
+        """POST until answered 200, as Telegram retries (a bot sets its webhook just before it listens)."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"] or ""}
         async with ClientSession(timeout=ClientTimeout(total=5)) as session:
             for _ in range(attempts):
-                async with session.post(self.webhook["url"], json=update, headers=headers) as response:
-                    if response.status == 200:
-                        return
+                try:
+                    async with session.post(self.webhook["url"], json=update, headers=headers) as response:
+                        if response.status == 200:
+                            return
+                except ClientConnectionError:
+                    pass
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"the webhook refused update {update['update_id']}")
 
     def next_message_id(self) -> int:
         return next(self._ids)
+
+    # ---- a bot that dies between handling and answering --------------------------------------------------
+    def hold_messages(self, after: int = 0) -> None:
+        """Let `after` more sendMessage calls through, then leave the rest unanswered until release_messages()."""
+        self._hold = ([after], asyncio.Event())
+
+    def release_messages(self) -> None:
+        """Held calls fail with 502 (their bot was killed meanwhile and never reads the answer); new ones pass."""
+        if self._hold is not None:
+            self._hold[1].set()
+            self._hold = None
+
+    async def _pass_hold(self, method: str, params: dict) -> None:
+        if self._hold is None or method != "sendMessage":
+            return
+        allowance, released = self._hold
+        if allowance[0] > 0:
+            allowance[0] -= 1
+            return
+        chat = int(params["chat_id"])
+        self.held.append(chat)
+        await self.notify()
+        await released.wait()
+        self.held.remove(chat)
+        raise ApiError(502, "Bad Gateway")
 
     # ---- HTTP ------------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
@@ -167,6 +198,7 @@ class FakeBotApi(BotApiMethods):
         self.calls.append((method, params))
         try:
             self._maybe_fault(method)
+            await self._pass_hold(method, params)
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 self.unknown_methods.append(method)

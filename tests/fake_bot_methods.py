@@ -61,19 +61,29 @@ class BotApiMethods:
 
     async def _api_deleteWebhook(self, params: dict) -> bool:
         self.webhook = {"url": ""}
+        self._drop_pending(params)
         return True
 
     async def _api_setWebhook(self, params: dict) -> bool:
         self.webhook = {"url": params.get("url", ""), "secret_token": params.get("secret_token")}
+        self._drop_pending(params)
         return True
+
+    def _drop_pending(self, params: dict) -> None:
+        if str(params.get("drop_pending_updates", "")).lower() in {"true", "1"}:
+            self.updates = []
 
     async def _api_getWebhookInfo(self, params: dict) -> dict:
         return {"url": self.webhook["url"], "has_custom_certificate": False, "pending_update_count": len(self.updates)}
 
     async def _api_getUpdates(self, params: dict) -> list[dict]:
+        """Telegram's offset rule: offset N confirms (forgets) every update below N; the rest is sent again."""
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = min(float(params.get("timeout") or 0), self.long_poll_cap)
+        if offset < 0:  # the last -offset updates; all earlier ones are forgotten
+            self.updates = self.updates[offset:]
+            offset = self.updates[0]["update_id"] if self.updates else 0
         if offset:
             self.confirmed_offset = max(self.confirmed_offset, offset)
             self.updates = [u for u in self.updates if u["update_id"] >= offset]

@@ -1,10 +1,10 @@
 """`main.py run` under a flaky Bot API (failing polls, 502s and 429s on sends) and SIGKILL in a stream of reports.
 
 tests/test_faults.py covers the in-process bot and the retry layer; tests/test_crash_recovery.py one report in
-the console. Here the real process is attacked: it must stay alive and answer everything, and a kill at a
-random point of a report stream must leave every acknowledged report counted and none counted twice, also when
-the liaisons resend what was never acknowledged (PTB confirms fetched updates with its next poll, so updates
-still queued in the killed process are not delivered again: the sender saw no receipt and sends again).
+the console; tests/test_durable_inbox.py that a kill loses no update Telegram counts as delivered. Here the real
+process is attacked: it must stay alive and answer everything, and a kill at a random point of a report stream
+must leave every acknowledged report counted and none counted twice, also when impatient liaisons resend what
+was not yet acknowledged (the durable inbox handles the original after the restart too, so both arrive).
 """
 
 from __future__ import annotations
