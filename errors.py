@@ -2,7 +2,9 @@
 
     BotError                       base of everything we raise on purpose
     ├── PolicyFormatError          the policy document does not have the expected shape
-    ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`)
+    ├── DatabaseUnusable           the database file cannot serve: corrupt, foreign, newer, read-only, locked
+    ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`); main.py exits 2
+    │   └── SettingInvalid         one setting's value is unusable: one Chinese line with the value and an example
     └── UserFacingError            expected; carries a Chinese reply and a working example
         ├── InputError             the message cannot be understood or is out of range
         │   └── ReportInputError   a figure report that cannot be stored as written
@@ -24,8 +26,38 @@ class PolicyFormatError(BotError):
     """The policy text lacks a part the parser needs."""
 
 
+class DatabaseUnusable(BotError):
+    """The file at BOT_DB cannot be our database; `reason` is Chinese and names no setting (storage knows none)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class ConfigError(BotError):
     """Settings are missing or inconsistent."""
+
+
+class SettingInvalid(ConfigError):
+    """One setting's value cannot work; its text is the single line main.py prints before exit code 2."""
+
+    def __init__(self, setting: str, value: object, problem: str, example: str, also: tuple[str, ...] = ()) -> None:
+        self.setting = setting
+        self.value = value
+        self.problem = problem
+        self.example = example
+        more = f"（另有设置也有误：{'、'.join(also)}）" if also else ""
+        problem = " ".join(problem.splitlines())  # a reason may quote a multi-line SQLite message
+        super().__init__(f"设置错误：{setting}={show_value(value)} {problem}。可以这样写：{example}{more}")
+
+
+def show_value(value: object, limit: int = 200) -> str:
+    """A setting's value on one line: control characters escaped, long values cut, empty ones said so."""
+    text = str(value)
+    if not text:
+        return "（空）"
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class UserFacingError(BotError):

@@ -1,4 +1,4 @@
-"""Command line: ask, console, run, summary, backup. Settings are loaded here, once."""
+"""Command line: ask, console, run, summary, backup. Settings are loaded here, once; bad ones exit 2."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import sys
 from collections.abc import Iterable
 
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
+from errors import ConfigError, PolicyFormatError, StorageUnavailable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,7 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="回答政策问题（- 表示从标准输入逐行读取）")
     ask.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
     ask.add_argument("question", nargs="+", help="问题，或 - 从标准输入读取")
-    commands.add_parser("console", help="在终端里对话（本地管理员兼本地单位联络员）")
+    commands.add_parser("console", help="在终端里对话（本地管理员兼本地单位联络员；使用独立的试用数据库 BOT_CONSOLE_DB）")
     commands.add_parser("run", help="启动 Telegram 机器人")
     summary = commands.add_parser("summary", help="生成周报（文字、PNG 图表、XLSX）")
     summary.add_argument("--week", help="ISO 周，例如 2026-W47；默认本周")
@@ -52,9 +53,31 @@ def cmd_ask(settings: Settings, words: list[str], as_json: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Load settings once, check what the command will open, run it; an operator error is one line, exit 2."""
     args = _parser().parse_args(argv)
-    settings = Settings()
     command = args.command or "console"
+    settings: Settings | None = None
+    try:
+        settings = load_settings()
+        if command != "ask" and not (command == "run" and settings.token is None):  # run_bot explains a missing token
+            from bot.startup import prepare
+
+            prepare(settings, command)
+        return _run(command, args, settings)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except PolicyFormatError as exc:
+        from bot.startup import policy_error
+
+        print(policy_error(settings, exc) if settings else exc, file=sys.stderr)
+        return 2
+    except StorageUnavailable as exc:  # locked for longer than the busy timeout while starting
+        print(exc.reply, file=sys.stderr)
+        return 1
+
+
+def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command == "ask":
         return cmd_ask(settings, args.question, args.json)
     import asyncio

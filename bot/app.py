@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.api_wait import wait_for_api
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
 from bot.inbox import DurableUpdateQueue, UpdateInbox
@@ -42,9 +43,9 @@ POLLING = {"timeout": 30, "bootstrap_retries": -1, "allowed_updates": Update.ALL
 MISSING_TOKEN = (
     "未设置 BOT_TOKEN，无法启动 Telegram 机器人。请在环境变量或 .env 文件中设置，例如：\n"
     "  export BOT_TOKEN=123456789:AAExample（向 @BotFather 申请）\n"
-    "不联网试用请运行：python main.py console\n"
+    "不联网试用请运行：make run（未设置 BOT_TOKEN 时进入终端对话，使用独立的试用数据库）\n"
     "BOT_TOKEN is not set. Set it in the environment or in .env, e.g. `export BOT_TOKEN=123456789:AAExample`\n"
-    "(get one from @BotFather), or try `python main.py console` offline."
+    "(get one from @BotFather), or try `make run` offline (without BOT_TOKEN it starts the console)."
 )
 
 
@@ -132,12 +133,16 @@ def run_bot(settings: Settings) -> int:
     _configure_logging(settings.token.get_secret_value())
     app = build_application(settings)
     try:
+        if not wait_for_api(app, settings.api_url):  # bot/api_wait.py: logs every failed attempt to reach the API
+            return 0
         if settings.webhook_url:
             app.run_webhook(**webhook_options(settings))
         else:
             app.run_polling(**POLLING)
     except InvalidToken:
-        print("BOT_TOKEN 无效，Telegram 拒绝了它；请向 @BotFather 核对。\nBOT_TOKEN was rejected by the Bot API.", file=sys.stderr)
+        hint = "，或 BOT_API_URL 不是 Bot API 地址" if settings.api_url else ""
+        print(f"设置错误：BOT_TOKEN 无效，Bot API 拒绝了它{hint}；请向 @BotFather 核对。可以这样写：BOT_TOKEN=123456789:AAExample",
+              file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(f"无法连接 Bot API（{exc}）；请检查网络或 BOT_API_URL。\nCannot reach the Bot API.", file=sys.stderr)

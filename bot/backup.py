@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings
+from storage.preflight import create_private
 
 
 async def run_backup(settings: Settings, target: str) -> int:
@@ -20,7 +21,11 @@ async def run_backup(settings: Settings, target: str) -> int:
     if destination.resolve() == source.resolve():
         print("备份文件不能与数据库文件相同。例如：python main.py backup backups/bot-2026-11-24.db", file=sys.stderr)
         return 1
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        create_private(destination)  # a backup holds every figure and liaison: 0600 like the database
+    except OSError as error:
+        print(f"无法创建备份文件 {destination}：{error.strerror or error}", file=sys.stderr)
+        return 1
     try:
         async with aiosqlite.connect(source) as live, aiosqlite.connect(destination) as copy:
             await live.backup(copy)

@@ -116,7 +116,8 @@ class ConsoleSession:
 
     async def ensure_local(self) -> None:
         """Make the local user the local unit's liaison; a locked database postpones it, never ends the console."""
-        if self._local_ready or (self._local_tried is not None and time.monotonic() - self._local_tried < RETRY_LOCAL_S):
+        recently = self._local_tried is not None and time.monotonic() - self._local_tried < RETRY_LOCAL_S
+        if self._local_ready or recently:
             return
         self._local_tried = time.monotonic()
         assert self.service.reports is not None

@@ -34,9 +34,13 @@ MIN_BROKEN_LINE = 20
 
 
 def load_policy(path: Path | str | None = None) -> PolicyDocument:
-    """Read and parse a policy file (the shipped one by default)."""
+    """Read and parse a policy file (the shipped one by default); a text of another shape is a PolicyFormatError."""
     source = Path(path) if path else SHIPPED_POLICY
-    return parse_policy(source.read_text(encoding="utf-8"))
+    text = source.read_text(encoding="utf-8")
+    try:
+        return parse_policy(text)
+    except (ValueError, IndexError, KeyError) as exc:  # a mangled text can trip a model check or a lookup
+        raise PolicyFormatError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
 
 def parse_policy(text: str) -> PolicyDocument:

@@ -14,6 +14,7 @@ import aiosqlite
 
 from errors import StorageUnavailable
 from storage.migrations import MIGRATIONS, Migration
+from storage.preflight import create_private
 
 BUSY_TIMEOUT_MS = 5000
 STORAGE_DOWN = "数据库暂时无法写入，本条数据没有保存，请稍后重发。"
@@ -92,10 +93,9 @@ async def open_database(
     clock: Callable[[], dt.datetime] | None = None,
     migrations: Iterable[Migration] = MIGRATIONS,
 ) -> Database:
-    """Open (creating folders and file), switch to WAL and apply pending migrations."""
+    """Open (creating folders and a private file), switch to WAL and apply pending migrations."""
     path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)  # 0600, and the WAL and shared-memory files SQLite creates beside it copy that mode
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

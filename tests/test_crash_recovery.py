@@ -14,7 +14,7 @@ READ_TIMEOUT = 30
 
 async def _console(tmp_path: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    env["BOT_DB"] = str(tmp_path / "bot.db")
+    env["BOT_CONSOLE_DB"] = str(tmp_path / "console.db")  # the console keeps to its own sandbox database
     return await asyncio.create_subprocess_exec(
         sys.executable, str(MAIN), "console", cwd=tmp_path, env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

@@ -1,0 +1,153 @@
+"""Checks a database file before anything starts, so a file that cannot serve stops the program at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+
+from errors import DatabaseUnusable
+from storage.migrations import MIGRATIONS
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+# PRAGMA application_id marks whose file it is: the Telegram bot's ('JNBT'), or the console's sandbox ('JNCS').
+CLAIM_BOT = "PRAGMA application_id = 1246642772"
+CLAIM_CONSOLE = "PRAGMA application_id = 1246643027"
+APPLICATION_IDS = {"bot": int(CLAIM_BOT.split()[-1]), "console": int(CLAIM_CONSOLE.split()[-1])}
+OWNERS = {number: role for role, number in APPLICATION_IDS.items()}
+OWN_TABLES = {"schema_migrations"}
+LOCK_WAIT_S = 5.0
+NOT_A_DATABASE = "不是 SQLite 数据库（文件已损坏，或是别的文件）"
+READ_ONLY = "是只读的（文件或所在目录没有写权限）"
+ROLE_CONFLICT = {
+    "bot": "是终端模式的试用数据库，不能给 Telegram 机器人使用",
+    "console": "是 Telegram 机器人的数据库，终端模式不能使用（终端模式有自己的试用数据库）",
+}
+REASONS = (  # SQLite error names → why the file cannot serve
+    ("SQLITE_BUSY", "正被其他程序锁定，请稍后再试"),
+    ("SQLITE_LOCKED", "正被其他程序锁定，请稍后再试"),
+    ("SQLITE_READONLY", READ_ONLY),
+    ("SQLITE_CANTOPEN", "无法打开（没有权限，或路径不对）"),
+    ("SQLITE_NOTADB", NOT_A_DATABASE),
+    ("SQLITE_CORRUPT", "已损坏（请用备份恢复）"),
+)
+
+
+def create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite does: its WAL and shared-memory files copy the mode."""
+    if str(path) == ":memory:" or path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def check_database(
+    path: Path, role: str | None = None, create: bool = True, local_user_id: int | None = None, schema: bool = True,
+) -> int:
+    """Raise DatabaseUnusable unless `path` is, or can become, our writable database (`schema=False`: any SQLite file).
+
+    `role` claims the file for the Telegram bot or the console and refuses the other's file; for the bot, liaisons
+    of the console's `local_user_id` left by an older version are revoked. Returns how many were revoked.
+    """
+    if os.path.isdir(path):
+        raise DatabaseUnusable("是一个目录，不是数据库文件")
+    if not os.path.lexists(path):
+        if not create:
+            raise DatabaseUnusable("文件不存在")
+        try:
+            create_private(path)
+        except PermissionError:
+            raise DatabaseUnusable("无法创建（没有写权限）") from None
+        except (FileExistsError, NotADirectoryError):
+            raise DatabaseUnusable("无法创建（路径中有一段是文件，不是目录）") from None
+        except OSError as exc:
+            raise DatabaseUnusable(f"无法创建（{exc.strerror or exc}）") from None
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except PermissionError:
+        raise DatabaseUnusable("无法读取（没有读取权限）") from None
+    except OSError as exc:
+        raise DatabaseUnusable(f"无法读取（{exc.strerror or exc}）") from None
+    if head and head != SQLITE_HEADER:
+        raise DatabaseUnusable(NOT_A_DATABASE)
+    if create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise DatabaseUnusable(READ_ONLY)
+    conn = sqlite3.connect(path, timeout=LOCK_WAIT_S, isolation_level=None)
+    try:
+        return _check(conn, role, local_user_id, schema)
+    except sqlite3.Error as exc:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        raise DatabaseUnusable(next((r for code, r in REASONS if name.startswith(code)), f"无法使用（{exc}）")) from None
+    finally:
+        conn.close()
+
+
+def _check(conn: sqlite3.Connection, role: str | None, local_user_id: int | None, schema: bool) -> int:
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+    if problems != ["ok"]:
+        raise DatabaseUnusable(f"已损坏（{' '.join(problems[0].split())[:120]}；请用备份恢复）")
+    if not schema:
+        return 0
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id and app_id not in OWNERS:
+        raise DatabaseUnusable(f"属于其他程序（application_id {app_id:#x}），不是本程序的数据库")
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+              if not row[0].startswith("sqlite_")}
+    _check_schema(conn, tables)
+    owner = OWNERS.get(app_id)
+    if role is None:
+        return 0
+    if owner not in (None, role):
+        raise DatabaseUnusable(ROLE_CONFLICT[role])
+    if role == "console" and owner is None and _has(conn, tables, "SELECT 1 FROM liaisons WHERE user_id != ?",
+                                                     local_user_id or 0):
+        raise DatabaseUnusable(ROLE_CONFLICT["console"])
+    leftovers = role == "bot" and local_user_id is not None and _has(
+        conn, tables, "SELECT 1 FROM liaisons WHERE user_id = ? AND revoked_at IS NULL", local_user_id)
+    if owner == role and not leftovers:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if role == "bot":
+            conn.execute(CLAIM_BOT)
+        else:
+            conn.execute(CLAIM_CONSOLE)
+        revoked = 0
+        if leftovers:
+            revoked = conn.execute(
+                "UPDATE liaisons SET revoked_at = ?, revoked_by = ? WHERE user_id = ? AND revoked_at IS NULL",
+                (dt.datetime.now(dt.UTC).isoformat(), local_user_id, local_user_id)).rowcount
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return revoked
+
+
+def _check_schema(conn: sqlite3.Connection, tables: set[str]) -> None:
+    """An empty file is fine; otherwise it needs our migrations table, recording only versions we know."""
+    if not tables:
+        return
+    if not OWN_TABLES <= tables:
+        shown = "、".join(sorted(tables)[:4]) + ("…" if len(tables) > 4 else "")
+        raise DatabaseUnusable(f"含有其他程序的表（{shown}），不是本程序的数据库")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(schema_migrations)")}
+    if not {"version", "name", "applied_at"} <= columns:
+        raise DatabaseUnusable("的 schema_migrations 表不是本程序的格式，不是本程序的数据库")
+    known = {m.version for m in MIGRATIONS}
+    unknown = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")} - known
+    if unknown and max(unknown) > max(known):
+        raise DatabaseUnusable(f"由更新版本的程序写入（架构版本 {max(unknown)}，本程序最高支持 {max(known)}）；"
+                               "请升级程序，或换用与本程序版本对应的备份")
+    if unknown:
+        raise DatabaseUnusable(f"记录了本程序不认识的架构版本 {sorted(unknown)}，可能由其他版本的程序写入")
+
+
+def _has(conn: sqlite3.Connection, tables: set[str], sql: str, *params: object) -> bool:
+    return "liaisons" in tables and conn.execute(sql, params).fetchone() is not None
