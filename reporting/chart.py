@@ -14,9 +14,11 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from reporting.summary_models import WeeklySummary  # noqa: E402
+from reporting.summary_models import IndicatorStatus, WeeklySummary  # noqa: E402
+from reporting.units import format_number  # noqa: E402
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 STATUS_COLOURS = {"已完成": "#2e7d32", "超前": "#1565c0", "正常": "#78909c", "滞后": "#c62828"}
@@ -24,6 +26,7 @@ NO_DATA_COLOUR = "#cfd8dc"
 NO_DATA = "无数据"
 SHOWN_CAP = 150.0  # bars beyond this share are drawn at the cap, the label still gives the real share
 LABEL_CHARS = 14
+EXPECTED_LABEL = "按进度应达"
 
 
 @functools.cache
@@ -42,40 +45,74 @@ def _label(number: int, name: str) -> str:
     return f"{number:>2} {short}"
 
 
-def render_chart(summary: WeeklySummary) -> bytes:
+def bar_text(row: IndicatorStatus) -> str:
+    """What stands at the end of a bar: the real share (a bar beyond SHOWN_CAP is drawn at the cap) and the status."""
+    if row.figure is None:
+        return NO_DATA
+    if row.share_2025 is None:
+        return f"{format_number(row.figure)}{row.unit}（无2025年目标）"
+    return f"{row.share_2025:.0f}% {row.status}"
+
+
+def bar_colour(row: IndicatorStatus) -> str:
+    """The status colour, or grey when there is nothing to colour."""
+    return STATUS_COLOURS.get(row.status, NO_DATA_COLOUR) if row.figure is not None else NO_DATA_COLOUR
+
+
+def _completeness(summary: WeeklySummary) -> str:
+    return "—" if summary.completeness is None else f"{summary.completeness:.0f}%"
+
+
+def chart_title(summary: WeeklySummary) -> str:
+    """The figures the bars are drawn from: which week, as of when, how many reports, how complete the month is."""
+    return (f"指标进度 {summary.week}（{summary.monday:%m月%d日}—{summary.sunday:%m月%d日}），"
+            f"截至{summary.as_of:%m月%d日 %H:%M}\n"
+            f"本周上报 {summary.report_count} 条，{summary.period} 报送完成率 {_completeness(summary)}")
+
+
+def chart_caption(summary: WeeklySummary) -> str:
+    """The photo's caption says what the picture shows, with the same numbers as its title."""
+    return (f"指标进度图 {summary.week}，截至{summary.as_of:%Y-%m-%d %H:%M}：每条横条是该指标占2025年目标的比例，"
+            f"颜色为状态，黑色竖线为按进度应达的位置。本周上报 {summary.report_count} 条，"
+            f"{summary.period} 报送完成率 {_completeness(summary)}。")
+
+
+def draw_chart(summary: WeeklySummary) -> Figure:
     """One horizontal bar per indicator (share of the 2025 target), a tick where the trajectory expects it."""
     font = cjk_font()
     small = font.copy()
     small.set_size(8)
     rows = list(reversed(summary.indicators))
-    figure = Figure(figsize=(9, 0.38 * len(rows) + 2.2), dpi=110)
+    figure = Figure(figsize=(9, 0.38 * len(rows) + 2.4), dpi=110)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = range(len(rows))
     shares = [min(r.share_2025 or 0.0, SHOWN_CAP) for r in rows]
-    colours = [STATUS_COLOURS.get(r.status, NO_DATA_COLOUR) if r.figure is not None else NO_DATA_COLOUR for r in rows]
+    colours = [bar_colour(r) for r in rows]
     axes.barh(positions, shares, color=colours, height=0.65)
-    for y, row in zip(positions, rows):
+    for y, row, share in zip(positions, rows, shares):
         expected_share = row.expected_share_2025
         if expected_share is not None:
             expected_share = min(expected_share, SHOWN_CAP)
             axes.plot([expected_share] * 2, [y - 0.38, y + 0.38], color="#212121", linewidth=1.2)
-        text = NO_DATA if row.share_2025 is None else f"{row.share_2025:.0f}% {row.status}"
-        axes.text(min(row.share_2025 or 0.0, SHOWN_CAP) + 1.5, y, text, va="center", fontproperties=small)
+        axes.text(share + 1.5, y, bar_text(row), va="center", fontproperties=small)
     axes.set_yticks(list(positions), [_label(r.number, r.name) for r in rows], fontproperties=small)
     axes.set_xlim(0, SHOWN_CAP + 25)
     axes.axvline(100, color="#9e9e9e", linestyle="--", linewidth=0.8)
-    axes.set_xlabel("占2025年目标（%），黑色竖线为按进度应达到的位置", fontproperties=font)
-    completeness = "—" if summary.completeness is None else f"{summary.completeness:.0f}%"
-    axes.set_title(
-        f"指标进度 {summary.week}（{summary.monday:%m月%d日}—{summary.sunday:%m月%d日}）\n"
-        f"本周上报 {summary.report_count} 条，{summary.period} 报送完成率 {completeness}",
-        fontproperties=font,
-    )
-    legend = [Patch(color=c, label=s) for s, c in STATUS_COLOURS.items()] + [Patch(color=NO_DATA_COLOUR, label=NO_DATA)]
-    axes.legend(handles=legend, prop=small, loc="lower right", ncol=5, frameon=False)
+    axes.set_xlabel(f"占2025年目标（%）；超过{SHOWN_CAP:.0f}%的画到{SHOWN_CAP:.0f}%，数字为实际比例", fontproperties=font)
+    axes.set_title(chart_title(summary), fontproperties=font)
+    drawn = dict.fromkeys(colours)
+    legend = [Patch(color=c, label=s) for s, c in (*STATUS_COLOURS.items(), (NO_DATA, NO_DATA_COLOUR)) if c in drawn]
+    legend.append(Line2D([], [], color="#212121", linewidth=1.2, label=EXPECTED_LABEL))
+    axes.legend(handles=legend, prop=small, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=len(legend),
+                frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
+    return figure
+
+
+def render_chart(summary: WeeklySummary) -> bytes:
+    """The chart as PNG bytes."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Title": f"weekly {summary.week}"})
+    draw_chart(summary).savefig(buffer, format="png", metadata={"Title": f"weekly {summary.week}"})
     return buffer.getvalue()

@@ -8,12 +8,12 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from knowledge.models import Indicator
+from reporting.effective import effective_by_key, status
 from reporting.summary_models import WeeklySummary
+from reporting.units import UnitSpec, format_number
+from reporting.xlsx import Percent, write_sheet
 from storage.models import Liaison, ReportRow
 
 PROGRESS_SHEET = "指标进度"
@@ -34,29 +34,14 @@ CSV_README = (
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
-def _clean(value: object) -> object:
-    """Strings without the control characters XML forbids (a pasted message may carry them)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
-def _xlsx_row(sheet: object, row: tuple) -> list:
-    """Text that starts like a formula ('=…') is stored as text, so a report can never run in Excel."""
-    out: list = []
-    for value in row:
-        value = _clean(value)
-        if isinstance(value, str) and value.startswith("="):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            out.append(cell)
-        else:
-            out.append(value)
-    return out
-
-
 def _csv_value(value: object) -> object:
-    """CSV has no types: a leading apostrophe keeps spreadsheet programs from evaluating user text."""
+    """Numbers as written (12, not 12.0); a leading apostrophe keeps spreadsheets from evaluating user text."""
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return format_number(value.value)
+    if isinstance(value, float):
+        return format_number(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -66,36 +51,55 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _amount(value: float | None, percent: bool, digits: int = 4) -> object:
+    """A figure in the indicator's unit, marked when that unit is a percentage."""
+    value = _round(value, digits)
+    return Percent(value) if percent and value is not None else value
+
+
+def _share(value: float | None) -> Percent | None:
+    return None if value is None else Percent(round(value, 1))
+
+
+def _is_percent(unit: str, percent: bool = False) -> bool:
+    return percent or UnitSpec.parse(unit).percent
+
+
 def _time(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""  # type: ignore[attr-defined]
 
 
 def progress_rows(summary: WeeklySummary) -> Iterator[tuple]:
     for i in summary.indicators:
-        yield (i.number, i.category, i.name, i.unit, "累计值" if i.kind == "count" else "时点值", i.baseline,
-               i.target_2023, i.target_2025, _round(i.figure, 4), _round(i.previous_figure, 4), _round(i.change, 4),
-               _round(i.share_2023, 1), _round(i.share_2025, 1), _round(i.expected, 4), i.status, i.reporting_units,
+        pct = _is_percent(i.unit)
+        yield (i.number, i.category, i.name, i.unit, "累计值" if i.kind == "count" else "时点值",
+               _amount(i.baseline, pct), _amount(i.target_2023, pct), _amount(i.target_2025, pct),
+               _amount(i.figure, pct), _amount(i.previous_figure, pct), _amount(i.change, pct),
+               _share(i.share_2023), _share(i.share_2025), _amount(i.expected, pct), i.status, i.reporting_units,
                i.rule)
 
 
-def _report_state(row: ReportRow) -> str:
-    if row.undone_at is not None:
-        return "已撤销"
-    if row.superseded_by is not None:
-        return "已更正"
-    return "有效"
+def report_statuses(reports: Sequence[ReportRow]) -> dict[int, str]:
+    """有效 / 已更正 / 已撤销 of every row, by the one rule of reporting.effective."""
+    ordered = sorted(reports, key=lambda r: r.id)
+    counting = effective_by_key(ordered, lambda r: (r.indicator, r.unit_id, r.period), lambda r: not r.active)
+    ids = {row.id for row in counting.values()}
+    return {r.id: status(not r.active, r.id in ids) for r in ordered}
 
 
-def report_rows(reports: Iterable[ReportRow], indicators: Sequence[Indicator],
+def report_rows(reports: Sequence[ReportRow], indicators: Sequence[Indicator],
                 reporter_names: dict[int, str]) -> Iterator[tuple]:
     """Every stored row in id order: corrections and undos stay visible, nothing is left out."""
     by_number = {i.number: i for i in indicators}
+    percent = {i.number: _is_percent(i.unit, i.percent) for i in indicators}
+    statuses = report_statuses(reports)
     for r in reports:
         indicator = by_number.get(r.indicator)
-        yield (r.id, r.unit_name, r.indicator, indicator.name if indicator else "", r.period, r.value,
+        pct = percent.get(r.indicator, False)
+        yield (r.id, r.unit_name, r.indicator, indicator.name if indicator else "", r.period, _amount(r.value, pct, 9),
                indicator.unit if indicator else "", "是" if r.cumulative else "", r.reporter_id,
                reporter_names.get(r.reporter_id, ""), _time(r.created_at), r.source_text, r.replaces_id,
-               r.superseded_by, _report_state(r), _time(r.undone_at), r.undone_by)
+               r.superseded_by, statuses[r.id], _time(r.undone_at), r.undone_by)
 
 
 def liaison_rows(liaisons: Iterable[Liaison]) -> Iterator[tuple]:
@@ -114,30 +118,14 @@ def reporter_names(liaisons: Iterable[Liaison], admins: Iterable[int]) -> dict[i
     return names
 
 
-def export_xlsx(summary: WeeklySummary, reports: Iterable[ReportRow], liaisons: Sequence[Liaison],
+def export_xlsx(summary: WeeklySummary, reports: Sequence[ReportRow], liaisons: Sequence[Liaison],
                 indicators: Sequence[Indicator], admins: Iterable[int] = ()) -> bytes:
     """Three sheets, written in openpyxl's streaming mode so 100k reports stay cheap."""
     book = Workbook(write_only=True)
     names = reporter_names(liaisons, admins)
-    sheets = (
-        (PROGRESS_SHEET, PROGRESS_HEADER, progress_rows(summary), (6, 12, 34, 8)),
-        (REPORTS_SHEET, REPORTS_HEADER, report_rows(reports, indicators, names), (8, 16, 8, 30, 9, 12, 8)),
-        (LIAISONS_SHEET, LIAISONS_HEADER, liaison_rows(liaisons), (16, 12, 16, 14, 16, 20)),
-    )
-    bold = Font(bold=True)
-    for title, header, rows, widths in sheets:
-        sheet = book.create_sheet(title)
-        for index, width in enumerate(widths):
-            sheet.column_dimensions[chr(ord("A") + index)].width = width
-        sheet.freeze_panes = "A2"
-        cells = []
-        for text in header:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-        for row in rows:
-            sheet.append(_xlsx_row(sheet, row))
+    write_sheet(book, PROGRESS_SHEET, PROGRESS_HEADER, progress_rows(summary))
+    write_sheet(book, REPORTS_SHEET, REPORTS_HEADER, report_rows(reports, indicators, names))
+    write_sheet(book, LIAISONS_SHEET, LIAISONS_HEADER, liaison_rows(liaisons))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -151,7 +139,7 @@ def _csv(header: Sequence[str], rows: Iterable[tuple]) -> bytes:
     return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
-def export_csv_zip(summary: WeeklySummary, reports: Iterable[ReportRow], liaisons: Sequence[Liaison],
+def export_csv_zip(summary: WeeklySummary, reports: Sequence[ReportRow], liaisons: Sequence[Liaison],
                    indicators: Sequence[Indicator], admins: Iterable[int] = ()) -> bytes:
     """A zip of the three sheets as CSV files (one file per sheet, since a CSV holds one table)."""
     names = reporter_names(liaisons, admins)

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
+from reporting.effective import effective_by_key, effective_of
 from reporting.periods import Period
 from reporting.progress import Figure
 
@@ -99,7 +100,7 @@ class ReportLedger:
             if created > latest:
                 latest = created
             changed.add(indicator)
-            if undone is None:  # the newest row of its key: it is the current one
+            if undone is None:  # the newest row of its key and not undone: effective (reporting.effective)
                 bucket = current.get(indicator)
                 if bucket is None:
                     bucket = current[indicator] = {}
@@ -126,10 +127,10 @@ class ReportLedger:
 
     def _refresh_key(self, key: Key) -> None:
         indicator, unit_id, period = key
-        live = [self.rows[self.index[i]] for i in self.by_key[key] if self.rows[self.index[i]].undone is None]
+        found = effective_of((self.rows[self.index[i]] for i in self.by_key[key]), lambda row: row.undone is not None)
         bucket = self.current.setdefault(indicator, {})
-        if live:
-            bucket[(unit_id, period)] = live[-1]
+        if found is not None:
+            bucket[(unit_id, period)] = found
         else:
             bucket.pop((unit_id, period), None)
         self.versions[indicator] = self.versions.get(indicator, 0) + 1
@@ -149,11 +150,8 @@ class ReportLedger:
         """Whether the unit had a figure for the period just before `instant`."""
         if self.is_current(instant):
             return (unit_id, period) in self.current.get(indicator, {})
-        for rid in reversed(self.by_key.get((indicator, unit_id, period), ())):
-            row = self.rows[self.index[rid]]
-            if row.created < instant and (row.undone is None or row.undone >= instant):
-                return True
-        return False
+        rows = (self.rows[self.index[rid]] for rid in self.by_key.get((indicator, unit_id, period), ()))
+        return effective_of((row for row in rows if row.created < instant), _undone_before(instant)) is not None
 
     def unit_history(self, indicator: int, unit_id: int, cumulative: bool, skip_period: str) -> list[float]:
         """The unit's current values of the indicator in other periods, of the same sort (累计 or monthly)."""
@@ -173,10 +171,8 @@ class ReportLedger:
         if found is not None:
             self._past.move_to_end(instant)
             return found
-        latest: dict[Key, LedgerRow] = {}
-        for row in self.rows:
-            if row.created < instant and (row.undone is None or row.undone >= instant):
-                latest[row.key] = row
+        existing = (row for row in self.rows if row.created < instant)
+        latest = effective_by_key(existing, lambda row: row.key, _undone_before(instant))
         state: dict[int, list[Figure]] = {}
         for row in latest.values():
             state.setdefault(row.indicator, []).append(row.figure)
@@ -199,3 +195,8 @@ class ReportLedger:
 
     def created_between(self, start: float, end: float) -> list[LedgerRow]:
         return [row for row in self.rows if start <= row.created < end]
+
+
+def _undone_before(instant: float) -> Callable[[LedgerRow], bool]:
+    """Whether a row had been undone by `instant`: the state then ignores it, as it ignores undone rows now."""
+    return lambda row: row.undone is not None and row.undone < instant

@@ -89,7 +89,7 @@ def _by_unit(figures: Iterable[Figure]) -> dict[int, list[Figure]]:
         units[figure.unit_id].append(figure)
     for rows in units.values():
         rows.sort(key=lambda f: f.period.ordinal)
-    return units
+    return dict(sorted(units.items()))  # by unit id: every view adds the same figures in the same order
 
 
 def unit_running_total(rows: list[Figure]) -> float:

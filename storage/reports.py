@@ -14,7 +14,8 @@ REPORT_COLUMNS = (
     " r.chat_id, r.message_id, r.source_text, r.created_at, r.replaces_id, r.superseded_by, r.undone_at, r.undone_by"
 )
 FROM_REPORTS = "FROM reports r JOIN units u ON u.id = r.unit_id"
-# The current figure of a (unit, indicator, period) is its newest row that was not undone.
+# The current figure of a (unit, indicator, period) is its newest row that was not undone: the rule of
+# reporting.effective written as SQL, the only SQL form of it (every query below that wants current rows uses it).
 IS_CURRENT = (
     "r.undone_at IS NULL AND r.id = (SELECT MAX(r2.id) FROM reports r2 WHERE r2.indicator = r.indicator"
     " AND r2.unit_id = r.unit_id AND r2.period = r.period AND r2.undone_at IS NULL)"
@@ -41,7 +42,7 @@ LATEST_ACTIVE_BY_REPORTER = (
 RECENT_BY_UNIT = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.unit_id = ? ORDER BY r.id DESC LIMIT ?"
 CURRENT_FIGURES = (
     "SELECT r.unit_id, u.name, r.period, r.value, r.cumulative FROM reports r JOIN units u ON u.id = r.unit_id"
-    " WHERE r.id IN (SELECT MAX(id) FROM reports WHERE indicator = ? AND undone_at IS NULL GROUP BY unit_id, period)"
+    f" WHERE r.indicator = ? AND {IS_CURRENT}"
 )
 HISTORY = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} ORDER BY r.id"
 
