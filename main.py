@@ -1,4 +1,4 @@
-"""Command line: ask, console, run, summary, backup. Settings are loaded here, once; bad ones exit 2."""
+"""Command line: ask, console, run, summary, backup, restore. Settings are loaded here, once; bad ones exit 2."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--xlsx", help="XLSX 输出路径")
     backup = commands.add_parser("backup", help="在线备份数据库")
     backup.add_argument("path", help="备份文件路径")
+    restore = commands.add_parser("restore", help="用备份文件恢复数据库（须先停止机器人）")
+    restore.add_argument("path", help="备份文件路径")
     return parser
 
 
@@ -98,6 +100,10 @@ def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
         from bot.backup import run_backup
 
         return asyncio.run(run_backup(settings, args.path))
+    if command == "restore":
+        from bot.backup import run_restore
+
+        return run_restore(settings, args.path)
     return 2
 
 

@@ -1,13 +1,18 @@
-"""`main.py backup PATH`: a consistent copy of the live database while the bot keeps running."""
+"""`main.py backup PATH` while the bot runs; `main.py restore PATH` only once it has stopped."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from bot.settings import Settings
-from storage.preflight import create_private
+from errors import DatabaseUnusable
+from storage.preflight import check_database, create_private
+
+HELD = 0.5  # seconds to wait for the live database before deciding a bot holds it
 
 
 async def run_backup(settings: Settings, target: str) -> int:
@@ -38,3 +43,69 @@ async def run_backup(settings: Settings, target: str) -> int:
         return 1
     print(f"已备份到 {destination}（{destination.stat().st_size} 字节，完整性校验通过）")
     return 0
+
+
+def run_restore(settings: Settings, source: str) -> int:
+    """Replace BOT_DB by a backup: refused while any process has it open; the replaced file is kept beside it.
+
+    The copy goes through SQLite's backup API under an exclusive lock, so the live file's WAL can never be
+    mixed with the restored pages (the manual copy's classic mistake).
+    """
+    backup, live = Path(source), Path(settings.db)
+    try:
+        check_database(backup, create=False)
+    except DatabaseUnusable as problem:
+        print(f"备份文件 {backup} {problem}，没有恢复。例如：python main.py restore backups/bot-2026-11-24.db",
+              file=sys.stderr)
+        return 2
+    if live.exists() and backup.resolve() == live.resolve():
+        print("备份文件就是当前数据库，无需恢复。", file=sys.stderr)
+        return 2
+    kept = live.with_name(f"{live.name}.before-restore-{dt.datetime.now():%Y%m%d-%H%M%S}")
+    create_private(live)
+    target = _exclusive(live)
+    try:
+        if target is None:
+            print(f"数据库 {live} 正在被机器人或其他程序使用，没有恢复。请先停止机器人（Ctrl+C 或停止服务），再运行：\n"
+                  f"python main.py restore {backup}", file=sys.stderr)
+            return 2
+        if isinstance(target, Path):  # not a database at all: moved aside whole, restored into a new file
+            target = _exclusive(live)
+            assert isinstance(target, sqlite3.Connection)
+        else:
+            create_private(kept)
+            with closing(sqlite3.connect(kept)) as copy:
+                target.backup(copy)
+        with closing(sqlite3.connect(backup)) as restored:
+            restored.backup(target)
+        if target.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            print(f"恢复后的数据库校验失败；原数据库保存在 {kept}。", file=sys.stderr)
+            return 1
+    finally:
+        if isinstance(target, sqlite3.Connection):
+            target.close()
+    print(f"已从 {backup} 恢复到 {live}；恢复前的数据库另存为 {kept}。请重新启动机器人（make run）。"
+          "备份之后收到的报送需要联络员重新发送。")
+    return 0
+
+
+def _exclusive(live: Path) -> sqlite3.Connection | Path | None:
+    """The live database locked for us alone; None while another process has it open; a Path when it was no
+    database (then moved aside to that path)."""
+    conn = sqlite3.connect(live, timeout=HELD, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")  # an open connection anywhere else (a running bot) makes this fail
+        conn.execute("COMMIT")  # exclusive mode keeps the lock until we close
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        return None
+    except sqlite3.DatabaseError:  # corrupt beyond opening: keep it for inspection, start from the backup
+        conn.close()
+        aside = live.with_name(f"{live.name}.broken-{dt.datetime.now():%Y%m%d-%H%M%S}")
+        live.rename(aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{live}{suffix}").unlink(missing_ok=True)
+        create_private(live)
+        return aside
