@@ -100,3 +100,24 @@ async def test_guided_report_with_buttons(telegram: BotDriver, bot_settings: Set
     [receipt] = await telegram.send_text(WORKER_ID, "7")
     assert "新增泉城首席技师" in receipt.text and f"{label} · 7 人" in receipt.text
     assert [r[0] for r in reports_in(bot_settings)] == [16]
+
+
+async def test_revoked_liaisons_and_strangers_are_told_and_groups_get_no_codes(
+        telegram: BotDriver, bot_settings: Settings) -> None:
+    code = await join_as_liaison(telegram)
+    [receipt] = await telegram.send_text(WORKER_ID, "济南工匠 12 2026年10月")
+    [stranger] = await telegram.send_text(STRANGER_ID, "济南工匠 12")
+    assert "没有保存" in stranger.text and "/join" in stranger.text
+    await telegram.send_text(ADMIN_ID, "/revoke 市总工会", expect=2)  # the admin's reply and the liaison's notice
+    [told] = telegram.messages_in(WORKER_ID)[-1:]
+    assert "联络员身份已被管理员撤销" in told.text
+    [refused] = await telegram.send_text(WORKER_ID, "济南工匠 13 2026年10月")
+    assert "已被撤销" in refused.text and "没有保存" in refused.text
+    [no_undo] = await telegram.send_text(WORKER_ID, "/undo")
+    assert "只能撤销" in no_undo.text
+    [no_rejoin] = await telegram.send_text(WORKER_ID, f"/join {code}")
+    assert "已经被使用过" in no_rejoin.text
+    [in_group] = await telegram.send_text(ADMIN_ID, "/invite 市教育局 22", chat_id=-100123)
+    assert "私聊" in in_group.text and "邀请码" not in in_group.text.replace("显示邀请码", "")
+    assert reports_in(bot_settings) == [(15, "2026-10", 12.0, 0)]
+    assert receipt.button_texts == ["撤销"]
