@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Callable
+from typing import TypeVar
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.warnings import PTBUserWarning
 from telegram.ext import (
@@ -24,6 +26,7 @@ from reporting.outcomes import Revoked
 from reporting.periods import last_month
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CHOOSE_INDICATOR, CHOOSE_PERIOD, ENTER_VALUE = range(3)
 PICK = re.compile(r"rp:i:(\d{1,9}):(\d{1,3})")
 PERIOD = re.compile(r"rp:p:(\d{4})-(\d{2})")
@@ -93,15 +96,24 @@ async def mine(update: Update, context: BotContext) -> None:
     await _reply(update, await _reports(context).mine(actor_of(update)))
 
 
-async def on_undo_button(update: Update, context: BotContext) -> None:
-    """Undo the reports of a receipt; the receipt keeps its text, the button goes away."""
+async def _tapped(update: Update, parse: Callable[[object], T | None]) -> tuple[CallbackQuery, T] | None:
+    """The tapped button's query and parsed data; a button we did not build is answered as stale."""
     query = update.callback_query
     if query is None:
-        return
-    ids = report_views.parse_undo(query.data)
-    if ids is None:
+        return None
+    parsed = parse(query.data)
+    if parsed is None:
         await query.answer(STALE_BUTTON)
+        return None
+    return query, parsed
+
+
+async def on_undo_button(update: Update, context: BotContext) -> None:
+    """Undo the reports of a receipt; the receipt keeps its text, the button goes away."""
+    tapped = await _tapped(update, report_views.parse_undo)
+    if tapped is None:
         return
+    query, ids = tapped
     outcome = await _reports(context).undo(actor_of(update), ids)
     await query.answer("已撤销")
     if isinstance(query.message, Message):
@@ -110,14 +122,10 @@ async def on_undo_button(update: Update, context: BotContext) -> None:
 
 
 async def on_confirm_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    if query is None:
+    tapped = await _tapped(update, report_views.parse_token)
+    if tapped is None:
         return
-    parsed = report_views.parse_token(query.data)
-    if parsed is None:
-        await query.answer(STALE_BUTTON)
-        return
-    action, token = parsed
+    query, (action, token) = tapped
     reports = _reports(context)
     actor = actor_of(update)
     outcome = await (reports.cancel(actor, token) if action == "rx" else reports.confirm(actor, token, action == "rs"))
@@ -127,14 +135,11 @@ async def on_confirm_button(update: Update, context: BotContext) -> None:
 
 async def on_unit_button(update: Update, context: BotContext) -> None:
     """The admin's choice of unit for an /invite that named none of the policy's departments."""
-    query = update.callback_query
-    if query is None:
+    tapped = await _tapped(update, report_views.parse_unit_choice)
+    if tapped is None:
         return
-    parsed = report_views.parse_unit_choice(query.data)
-    if parsed is None:
-        await query.answer(STALE_BUTTON)
-        return
-    outcome = await _reports(context).choose_unit(actor_of(update), parsed[0], parsed[1], context.bot.username)
+    query, (token, choice) = tapped
+    outcome = await _reports(context).choose_unit(actor_of(update), token, choice, context.bot.username)
     await query.answer()
     await edit_reply(query, render_outcome(outcome))
 
