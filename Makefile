@@ -13,7 +13,7 @@ DIALOGS ?= $(BLIND)/dialogs_dev.jsonl $(BLIND)/dialogs_round1_scored.jsonl \
 	$(BLIND)/round7_dialogs_scored.jsonl $(BLIND)/round8_dialogs_scored.jsonl \
 	$(BLIND)/round9_dialogs_scored.jsonl $(BLIND)/round10_dialogs_scored.jsonl $(BLIND)/round11_dialogs_scored.jsonl $(BLIND)/round12_dialogs_scored.jsonl
 
-.PHONY: install run test eval eval-locked bench console clean
+.PHONY: install run test eval eval-locked bench bench-quick bench-big generate console clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,8 +42,21 @@ eval: $(STAMP)
 eval-locked: $(STAMP)
 	@echo 'every blind set so far has been scored once; write a new locked set before tuning further'
 
+# Benchmarks on generated databases of 10k and 100k reports (BENCH_BIG=1, or bench-big, adds 1M).
 bench: $(STAMP)
 	$(PY) -m bench
+
+bench-quick: $(STAMP)
+	$(PY) -m bench --quick
+
+bench-big: $(STAMP)
+	BENCH_BIG=1 $(PY) -m bench
+
+# A deployment's worth of data to try the admin features on: make generate DEMO_DB=data/demo.db REPORTS=100000
+DEMO_DB ?= data/demo.db
+REPORTS ?= 100000
+generate: $(STAMP)
+	$(PY) -m bench generate --db $(DEMO_DB) --reports $(REPORTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

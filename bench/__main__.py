@@ -1,4 +1,4 @@
-"""Run every bench/bench_*.py module and print one table of targets, values and peer ratios."""
+"""Run every bench/bench_*.py module and print one table of targets, values and peer ratios; or `generate` data."""
 
 from __future__ import annotations
 
@@ -10,10 +10,21 @@ from pathlib import Path
 
 from bench.common import BenchResult
 
+ORDER = ("bench_dataset", "bench_questions", "bench_roundtrips", "bench_load", "bench_reports", "bench_summary",
+         "bench_export", "bench_bot")  # cheap and self-contained first; the rest in the order of the README's table
+
 
 def _modules(only: list[str]) -> list[str]:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+    names = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")]
+    names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
     return [n for n in names if not only or any(o in n for o in only)]
+
+
+def _cell(value: float | None, low: float | None, unit: str) -> str:
+    """'31.2 ms (min 29)': the median and, where rounds were repeated, the best of them."""
+    if value is None:
+        return ""
+    return f"{value:.3g} {unit}" + ("" if low is None else f" (min {low:.3g})")
 
 
 def _table(results: list[BenchResult]) -> str:
@@ -22,9 +33,9 @@ def _table(results: list[BenchResult]) -> str:
         rows.append(
             (
                 r.name,
-                f"{r.value:.3g} {r.unit}",
+                _cell(r.value, r.low, r.unit),
                 r.target,
-                "" if r.peer is None else f"{r.peer:.3g} {r.unit}",
+                _cell(r.peer, r.peer_low, r.unit),
                 "" if r.ratio is None else f"{r.ratio:.2f}×",
                 "yes" if r.ok else "NO",
             )
@@ -35,11 +46,17 @@ def _table(results: list[BenchResult]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Run the benchmarks")
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["generate"]:  # python -m bench generate --db PATH --reports N
+        from bench.generate import main as generate
+
+        return generate(argv[1:])
+    parser = argparse.ArgumentParser(
+        description="Run the benchmarks (sizes: BENCH_SIZES=10000,100000; BENCH_BIG=1 adds 1M)")
     parser.add_argument("only", nargs="*", help="substrings of benchmark module names")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="10k only and fewer rounds, for a smoke run")
+    args = parser.parse_args(argv)
     results: list[BenchResult] = []
     for name in _modules(args.only):
         module = importlib.import_module(f"bench.{name}")

@@ -100,4 +100,4 @@ def latency(repeats: int) -> list[BenchResult]:
 
 
 def run(quick: bool = False) -> list[BenchResult]:
-    return cold_start(5 if quick else 15) + latency(3 if quick else 20)
+    return cold_start(5 if quick else 10) + latency(3 if quick else 10)

@@ -2,8 +2,10 @@
 
 A round trip is: a user's update is queued on the fake server, the bot long-polls it, answers the question and
 the reply reaches the server. Peer: a bare python-telegram-bot echo bot on the same server and transport, the
-floor that the framework and HTTP cost before any of our work. Flood caps are lifted (the fake server has
-none; against Telegram the AIORateLimiter would hold sends to 30 per second).
+floor that the framework and HTTP cost before any of our work. Rows marked "no send limits" lift the flood caps
+(build_application(flood_limits=False): the fake server has none); the row marked "with AIORateLimiter" runs
+both bots with Telegram's send limits as deployed (about 30 messages per second overall). Ours and the echo
+bot alternate, round after round.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench.common import BenchResult
+from bench.common import BenchResult, alternate, compared
 from bot.app import build_application, serving
 from tests.bot_driver import BotDriver, settings_for
 from tests.fake_bot_api import FakeBotApi
@@ -47,48 +49,57 @@ async def _concurrent(driver: BotDriver, users: int, rounds: int) -> float:
     return users * rounds / elapsed
 
 
-async def _with_bot(work: Callable[[BotDriver], Awaitable[float]]) -> float:
+async def _with_bot(work: Callable[[BotDriver], Awaitable[float]], limits: bool = False) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeBotApi() as api:
             settings = settings_for(api, Path(tmp))
-            app = build_application(settings, flood_limits=False)
-            driver = BotDriver(api, timeout=60)
+            app = build_application(settings, flood_limits=limits)
+            driver = BotDriver(api, timeout=120)
             driver.hook(app)
             async with serving(app, settings):
                 await driver.send_text(4000, "/start")  # warm-up: first answer builds lazy caches
                 return await work(driver)
 
 
-async def _with_echo_bot(work: Callable[[BotDriver], Awaitable[float]]) -> float:
+async def _with_echo_bot(work: Callable[[BotDriver], Awaitable[float]], limits: bool = False) -> float:
     from telegram import Update
-    from telegram.ext import ApplicationBuilder, MessageHandler, filters
+    from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters
 
     async def echo(update: Update, context: object) -> None:
         await update.effective_message.reply_text(update.effective_message.text)
 
     async with FakeBotApi() as api:
         settings = settings_for(api, Path(tempfile.gettempdir()))
-        app = ApplicationBuilder().token(api.token).base_url(api.api_url).concurrent_updates(64).build()
+        builder = ApplicationBuilder().token(api.token).base_url(api.api_url).concurrent_updates(64)
+        app = (builder.rate_limiter(AIORateLimiter()) if limits else builder).build()
         app.add_handler(MessageHandler(filters.TEXT, echo))
-        driver = BotDriver(api, timeout=60)
+        driver = BotDriver(api, timeout=120)
         driver.hook(app)
         async with serving(app, settings):
             await driver.send_text(4000, "warm-up")
             return await work(driver)
 
 
+def _pair(work: Callable[[BotDriver], Awaitable[float]], rounds: int, limits: bool = False) -> list[list[float]]:
+    """Ours and the echo bot, alternated, `rounds` times each."""
+    return alternate(rounds, lambda: asyncio.run(_with_bot(work, limits)),
+                     lambda: asyncio.run(_with_echo_bot(work, limits)))
+
+
 def run(quick: bool = False) -> list[BenchResult]:
-    count = 100 if quick else 600
-    users, rounds = (50, 2) if quick else (50, 10)
-    sequential = asyncio.run(_with_bot(lambda d: _sequential(d, count)))
-    echo_sequential = asyncio.run(_with_echo_bot(lambda d: _sequential(d, count)))
-    concurrent = asyncio.run(_with_bot(lambda d: _concurrent(d, users, rounds)))
-    echo_concurrent = asyncio.run(_with_echo_bot(lambda d: _concurrent(d, users, rounds)))
+    count, rounds = (100, 2) if quick else (300, 3)
+    users, per_user = (50, 2) if quick else (50, 6)
+    limited = (50, 2) if quick else (50, 4)
+    sequential = _pair(lambda d: _sequential(d, count), rounds)
+    concurrent = _pair(lambda d: _concurrent(d, users, per_user), rounds)
+    throttled = _pair(lambda d: _concurrent(d, *limited), 2, limits=True)
     return [
-        BenchResult("telegram round trips, 1 user sequential", sequential, "trips/s", f">= {SEQUENTIAL_TARGET:g}",
-                    sequential >= SEQUENTIAL_TARGET, echo_sequential, sequential / echo_sequential,
-                    f"{count} questions; peer: bare PTB echo bot"),
-        BenchResult(f"telegram round trips, {users} users concurrent", concurrent, "trips/s",
-                    "no lost reply", True, echo_concurrent, concurrent / echo_concurrent,
-                    f"{users * rounds} questions, all answered; peer: bare PTB echo bot"),
+        compared("telegram round trips, 1 user sequential (no send limits)", *sequential, "trips/s",
+                 f">= {SEQUENTIAL_TARGET:g}", lambda value, ratio: value >= SEQUENTIAL_TARGET,
+                 detail=f"{count} questions; peer: bare PTB echo bot"),
+        compared(f"telegram round trips, {users} users concurrent (no send limits)", *concurrent, "trips/s",
+                 "no lost reply", detail=f"{users * per_user} questions, all answered; peer: bare PTB echo bot"),
+        compared(f"telegram round trips, {limited[0]} users concurrent (with AIORateLimiter)", *throttled, "trips/s",
+                 "no lost reply", detail=f"{limited[0] * limited[1]} questions; a burst of 30 passes, then 30/s; "
+                                        "peer: echo bot, same limiter"),
     ]
