@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -26,9 +25,10 @@ from telegram.request import BaseRequest
 from bot.api_wait import wait_for_api
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
-from bot.inbox import DurableUpdateQueue, UpdateInbox
+from bot.inbox import DurableUpdateQueue, PollingRequest, UpdateInbox
 from bot.jobs import schedule
 from bot.retry import RetryingRequest
+from bot.send_limits import FairRateLimiter
 from bot.service import BotService
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
@@ -61,14 +61,14 @@ def build_application(
         raise ConfigError(MISSING_TOKEN)
     quiet_http_logs()
     service_settings = settings if flood_limits else settings.model_copy(update={"flood_per_minute": 0})
-    limiter = AIORateLimiter(max_retries=5) if flood_limits else AIORateLimiter(0, 0, 0, 0, max_retries=5)
-    updates = DurableUpdateQueue()  # bot/inbox.py: an update is committed before Telegram is told it arrived
+    limiter = FairRateLimiter() if flood_limits else FairRateLimiter(0, 0)  # Telegram's limits, a quiet chat first
+    updates = DurableUpdateQueue()  # bot/inbox.py: an update is committed or handled before Telegram is told
     builder = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .context_types(CONTEXT_TYPES)
         .request(request or RetryingRequest(connection_pool_size=64, read_timeout=15, write_timeout=20, pool_timeout=10))
-        .get_updates_request(request or RetryingRequest(connection_pool_size=2, read_timeout=15))
+        .get_updates_request(request or PollingRequest(updates.barrier, connection_pool_size=2, read_timeout=15))
         .rate_limiter(limiter)
         .update_queue(updates)
         .concurrent_updates(PerChatUpdateProcessor(64, finished=updates.finished))
@@ -197,7 +197,7 @@ async def _post_init(app: Application, settings: Settings) -> None:
 async def _post_shutdown(app: Application) -> None:
     data: BotData = app.bot_data
     if isinstance(app.update_queue, DurableUpdateQueue):
-        app.update_queue.close()
+        await app.update_queue.close()
     if data.service is not None:
         await data.service.close()
         data.service = None

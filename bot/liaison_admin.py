@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from bot.liaison_directory import LiaisonDirectory, People
 from bot.models import Actor, MessageRef, require_private
 from bot.unit_names import resolve_unit, split_new_unit_word
 from errors import InviteError, NotFound, PermissionDenied, ReportInputError
@@ -71,7 +72,8 @@ class LiaisonAdmin:
         self.processed = ProcessedUpdates()
         self.pending = PendingReports()
         self.figures = CurrentFigures(self.reports, figure_of)
-        self._unit_names: list[str] | None = None
+        self.directory = LiaisonDirectory(db)  # identity on every message without a database hop
+        self._words: tuple[People, list[str]] | None = None
 
     def now(self) -> dt.datetime:
         return self.clock().astimezone(self.zone)
@@ -83,34 +85,34 @@ class LiaisonAdmin:
         return user_id in self.admins or user_id == LOCAL_USER_ID
 
     async def liaisons_of(self, user_id: int) -> list[Liaison]:
-        async with self.db.reading() as conn:
-            return await self.liaisons.active_for_user(conn, user_id)
+        return list((await self.directory.get()).active.get(user_id, ()))
 
     async def is_liaison(self, user_id: int) -> bool:
         return bool(await self.liaisons_of(user_id))
 
     async def unit_names(self) -> list[str]:
-        if self._unit_names is None:
-            async with self.db.reading() as conn:
-                self._unit_names = [u.name for u in await self.units.all(conn)]
-        return self._unit_names
+        return list((await self.directory.get()).unit_names)
 
     async def unit_words(self) -> list[str]:
+        return self.words_of(await self.directory.get())
+
+    def words_of(self, people: People) -> list[str]:
         """Units as senders write them: every name and, for the policy's departments, their aliases (市人社局)."""
-        names = await self.unit_names()
-        if self.lexicon is None:
-            return names
+        if self._words is not None and self._words[0] is people:
+            return self._words[1]
+        names = list(people.unit_names)
         known = set(names)
-        return names + [alias for alias, official in self.lexicon.department_aliases.items()
-                        if official in known and alias not in known]
+        words = names if self.lexicon is None else names + [
+            alias for alias, official in self.lexicon.department_aliases.items() if official in known and alias not in known]
+        self._words = (people, words)
+        return words
 
     def official_name(self, written: str) -> str:
         """市人社局 → 市人力资源社会保障局; any other name as written."""
         return self.lexicon.department_aliases.get(fold(written), written) if self.lexicon else written
 
     async def unit_by_name(self, name: str) -> Unit | None:
-        async with self.db.reading() as conn:
-            return await self.units.by_name(conn, self.official_name(name))
+        return (await self.directory.get()).units.get(self.official_name(name))
 
     def _require_admin(self, actor: Actor) -> None:
         if not self.is_admin(actor.user_id):
@@ -190,7 +192,7 @@ class LiaisonAdmin:
         unit = await self.units.get_or_create(conn, unit_name, now)
         invite = await self.invites.create(conn, code, unit, numbers, actor.user_id, now,
                                            now + dt.timedelta(days=self.invite_days))
-        self._unit_names = None
+        self.directory.invalidate()  # the unit may be new
         link = f"https://t.me/{bot_username}?start={code}" if bot_username else None
         return InviteCreated(code=code, unit_name=unit.name, indicators=self._refs(invite.indicators),
                              expires_at=invite.expires_at, link=link)
@@ -222,6 +224,7 @@ class LiaisonAdmin:
             unit = Unit(id=invite.unit_id, name=invite.unit_name)
             await self.liaisons.join(conn, actor.user_id, unit, invite.indicators, actor.name, actor.username,
                                      actor.chat_id, code, now)
+        self.directory.invalidate()
         refs = self._refs(invite.indicators)
         example = f"{refs[0].name} 12" if refs else "济南工匠 12"
         return Joined(unit_name=invite.unit_name, indicators=refs, example=example)
@@ -233,7 +236,7 @@ class LiaisonAdmin:
             unit = await self.units.get_or_create(conn, LOCAL_UNIT, self.now())
             await self.liaisons.join(conn, actor.user_id, unit, numbers, actor.name, actor.username, actor.chat_id,
                                      None, self.now())
-        self._unit_names = None
+        self.directory.invalidate()
         return Joined(unit_name=LOCAL_UNIT, indicators=self._refs(numbers), example="济南工匠 12")
 
     async def list_liaisons(self, actor: Actor) -> LiaisonList:
@@ -275,6 +278,7 @@ class LiaisonAdmin:
                     told.append(RevokedNotice(chat_id=liaison.chat_id or liaison.user_id, text=(
                         f"您在“{liaison.unit_name}”的联络员身份已被管理员撤销，之后发送的数据不会再保存。"
                         "如有疑问请联系管理员。")))
+        self.directory.invalidate()
         if not done:
             raise NotFound(f"没有找到“{target}”对应的联络员或未使用的邀请码。发送 /liaisons 查看名单。")
         return Revoked(what=tuple(done), told=tuple(told))

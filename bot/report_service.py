@@ -5,25 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from functools import partial
 
 from bot.liaison_admin import ALREADY_HANDLED, command_key
 from bot.models import Actor, MessageRef
-from bot.progress_queries import NOT_A_LIAISON, ProgressQueries
+from bot.progress_queries import NOT_A_LIAISON
+from bot.report_receipts import Assignment, ReportReceipts
 from errors import NotFound, PermissionDenied, ReportInputError
 from reporting.grammar import ParsedReport, ReportItem, looks_like_report, parse_report, read_message
-from reporting.outcomes import (
-    Cancelled, ConfirmItem, Notice, PendingConfirmation, ReportReceipt, StoredItem, UndoneItem, UndoReceipt,
-)
-from reporting.periods import Period
+from reporting.outcomes import Cancelled, ConfirmItem, Notice, PendingConfirmation, ReportReceipt, UndoReceipt
 from reporting.plausibility import Doubt, doubt
-from reporting.progress import IndicatorProgress
 from reporting.units import format_number
 from reporting.validation import check_item
 from storage.models import Liaison, ReportRow, Unit
+from storage.report_writes import History, NewFigure, StorePlan, store_message
 
-Assignment = tuple[Unit, ReportItem]
 TOKEN_BYTES = 6
 MAX_ITEMS = 30  # more than there are indicators; one message must not write hundreds of rows
+LOOKUP_TIMEOUT = 0.25  # seconds a message waits for its sender's identity before it is read as a question
 
 
 def message_key(message: MessageRef) -> str:
@@ -33,15 +32,20 @@ def message_key(message: MessageRef) -> str:
     return f"msg:{message.chat_id}:{message.message_id}"
 
 
-class ReportService(ProgressQueries):
+class ReportService(ReportReceipts):
     """Liaisons report for their indicators, admins for any known unit; everyone else is asking a question."""
 
     async def handle_text(self, actor: Actor, text: str, message: MessageRef | None = None):
         """A report outcome, or None when the text is a question (always None for strangers)."""
-        liaisons = await self.liaisons_of(actor.user_id)
+        people = await self.directory.within(LOOKUP_TIMEOUT)
+        if people is None:  # the database is busy: a question needs nobody's identity, a report waits for it
+            if not (message and message.edited) and not looks_like_report(read_message(text, self.today()), self.catalog):
+                return None
+            people = await self.directory.get()
+        liaisons = list(people.active.get(actor.user_id, ()))
         if not liaisons and not self.is_admin(actor.user_id):
             return None
-        draft = read_message(text, self.today(), await self.unit_words())
+        draft = read_message(text, self.today(), self.words_of(people))
         if message is not None and message.edited:
             key = message_key(message) if message.update_id is not None else f"{message_key(message)}:{_digest(text)}"
             async with self.db.reading() as conn:
@@ -51,7 +55,7 @@ class ReportService(ProgressQueries):
             is_report = looks_like_report(draft, self.catalog)
             if any(row.active for row in earlier) or earlier and is_report:  # a report edited to text and back
                 if not is_report:
-                    return await self._store(actor, [], text, message, key, edit=True)
+                    return await self._save(actor, [], text, message, key, edit=True)
                 return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message,
                                           liaisons, key, edit=True)
         if not looks_like_report(draft, self.catalog):
@@ -63,10 +67,10 @@ class ReportService(ProgressQueries):
         """What a stranger or a former liaison is told when the text is a figure report; None otherwise."""
         if self.is_admin(actor.user_id) or not looks_like_report(read_message(text, self.today()), self.catalog):
             return None
-        async with self.db.reading() as conn:
-            if await self.liaisons.active_for_user(conn, actor.user_id):
-                return None
-            former = await self.liaisons.revoked_for_user(conn, actor.user_id)
+        people = await self.directory.get()
+        if people.active.get(actor.user_id):
+            return None
+        former = people.revoked.get(actor.user_id)
         if former:
             return (f"⚠️ 您在“{former[0].unit_name}”的联络员身份已被撤销，这条数据没有保存。"
                     "如需继续报送，请联系管理员重新邀请。")
@@ -90,21 +94,22 @@ class ReportService(ProgressQueries):
         for item in parsed.items:
             check_item(item, self.catalog.indicators[item.indicator], today)
         assignments = await self._assign(actor, parsed, liaisons)
-        pending = await self._outliers(assignments)
-        if pending:
-            token = secrets.token_hex(TOKEN_BYTES)
-            payload = {"items": [[unit.id, unit.name, item.model_dump(mode="json"), asked.suggestion]
-                                 for (unit, item), asked in zip(assignments, pending)],
-                       "text": text, "message": message.model_dump(mode="json") if message else None,
-                       "key": key, "edit": edit}
-            async with self.db.transaction() as conn:
-                fresh = key is None or await self.processed.mark(conn, key, self.now())
-                if fresh:
-                    await self.pending.add(conn, token, actor.user_id, json.dumps(payload, ensure_ascii=False), self.now())
-            if not fresh:
-                return await self._replay(message)  # type: ignore[arg-type]
-            return PendingConfirmation(token=token, items=tuple(pending))
-        return await self._store(actor, assignments, text, message, key, edit)
+        token = secrets.token_hex(TOKEN_BYTES)
+        asked: list[ConfirmItem] = []
+
+        def judge(histories: list[History]) -> str | None:
+            """Runs inside the transaction: every item with its doubt when any of them is questionable."""
+            found = [self._doubt(item, history) for (_, item), history in zip(assignments, histories)]
+            if not any(found):
+                return None
+            asked.extend(self._confirm_item(unit, item, d) for (unit, item), d in zip(assignments, found))
+            return json.dumps({"items": [[unit.id, unit.name, item.model_dump(mode="json"), one.suggestion]
+                                         for (unit, item), one in zip(assignments, asked)],
+                               "text": text, "message": message.model_dump(mode="json") if message else None,
+                               "key": key, "edit": edit}, ensure_ascii=False)
+
+        outcome = await self._save(actor, assignments, text, message, key, edit, judge=judge, park_token=token)
+        return outcome if outcome is not None else PendingConfirmation(token=token, items=tuple(asked))
 
     async def _assign(self, actor: Actor, parsed: ParsedReport, liaisons: list[Liaison]) -> list[Assignment]:
         """The unit each item is stored for; raises when the sender may not report it."""
@@ -144,19 +149,12 @@ class ReportService(ProgressQueries):
         units = "、".join(x.unit_name for x in liaisons)
         return f"指标“{self.catalog.label(number)}”没有分配给{units}，未保存。您可以上报：{names}。"
 
-    async def _outliers(self, assignments: list[Assignment]) -> list[ConfirmItem]:
-        """Every item with its doubt when any of them is questionable; [] when all look plausible."""
-        doubts: list[Doubt | None] = []
-        async with self.db.reading() as conn:
-            for unit, item in assignments:
-                rows = await self.reports.current_for_unit(conn, unit.id, item.indicator)
-                history = [r.value for r in rows if r.period != item.period.key and r.cumulative == item.cumulative]
-                totals = [(r.period, r.value) for r in rows if r.cumulative and r.period != item.period.key]
-                indicator = self.catalog.indicators[item.indicator]
-                doubts.append(doubt(item, indicator, self.kinds[item.indicator], history, totals))
-        if not any(doubts):
-            return []
-        return [self._confirm_item(unit, item, d) for (unit, item), d in zip(assignments, doubts)]
+    def _doubt(self, item: ReportItem, history: History) -> Doubt | None:
+        """The unit's other current values of the same sort and its earlier running totals, judged by the rules."""
+        others = [row for period, row in history.items() if period != item.period.key]
+        values = [row.value for row in others if row.cumulative == item.cumulative]
+        totals = [(row.period, row.value) for row in others if row.cumulative]
+        return doubt(item, self.catalog.indicators[item.indicator], self.kinds[item.indicator], values, totals)
 
     def _confirm_item(self, unit: Unit, item: ReportItem, found: Doubt | None) -> ConfirmItem:
         indicator = self.catalog.indicators[item.indicator]
@@ -184,7 +182,7 @@ class ReportService(ProgressQueries):
             if not allowed:
                 raise PermissionDenied(f"您已不是“{'、'.join(parsed_units)}”的联络员，未保存。")
         message = MessageRef.model_validate(payload["message"]) if payload["message"] else None
-        return await self._store(actor, assignments, payload["text"], message, None, payload["edit"], token=token)
+        return await self._save(actor, assignments, payload["text"], message, None, payload["edit"], token=token)
 
     async def cancel(self, actor: Actor, token: str) -> Cancelled:
         async with self.db.transaction() as conn:
@@ -193,71 +191,22 @@ class ReportService(ProgressQueries):
                 raise NotFound("没有找到待确认的数据，可能已经处理过了。")
         return Cancelled(token=token)
 
-    async def _store(self, actor: Actor, assignments: list[Assignment], text: str, message: MessageRef | None,
-                     key: str | None, edit: bool = False, token: str | None = None) -> ReportReceipt | Notice:
-        """One transaction: mark the message processed, undo what an edit dropped, insert the figures."""
-        now = self.now()
-        stored: list[tuple[int, Unit, ReportItem, ReportRow | None]] = []
-        dropped: list[ReportRow] = []
-        duplicate = False
-        async with self.db.transaction() as conn:
-            if token is not None and not await self.pending.resolve(conn, token, now):
-                raise NotFound("这条数据已经确认或取消过了。")
-            if key is not None and not await self.processed.mark(conn, key, now):
-                duplicate = True
-            elif edit and message is not None:
-                keep = {(unit.id, item.indicator, item.period.key) for unit, item in assignments}
-                for row in await self.reports.by_message(conn, message.chat_id, message.message_id):
-                    current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
-                    if current and current.id == row.id and (row.unit_id, row.indicator, row.period) not in keep:
-                        await self.reports.undo(conn, row.id, actor.user_id, now)
-                        dropped.append(row)
-            for unit, item in ([] if duplicate else assignments):
-                report_id, previous = await self.reports.add(
-                    conn, unit_id=unit.id, indicator=item.indicator, period=item.period.key, value=item.value,
-                    cumulative=item.cumulative, reporter_id=actor.user_id,
-                    chat_id=message.chat_id if message else None, message_id=message.message_id if message else None,
-                    source_text=text, now=now)
-                stored.append((report_id, unit, item, previous))
-        if duplicate:
-            return await self._replay(message) if message is not None else Notice(text="这条消息已经处理过了。")
-        for _, unit, item, _ in stored:
-            self.figures.stored(item.indicator, unit.id, unit.name, item.period.key, item.value, item.cumulative)
-        for row in dropped:
-            self.figures.forget(row.indicator)
-        progress = await self._progress_map({i.indicator for _, _, i, _ in stored} | {r.indicator for r in dropped})
-        items = tuple(self._stored_item(rid, unit, item, prev, progress[item.indicator])
-                      for rid, unit, item, prev in stored)
-        undone = tuple([await self._undone_item(row, progress[row.indicator]) for row in dropped])
-        return ReportReceipt(items=items, undone=undone, edited=edit)
-
-    def _stored_item(self, report_id: int, unit: Unit, item: ReportItem, previous: ReportRow | None,
-                     progress: IndicatorProgress) -> StoredItem:
-        indicator = self.catalog.indicators[item.indicator]
-        return StoredItem(
-            report_id=report_id, unit_name=unit.name, indicator=item.indicator, name=indicator.name,
-            unit=indicator.unit, percent=indicator.percent, period=item.period, value=item.value,
-            cumulative=item.cumulative, replaced_value=previous.value if previous else None,
-            replaced_cumulative=previous.cumulative if previous else False, progress=progress)
-
-    async def _undone_item(self, row: ReportRow, progress: IndicatorProgress) -> UndoneItem:
-        indicator = self.catalog.indicators[row.indicator]
-        async with self.db.reading() as conn:
-            restored = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
-        return UndoneItem(report_id=row.id, unit_name=row.unit_name, indicator=row.indicator, name=indicator.name,
-                          unit=indicator.unit, percent=indicator.percent, period=Period.parse_key(row.period),
-                          value=row.value, restored_value=restored.value if restored else None, progress=progress)
-
-    async def _replay(self, message: MessageRef) -> ReportReceipt | Notice:
-        """A redelivered message: the receipt of what it stored, nothing stored again."""
-        async with self.db.reading() as conn:
-            rows = [r for r in await self.reports.by_message(conn, message.chat_id, message.message_id) if r.active]
-        if not rows:
-            return Notice(text="这条消息已经处理过了。")
-        progress = await self._progress_map({r.indicator for r in rows})
-        items = tuple(self._stored_item(r.id, Unit(id=r.unit_id, name=r.unit_name), _item_of(r), None,
-                                        progress[r.indicator]) for r in rows)
-        return ReportReceipt(items=items, duplicate=True)
+    async def _save(self, actor: Actor, assignments: list[Assignment], text: str, message: MessageRef | None,
+                    key: str | None, edit: bool = False, token: str | None = None, judge=None,
+                    park_token: str = "") -> ReportReceipt | Notice | None:
+        """One transaction in one hop (storage/report_writes.py); None when `judge` parked the message instead."""
+        plan = StorePlan(
+            figures=tuple(NewFigure(unit.id, item.indicator, item.period.key, item.value, item.cumulative)
+                          for unit, item in assignments),
+            reporter_id=actor.user_id, chat_id=message.chat_id if message else None,
+            message_id=message.message_id if message else None, source_text=text, now=self.now().isoformat(),
+            key=key, token=token, edit=edit, judge=judge, park_token=park_token)
+        result = await self.db.write(partial(store_message, plan=plan))
+        if result.stale:
+            raise NotFound("这条数据已经确认或取消过了。")
+        if result.parked:
+            return None
+        return await self._receipt(result, assignments, message, edit)
 
     async def _is_current(self, conn, row: ReportRow) -> bool:
         current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
@@ -313,11 +262,6 @@ def _as_confirmed(entry: list, as_suggested: bool) -> ReportItem:
     if as_suggested and suggestion is not None:
         return item.model_copy(update={"value": float(suggestion), "typed": format_number(float(suggestion))})
     return item
-
-
-def _item_of(row: ReportRow) -> ReportItem:
-    return ReportItem(indicator=row.indicator, value=row.value, typed="", period=Period.parse_key(row.period),
-                      cumulative=row.cumulative)
 
 
 def _digest(text: str) -> str:

@@ -9,14 +9,18 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 Finished = Callable[[object], Awaitable[None]]
+# PTB takes its slot before do_process_update runs, so a chat's queued updates would hold every slot while they
+# wait for their turn and a bystander would queue behind a whole burst: its slot is only a formality here.
+UNBOUNDED = 1_000_000
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across chats (bounded by max_concurrent_updates), sequential within a chat or user."""
+    """Concurrent across chats, in order within one; a chat takes a slot only in its turn, so others find one free."""
 
     def __init__(self, max_concurrent_updates: int = 64, finished: Finished | None = None) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        super().__init__(UNBOUNDED)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # only chats with an update in flight: bounded
         self._finished = finished
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
@@ -35,12 +39,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def _in_turn(self, update: object, coroutine: Awaitable[object]) -> None:
         key = _key(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             lock, users = self._locks[key]
@@ -48,6 +53,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+    def chats_in_flight(self) -> int:
+        """Chats with an update being handled or waiting: the size of the per-chat state (a soak watches it)."""
+        return len(self._locks)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -26,6 +26,7 @@ CREATE_MIGRATIONS_TABLE = (
 )
 SELECT_APPLIED = "SELECT version FROM schema_migrations"
 INSERT_APPLIED = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+T = TypeVar("T")
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
@@ -69,6 +70,16 @@ class Database:
         async with self._lock:
             yield self.conn
 
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Reads as one plain function on the connection's thread: one hop however many statements it runs."""
+        async with self._lock:
+            return await _on_thread(self.conn, fn)
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """fn in BEGIN IMMEDIATE … COMMIT on the connection's thread: transaction()'s durability in one hop."""
+        async with self._lock:
+            return await _on_thread(self.conn, lambda raw: _atomically(raw, fn))
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self.reading() as conn:
             return list(await conn.execute_fetchall(sql, params))
@@ -80,6 +91,32 @@ class Database:
     async def close(self) -> None:
         async with self._lock:
             await self.conn.close()
+
+
+async def _on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """aiosqlite runs every call as a function queued to its thread; _execute is how its own methods queue one."""
+    return await conn._execute(lambda: fn(conn._conn))  # noqa: SLF001 - no public API runs a function there
+
+
+def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """transaction()'s rules for a plain function: a lock or a read-only file refuses, anything raised rolls back."""
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StorageUnavailable(STORAGE_DOWN) from exc
+    try:
+        result = fn(raw)
+    except BaseException as exc:
+        raw.rollback()
+        if cannot_write_now(exc):
+            raise StorageUnavailable(STORAGE_DOWN) from exc
+        raise
+    try:
+        raw.commit()
+    except sqlite3.OperationalError as exc:
+        raw.rollback()
+        raise StorageUnavailable(STORAGE_DOWN) from exc
+    return result
 
 
 def cannot_write_now(exc: BaseException) -> bool:

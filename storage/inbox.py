@@ -34,6 +34,13 @@ class InboxUpdate(Frozen):
                    received_at=dt.datetime.fromisoformat(row["received_at"]))
 
 
+def write_batch(conn: sqlite3.Connection, stores: list[tuple[int, str]], done: list[int], now: str) -> list[bool]:
+    """Store updates and mark others done in the caller's transaction; per stored update, whether it was new."""
+    new = [conn.execute(STORE_UPDATE, (update_id, payload, now)).rowcount == 1 for update_id, payload in stores]
+    conn.executemany(MARK_DONE, [(now, update_id) for update_id in done])
+    return new
+
+
 class InboxRepository:
     """Rows of update_inbox: stored once per update, marked done, deleted some days after."""
 

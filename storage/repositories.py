@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable
 
 from aiosqlite import Connection
@@ -47,6 +48,7 @@ REVOKED_LIAISONS_OF_USER = (
     f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id"
     " WHERE l.user_id = ? AND l.revoked_at IS NOT NULL ORDER BY l.revoked_at DESC"
 )
+EVERY_LIAISON = f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id ORDER BY l.id"
 INSERT_LIAISON = (
     "INSERT INTO liaisons (user_id, unit_id, name, username, chat_id, invite_code, joined_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -151,3 +153,9 @@ class LiaisonRepository:
     async def revoke(self, conn: Connection, liaison_id: int, by: int, now: dt.datetime) -> bool:
         cursor = await conn.execute(REVOKE_LIAISON, (now.isoformat(), by, liaison_id))
         return cursor.rowcount == 1
+
+
+def load_people(conn: sqlite3.Connection) -> tuple[list[Liaison], list[Unit]]:
+    """Every liaison (active and revoked) and every unit in one hop: a few hundred rows, cached by the service."""
+    liaisons = LiaisonRepository._from_rows(conn.execute(EVERY_LIAISON).fetchall())  # noqa: SLF001 - same module
+    return liaisons, [Unit.from_row(row) for row in conn.execute(ALL_UNITS).fetchall()]

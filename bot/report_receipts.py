@@ -1,0 +1,72 @@
+"""What a sender is told once a report transaction committed: the figures, the city's progress, what was undone."""
+
+from __future__ import annotations
+
+from bot.models import MessageRef
+from bot.progress_queries import ProgressQueries
+from reporting.grammar import ReportItem
+from reporting.outcomes import Notice, ReportReceipt, StoredItem, UndoneItem
+from reporting.periods import Period
+from reporting.progress import IndicatorProgress
+from storage.models import ReportRow, Unit
+from storage.report_writes import CurrentFigure, DroppedFigure, StoreResult
+
+Assignment = tuple[Unit, ReportItem]
+
+
+class ReportReceipts(ProgressQueries):
+    """Receipts and undo notes from what the transaction returned; progress from the cached current figures."""
+
+    async def _receipt(self, result: StoreResult, assignments: list[Assignment], message: MessageRef | None,
+                       edit: bool) -> ReportReceipt | Notice:
+        """What the sender is told once the transaction committed: figures, progress, what an edit undid."""
+        if result.duplicate:
+            return await self._replay(message) if message is not None else Notice(text="这条消息已经处理过了。")
+        for unit, item in assignments:
+            self.figures.stored(item.indicator, unit.id, unit.name, item.period.key, item.value, item.cumulative)
+        for row in result.dropped:
+            self.figures.forget(row.indicator)
+        progress = await self._progress_map({i.indicator for _, i in assignments} | {r.indicator for r in result.dropped})
+        items = tuple(self._stored_item(report_id, unit, item, previous, progress[item.indicator])
+                      for (report_id, previous), (unit, item) in zip(result.stored, assignments))
+        undone = tuple(self._dropped_item(row, progress[row.indicator]) for row in result.dropped)
+        return ReportReceipt(items=items, undone=undone, edited=edit)
+
+    def _stored_item(self, report_id: int, unit: Unit, item: ReportItem, previous: CurrentFigure | None,
+                     progress: IndicatorProgress) -> StoredItem:
+        indicator = self.catalog.indicators[item.indicator]
+        return StoredItem(
+            report_id=report_id, unit_name=unit.name, indicator=item.indicator, name=indicator.name,
+            unit=indicator.unit, percent=indicator.percent, period=item.period, value=item.value,
+            cumulative=item.cumulative, replaced_value=previous.value if previous else None,
+            replaced_cumulative=previous.cumulative if previous else False, progress=progress)
+
+    def _dropped_item(self, row: DroppedFigure, progress: IndicatorProgress) -> UndoneItem:
+        indicator = self.catalog.indicators[row.indicator]
+        return UndoneItem(report_id=row.id, unit_name=row.unit_name, indicator=row.indicator, name=indicator.name,
+                          unit=indicator.unit, percent=indicator.percent, period=Period.parse_key(row.period),
+                          value=row.value, restored_value=row.restored, progress=progress)
+
+    async def _undone_item(self, row: ReportRow, progress: IndicatorProgress) -> UndoneItem:
+        indicator = self.catalog.indicators[row.indicator]
+        async with self.db.reading() as conn:
+            restored = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+        return UndoneItem(report_id=row.id, unit_name=row.unit_name, indicator=row.indicator, name=indicator.name,
+                          unit=indicator.unit, percent=indicator.percent, period=Period.parse_key(row.period),
+                          value=row.value, restored_value=restored.value if restored else None, progress=progress)
+
+    async def _replay(self, message: MessageRef) -> ReportReceipt | Notice:
+        """A redelivered message: the receipt of what it stored, nothing stored again."""
+        async with self.db.reading() as conn:
+            rows = [r for r in await self.reports.by_message(conn, message.chat_id, message.message_id) if r.active]
+        if not rows:
+            return Notice(text="这条消息已经处理过了。")
+        progress = await self._progress_map({r.indicator for r in rows})
+        items = tuple(self._stored_item(r.id, Unit(id=r.unit_id, name=r.unit_name), _item_of(r), None,
+                                        progress[r.indicator]) for r in rows)
+        return ReportReceipt(items=items, duplicate=True)
+
+
+def _item_of(row: ReportRow) -> ReportItem:
+    return ReportItem(indicator=row.indicator, value=row.value, typed="", period=Period.parse_key(row.period),
+                      cumulative=row.cumulative)

@@ -1,0 +1,117 @@
+"""The acknowledgement path: one transaction in one thread hop per report, identity from memory, kept current.
+
+Speed is measured in bench/bench_reports.py; here the shape of the work: how many transactions and hops a report
+costs, that the liaison directory follows invite, join and revoke at once, and that a question asks nothing of
+the database at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import aiosqlite
+import pytest
+
+from bot.service import BotService
+from errors import PermissionDenied
+from knowledge.answers import Answer
+from knowledge.render import render_text
+from reporting.outcomes import Notice, PendingConfirmation, ReportReceipt
+from storage.db import Database
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Messages
+
+
+@contextmanager
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """Counts of Database entry points and of aiosqlite thread hops while the block runs."""
+    counts = {"write": 0, "run": 0, "transaction": 0, "reading": 0, "hops": 0}
+    for name in ("write", "run", "transaction", "reading"):
+        original = getattr(Database, name)
+
+        def wrapper(self: Database, *args: object, _original=original, _name=name, **kwargs: object) -> object:
+            counts[_name] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Database, name, wrapper)
+    execute = aiosqlite.Connection._execute  # noqa: SLF001 - every aiosqlite call is one of these hops
+
+    async def hop(self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object) -> object:
+        counts["hops"] += 1
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", hop)
+    yield counts
+    monkeypatch.undo()
+
+
+async def enrol(service: BotService, actor=LIAISON, args: str = "市总工会 15,16") -> None:
+    invite = await service.reports.create_invite(ADMIN, args)
+    await service.reports.join(actor, invite.code)
+
+
+async def test_a_report_is_one_transaction_in_one_hop_and_its_sender_costs_none(
+    service: BotService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await enrol(service)
+    messages = Messages()
+    await service.handle_text(LIAISON, "济南工匠 12 2026年9月", None, messages(LIAISON))  # identity and progress warm
+    with counted(monkeypatch) as counts:
+        receipt = await service.handle_text(LIAISON, "济南工匠 13 2026年10月；首席技师 2 2026年10月", None,
+                                            messages(LIAISON))
+    assert isinstance(receipt, ReportReceipt) and len(receipt.items) == 2
+    assert counts["write"] == 1 and counts["transaction"] == 0  # both figures, the processed mark: one commit
+    assert counts["run"] == 0  # who the sender is came from memory
+    assert counts["hops"] <= 1 + 2 * 2  # the write, plus what the progress of each indicator reads (two at most)
+
+
+async def test_a_parked_figure_is_judged_and_parked_in_the_same_single_transaction(
+    service: BotService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await enrol(service, args="市总工会 23")
+    await service.reports.liaisons_of(LIAISON.user_id)  # the directory is loaded, as after the first message
+    messages = Messages()
+    with counted(monkeypatch) as counts:
+        asked = await service.handle_text(LIAISON, "双师型 0.66 2026年9月", None, messages(LIAISON))
+    assert isinstance(asked, PendingConfirmation) and asked.items[0].suggestion == 66
+    assert counts["write"] == 1 and counts["transaction"] == 0 and counts["hops"] == 1
+    assert (await service.reports.db.fetchone("SELECT COUNT(*) FROM reports"))[0] == 0  # nothing stored yet
+
+
+async def test_a_question_from_anyone_asks_nothing_of_the_database(
+    service: BotService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await enrol(service)
+    await service.reports.liaisons_of(LIAISON.user_id)  # the directory is loaded, as after the first message
+    with counted(monkeypatch) as counts:
+        for actor in (STRANGER, LIAISON, ADMIN):
+            answer = await service.handle_text(actor, "谁负责产教融合?")
+            assert isinstance(answer, Answer) and "市教育局" in render_text(answer)
+    assert counts["hops"] == 0
+
+
+async def test_the_directory_follows_invite_join_and_revoke_at_once(service: BotService) -> None:
+    messages = Messages()
+    assert not await service.reports.is_liaison(OTHER.user_id)  # loaded now, without OTHER
+    await enrol(service, OTHER, "市科协 15")
+    assert [x.unit_name for x in await service.reports.liaisons_of(OTHER.user_id)] == ["市科协"]
+    assert isinstance(await service.handle_text(OTHER, "济南工匠 3 2026年9月", None, messages(OTHER)), ReportReceipt)
+    assert "市科协" in await service.reports.unit_names()
+    await service.reports.revoke(ADMIN, str(OTHER.user_id))
+    assert not await service.reports.is_liaison(OTHER.user_id)
+    refused = await service.handle_text(OTHER, "济南工匠 4 2026年9月", None, messages(OTHER))
+    told = refused.text if isinstance(refused, Notice) else refused.note  # type: ignore[union-attr]
+    assert "已被撤销" in (told or "") and not isinstance(refused, ReportReceipt)
+    with pytest.raises(PermissionDenied):
+        await service.reports.submit_text(OTHER, "济南工匠 4 2026年9月", messages(OTHER))
+
+
+async def test_a_busy_database_does_not_hold_a_question_for_its_senders_identity(service: BotService) -> None:
+    await enrol(service)
+    reports = service.reports
+    reports.directory.invalidate()  # the next message has to read the directory again …
+    async with reports.db.transaction():  # … while a transaction of ours holds the connection
+        answer = await service.handle_text(LIAISON, "谁负责产教融合?")
+    assert isinstance(answer, Answer) and "市教育局" in render_text(answer)
+    receipt = await service.handle_text(LIAISON, "济南工匠 12 2026年9月", None, Messages()(LIAISON))
+    assert isinstance(receipt, ReportReceipt)  # and once it is free, reports go on as before

@@ -1,0 +1,65 @@
+"""Bounded memory over time: whatever the bot keeps per chat, per user or per update is bounded or expires.
+
+A small soak through the real Application (in process, replies recorded in memory): users come and go over two
+hours of the service clock, asking, following up and reporting; afterwards each per-chat and per-user structure
+holds only what recent traffic needs. The full-size soak, with RSS measured over 100k messages from 1,000 users,
+is `bench/bench_soak.py` (`SOAK_MESSAGES=100000 SOAK_USERS=1000 .venv/bin/python -m bench.bench_soak`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+import bot.context
+import bot.flood
+from bot.context import IDLE
+from bot.send_limits import FairRateLimiter
+from tests.bot_driver import ADMIN_ID
+from tests.conftest import in_process_bot
+from tests.load_scenario import QUESTIONS, hardening_scale
+from tests.report_support import Clock, at
+
+WAVE_USERS = 25  # a round's replies fit in Telegram's burst of 30 sends
+STEP = dt.timedelta(minutes=4)  # service time between two rounds: a wave of 12 rounds lasts longer than IDLE
+SWEEP = 16
+
+
+async def test_per_chat_and_per_user_state_follows_recent_traffic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bot.context, "SWEEP_EVERY", SWEEP)  # the bot sweeps every 1,024 look-ups; a small soak sooner
+    monkeypatch.setattr(bot.flood, "SWEEP_EVERY", SWEEP)
+    clock = Clock(at(2026, 11, 24, 8))
+    waves = 3 * hardening_scale()
+    async with in_process_bot(tmp_path) as driver:
+        app = driver.app
+        service = app.bot_data.service
+        service.clock = service.flood.clock = service.reports.clock = clock  # hours pass in a second
+        limiter = app.bot.rate_limiter
+        assert isinstance(limiter, FairRateLimiter)
+        start = clock.now
+        limiter.clock = lambda: time.monotonic() + (clock.now - start).total_seconds()  # jumps with the service
+        [invite] = await driver.send_text(ADMIN_ID, "/invite 浸泡单位 19 新建")
+        await driver.send_text(500, f"/join {re.search(r'start=([A-Za-z0-9_-]+)', invite.text).group(1)}")
+        seen: dict[int, dt.datetime] = {}
+        for wave in range(waves):  # each wave a new crowd; the earlier ones fall quiet
+            for round_ in range(len(QUESTIONS)):
+                clock.now += STEP
+                for user in range(1000 * (wave + 1), 1000 * (wave + 1) + WAVE_USERS):
+                    await driver.send_text(user, QUESTIONS[(user + round_) % len(QUESTIONS)])
+                    seen[user] = clock.now
+                [receipt] = await driver.send_text(500, f"#19 {1 + round_ % 3} {2022 + wave}年{1 + round_}月")
+                assert "✅ 已保存" in receipt.text
+        now = clock.now
+        recent = {user for user, when in seen.items() if now - when <= IDLE}
+        assert len(app.chat_data) <= len(recent) + 2 + SWEEP < len(seen)  # (chats seen since the last sweep too)
+        assert service.flood.tracked_users() <= WAVE_USERS + 2 + SWEEP  # users of the last minute or so
+        assert len(app.user_data) <= 1  # only what the guided /report keeps, per liaison
+        assert limiter.tracked_chats() <= WAVE_USERS + 2  # chats served within its last minute
+        assert app.update_processor.chats_in_flight() == 0  # type: ignore[attr-defined]
+        assert service.reports.directory.ready() is not None and len(service.reports.directory.ready().active) == 1
