@@ -11,6 +11,8 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
+
+from errors import DatabaseUnusable
 from pathlib import Path
 
 import pytest
@@ -214,3 +216,22 @@ def test_database_wal_and_backup_files_are_private(env: Path, capsys: pytest.Cap
         assert main.main(["backup", str(env / "backups" / "b.db")]) == 0
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in [*env.glob("bot.db*"), env / "backups" / "b.db"]}
     assert set(modes) == {"bot.db", "bot.db-wal", "bot.db-shm", "b.db"} and set(modes.values()) == {0o600}, modes
+
+
+def test_a_big_database_is_checked_by_its_schema_and_small_tables_not_page_by_page(
+    env: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from storage import preflight
+
+    path = _ours(env / "big.db", "bot")
+    monkeypatch.setattr(preflight, "FULL_CHECK_BYTES", 0)  # any file counts as big: no whole-file read at start
+    preflight.check_database(path, role="bot")
+    conn = sqlite3.connect(path)
+    root, size = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'units'").fetchone()[0], 4096
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == size
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * size: root * size] = bytes((i * 37) % 256 for i in range(size))
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseUnusable, match="损坏"):
+        preflight.check_database(path, role="bot")
