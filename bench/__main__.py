@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import pkgutil
 import sys
+import traceback
 from pathlib import Path
 
 from bench.common import BenchResult
@@ -22,7 +24,7 @@ def _modules(only: list[str]) -> list[str]:
 
 def _cell(value: float | None, low: float | None, unit: str) -> str:
     """'31.2 ms (min 29)': the median and, where rounds were repeated, the best of them."""
-    if value is None:
+    if value is None or math.isnan(value):
         return ""
     return f"{value:.3g} {unit}" + ("" if low is None else f" (min {low:.3g})")
 
@@ -59,9 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results: list[BenchResult] = []
     for name in _modules(args.only):
-        module = importlib.import_module(f"bench.{name}")
         print(f"running {name} …", file=sys.stderr, flush=True)
-        results.extend(module.run(quick=args.quick))
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            results.extend(module.run(quick=args.quick))
+        except Exception as exc:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            results.append(BenchResult(f"{name}: failed, {type(exc).__name__}: {exc}"[:100], math.nan, "", "runs",
+                                       False))
     print(_table(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ("谁负责产教融合?", "市总工会负责哪些工作", "济南工匠2023年目标是多少", "第8条", "双师型教师比例2025年目标")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 STOP_WAIT = 30
+TIMEOUT_SETTLE = 120.0
 
 
 def quiet_schedule(now: dt.datetime) -> dict[str, str]:
@@ -98,6 +99,27 @@ async def bot_process(api: FakeBotApi, db: Path, admin: int, folder: Path) -> As
                 except TimeoutError:
                     process.kill()
                     await process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a Linux process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def settled(process: asyncio.subprocess.Process, quiet: float = 0.5, busy_share: float = 0.05,
+                  limit: float = TIMEOUT_SETTLE) -> float:
+    """Wait until the process has used under `busy_share` of a core for `quiet` seconds (start-up and catch-up
+    done); returns the seconds waited."""
+    start = time.perf_counter()
+    used = cpu_seconds(process.pid)
+    while time.perf_counter() - start < limit:
+        await asyncio.sleep(quiet)
+        now = cpu_seconds(process.pid)
+        if now - used < quiet * busy_share:
+            break
+        used = now
+    return time.perf_counter() - start
 
 
 def rss(process: asyncio.subprocess.Process) -> float:
