@@ -78,7 +78,9 @@ class LiaisonDirectory:
 
     def _load(self) -> asyncio.Task[People]:
         if self._loading is None or self._loading[0] != self._generation or self._loading[1].done():
-            self._loading = (self._generation, asyncio.ensure_future(self._read(self._generation)))
+            task = asyncio.ensure_future(self._read(self._generation))
+            task.add_done_callback(_retrieved)  # a waiter that timed out no longer reads its failure
+            self._loading = (self._generation, task)
         return self._loading[1]
 
     async def _read(self, generation: int) -> People:
@@ -86,3 +88,8 @@ class LiaisonDirectory:
         if generation == self._generation:  # else a change committed meanwhile: use it once, do not keep it
             self._people, self._loaded_at = people, self.clock()
         return people
+
+
+def _retrieved(task: asyncio.Task[People]) -> None:
+    if not task.cancelled():
+        task.exception()

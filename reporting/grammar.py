@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from errors import ReportInputError
 from knowledge.models import Frozen
@@ -126,11 +127,24 @@ def normalize(text: str) -> str:
 
 
 def _strip_unit(text: str, units: Sequence[str]) -> tuple[str | None, str]:
+    """A leading unit name (the longest that fits) and the rest of the text."""
+    pattern, names = _unit_prefixes(tuple(units))
+    body = text.lstrip()
+    found = pattern.match(body) if pattern is not None else None
+    if found is None:
+        return None, text
+    return names[found.group(0)], body[found.end():].lstrip(" :")
+
+
+@lru_cache(maxsize=16)
+def _unit_prefixes(units: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """One pattern for ~200 names and aliases, tried longest first: each report is read with it."""
+    names: dict[str, str] = {}
     for name in sorted(units, key=len, reverse=True):
         folded = fold(name)
-        if folded and text.lstrip().startswith(folded):
-            return name, text.lstrip()[len(folded):].lstrip(" :")
-    return None, text
+        if folded and folded not in names:
+            names[folded] = name
+    return (re.compile("|".join(map(re.escape, names))) if names else None), names
 
 
 def _text_head(piece: str) -> Head | None:

@@ -86,7 +86,7 @@ def _message(api: FakeBotApi, user: int, text: str) -> dict:
 async def test_a_bystander_is_answered_before_a_burst_from_many_users_is_worked_off(
     fake_api: FakeBotApi, tmp_path: Path,
 ) -> None:
-    users, each = 12, 10 * hardening_scale()  # Telegram's limits as deployed: 30 sends a second, 30 messages a minute
+    users, each = 12, 15 * hardening_scale()  # Telegram's limits as deployed: 30 sends a second, 30 messages a minute
     settings = settings_for(fake_api, tmp_path, flood_per_minute=max(30, each))
     async with running_bot(fake_api, settings) as driver:
         burst = [await fake_api.push_update(_message(fake_api, 70_000 + u, QUESTIONS[(u + i) % len(QUESTIONS)]))
