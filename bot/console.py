@@ -104,7 +104,9 @@ class ConsoleSession:
 
     async def _export(self, kind: str) -> str:
         exported = await self.service.summaries.export(self.actor, kind or None)
-        return f"{exported.caption}\n已保存到 {self._save(exported.name, exported.data)}"
+        with exported:  # written beside the database, so saving it is a rename
+            target = exported.save_as(Path(self.service.settings.db).parent / exported.name)
+        return f"{exported.caption}\n已保存到 {target}"
 
     async def _remind(self) -> str:
         plan = await self.service.summaries.remind_now(self.actor, force=True)  # listed, not sent

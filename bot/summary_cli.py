@@ -38,7 +38,10 @@ async def run_summary(
             text = render_weekly(await summaries.build_weekly(chosen))
         print(text)
         if xlsx:
-            _write(xlsx, (await summaries.build_export("xlsx", chosen)).data)
+            target = Path(xlsx)
+            with await summaries.build_export("xlsx", chosen, directory=target.parent) as exported:
+                exported.save_as(target)  # written beside the target: a rename, never a copy through memory
+            print(f"已写入 {target}（{target.stat().st_size} 字节）", file=sys.stderr)
         return 0
     finally:
         if own:

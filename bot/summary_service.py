@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
+from bot.exports import ExportFile, ExportJob, write_export
 from bot.models import Actor, require_private
 from bot.settings import Settings
 from errors import InputError, PermissionDenied
@@ -32,7 +34,7 @@ REMINDER_KIND = "reminder"
 
 
 class SummaryFile(Frozen):
-    """A file to send: its name, bytes and a caption."""
+    """A small file to send from memory (the chart): its name, bytes and a caption."""
 
     name: str
     data: bytes
@@ -138,8 +140,10 @@ class SummaryService:
         return WeeklyReport(summary=summary, text=render_weekly(summary), chart=chart)
 
     # ---- exports --------------------------------------------------------------------------------------
-    async def export(self, actor: Actor, fmt: str | None = None) -> SummaryFile:
-        """`/export` (XLSX) or `/export csv` (a zip of CSV files) for an admin, in a private chat."""
+    async def export(self, actor: Actor, fmt: str | None = None) -> ExportFile:
+        """`/export` (XLSX) or `/export csv` (a zip of CSV files) for an admin, in a private chat.
+
+        The file lies on disk beside the database: the caller sends it and then discards it (`with file:`)."""
         self.require_admin(actor)
         require_private(actor)
         kind = EXPORT_FORMATS.get((fmt or "").strip().lower())
@@ -147,22 +151,15 @@ class SummaryService:
             raise InputError(f"不支持的导出格式“{fmt}”。可选：xlsx（默认）或 csv。", "/export 或 /export csv")
         return await self.build_export(kind)
 
-    async def build_export(self, kind: str = "xlsx", week: Week | None = None) -> SummaryFile:
-        from reporting.export import export_csv_zip, export_xlsx  # openpyxl loads on first use
-
+    async def build_export(self, kind: str = "xlsx", week: Week | None = None,
+                           directory: Path | None = None) -> ExportFile:
+        """Streamed from the database in a worker thread (bot/exports.py) into a folder in `directory`."""
         summary = await self.build_weekly(week)
         async with self.db.reading() as conn:
-            history = await self.reports.history(conn)
             liaisons = await self.queries.all_liaisons(conn)
-        stamp = f"{summary.as_of:%Y%m%d-%H%M}"
-        args = (summary, history, liaisons, self.document.indicators, self.settings.admins)
-        if kind == "csv":
-            data = await asyncio.to_thread(export_csv_zip, *args)
-            return SummaryFile(name=f"export-{stamp}-csv.zip", data=data,
-                               caption=f"导出（CSV 压缩包：指标进度、上报明细、联络员），截至 {summary.as_of:%Y-%m-%d %H:%M}")
-        data = await asyncio.to_thread(export_xlsx, *args)
-        return SummaryFile(name=f"export-{stamp}.xlsx", data=data,
-                           caption=f"导出（指标进度、上报明细 {len(history)} 条、联络员），截至 {summary.as_of:%Y-%m-%d %H:%M}")
+        job = ExportJob(kind, self.db.path, summary, tuple(liaisons), self.document.indicators,
+                        tuple(self.settings.admins))
+        return await write_export(job, directory or self.db.path.parent)
 
     # ---- reminders ------------------------------------------------------------------------------------
     async def reminders(self, period: str | None = None) -> list[Reminder]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import asyncio
+
+from telegram import InputFile, Message, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
 from bot.context import BotContext
@@ -16,6 +19,11 @@ from reporting.periods import Period
 
 FORCE_WORDS = ("force", "强制", "再次")
 NO_DATABASE = "周报、导出和提醒需要数据库，当前机器人只开启了问答功能。"
+UPLOAD_LIMIT = 50 * 2**20  # what the official Bot API accepts from a bot; a local Bot API server takes 2000 MB
+UPLOAD_TIMEOUT_S = 300.0
+CHAT_ACTION_S = 4.5
+TOO_BIG = ("导出文件有 {size:.0f} MB，超过 Telegram 允许机器人发送的 50 MB，所以没有发送。"
+           "请改用 /export csv（压缩包小得多），或在服务器上运行 python main.py summary --xlsx 导出.xlsx。")
 
 
 def _summaries(context: BotContext) -> SummaryService:
@@ -37,16 +45,35 @@ async def weekly_command(update: Update, context: BotContext) -> None:
 
 
 async def export_command(update: Update, context: BotContext) -> None:
-    """`/export` sends an XLSX; `/export csv` a zip of CSV files."""
+    """`/export` sends an XLSX; `/export csv` a zip of CSV files. Both are written to disk and sent from there."""
     message = update.effective_message
     if message is None:
         return
     summaries = _summaries(context)
     actor = actor_of(update)
     summaries.require_admin(actor)
-    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
-    file = await summaries.export(actor, " ".join(context.args or ()) or None)
-    await message.reply_document(file.data, filename=file.name, caption=file.caption)
+    uploading = asyncio.create_task(_show_uploading(message))  # a million rows take a minute: keep saying so
+    try:
+        file = await summaries.export(actor, " ".join(context.args or ()) or None)
+    finally:
+        uploading.cancel()
+    with file:  # the temporary folder goes once the file is sent, or could not be
+        if file.size > UPLOAD_LIMIT and not context.service.settings.api_url:
+            await message.reply_text(TOO_BIG.format(size=file.size / 2**20))
+            return
+        with file.path.open("rb") as handle:  # streamed by the HTTP client, not read into memory first
+            document = InputFile(handle, filename=file.name, read_file_handle=False)
+            await message.reply_document(document, caption=file.caption, write_timeout=UPLOAD_TIMEOUT_S)
+
+
+async def _show_uploading(message: Message) -> None:
+    """Telegram's "sending a file…" under the chat title until the export is ready (it shows for 5 s)."""
+    try:
+        while True:
+            await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+            await asyncio.sleep(CHAT_ACTION_S)
+    except TelegramError:
+        return  # only a courtesy: the export goes on
 
 
 async def remind_command(update: Update, context: BotContext) -> None:

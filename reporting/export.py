@@ -1,4 +1,7 @@
-"""XLSX and CSV exports of progress, every stored report (history included) and the liaisons."""
+"""XLSX and CSV exports of progress, every stored report (history included) and the liaisons.
+
+Reports arrive as plain tuples from a cursor and leave as rows of a streamed file: nothing here holds them all.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,14 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-
-from openpyxl import Workbook
+from pathlib import Path
 
 from knowledge.models import Indicator
-from reporting.effective import effective_by_key, status
+from reporting.effective import CORRECTED, status
 from reporting.summary_models import WeeklySummary
 from reporting.units import UnitSpec, format_number
-from reporting.xlsx import Percent, write_sheet
-from storage.models import Liaison, ReportRow
+from reporting.xlsx import Percent, Sheet, column_widths, declared_widths, display_width, write_xlsx
+from storage.models import Liaison
 
 PROGRESS_SHEET = "指标进度"
 REPORTS_SHEET = "上报明细"
@@ -23,6 +25,10 @@ PROGRESS_HEADER = ("编号", "类别", "指标", "单位", "口径", "2021基数
                    "上周数值", "较上周变化", "占2023目标%", "占2025目标%", "按进度应达", "状态", "上报单位数", "判定规则")
 REPORTS_HEADER = ("记录ID", "单位", "指标编号", "指标", "月份", "数值", "单位", "累计值", "报送人ID", "报送人",
                   "报送时间", "原文", "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID")
+NUMBER_WIDTH = 12  # a figure as written: 1368000, 136.5, 0.25
+USER_ID_WIDTH = 12  # Telegram user ids have up to 10–12 digits
+TIME_WIDTH = len("2026-11-11 10:00:00")
+TEXT_WIDTH = 40  # the message as sent: a longer one runs on past its cell, as in any sheet
 LIAISONS_HEADER = ("单位", "姓名", "用户名", "用户ID", "负责指标", "加入时间", "状态", "撤销时间")
 CSV_README = (
     "本压缩包是 /export csv 的导出：三个 UTF-8（带 BOM，Excel 可直接打开）CSV 文件，与 XLSX 的三个工作表一致。\n"
@@ -79,27 +85,41 @@ def progress_rows(summary: WeeklySummary) -> Iterator[tuple]:
                i.rule)
 
 
-def report_statuses(reports: Sequence[ReportRow]) -> dict[int, str]:
-    """有效 / 已更正 / 已撤销 of every row, by the one rule of reporting.effective."""
-    ordered = sorted(reports, key=lambda r: r.id)
-    counting = effective_by_key(ordered, lambda r: (r.indicator, r.unit_id, r.period), lambda r: not r.active)
-    ids = {row.id for row in counting.values()}
-    return {r.id: status(not r.active, r.id in ids) for r in ordered}
+def _stamp(stored: str | None) -> str:
+    """A stored ISO time as the sheet shows it (2026-11-11 10:00:00, in the offset it was stored with)."""
+    return stored[:19].replace("T", " ") if stored else ""
 
 
-def report_rows(reports: Sequence[ReportRow], indicators: Sequence[Indicator],
+def report_rows(reports: Iterable[Sequence], indicators: Sequence[Indicator],
                 reporter_names: dict[int, str]) -> Iterator[tuple]:
-    """Every stored row in id order: corrections and undos stay visible, nothing is left out."""
-    by_number = {i.number: i for i in indicators}
+    """Every stored row in id order, as storage.export_queries reads them: corrections and undos stay visible.
+
+    The status is reporting.effective's rule: SQL says whether a row is undone and whether it is the current one
+    (IS_CURRENT), effective.status names it."""
+    names = {i.number: i.name for i in indicators}
+    units = {i.number: i.unit for i in indicators}
     percent = {i.number: _is_percent(i.unit, i.percent) for i in indicators}
-    statuses = report_statuses(reports)
-    for r in reports:
-        indicator = by_number.get(r.indicator)
-        pct = percent.get(r.indicator, False)
-        yield (r.id, r.unit_name, r.indicator, indicator.name if indicator else "", r.period, _amount(r.value, pct, 9),
-               indicator.unit if indicator else "", "是" if r.cumulative else "", r.reporter_id,
-               reporter_names.get(r.reporter_id, ""), _time(r.created_at), r.source_text, r.replaces_id,
-               r.superseded_by, statuses[r.id], _time(r.undone_at), r.undone_by)
+    for (rid, unit, number, period, value, cumulative, reporter, created, text, replaces, superseded, undone,
+         current, undone_at, undone_by) in reports:
+        yield (rid, unit, number, names.get(number, ""), period, _amount(value, percent.get(number, False), 9),
+               units.get(number, ""), "是" if cumulative else "", reporter, reporter_names.get(reporter, ""),
+               _stamp(created), text, replaces, superseded, status(bool(undone), bool(current)), _stamp(undone_at),
+               undone_by)
+
+
+def report_widths(unit_names: Iterable[str], indicators: Sequence[Indicator], reporter_names: dict[int, str],
+                  last_id: int) -> list[float]:
+    """Widths of the streamed 上报明细 sheet, chosen before its first row: ids by the largest id, names by the
+    names the column can hold, times and statuses by their fixed form, the message text by a reading width."""
+    ids = len(str(last_id))
+    return declared_widths(REPORTS_HEADER, (
+        ids, _longest(unit_names), 2, _longest(i.name for i in indicators), len("2026-10"), NUMBER_WIDTH,
+        _longest(i.unit for i in indicators), 2, USER_ID_WIDTH, _longest(reporter_names.values()), TIME_WIDTH,
+        TEXT_WIDTH, ids, ids, display_width(CORRECTED), TIME_WIDTH, USER_ID_WIDTH))
+
+
+def _longest(texts: Iterable[str]) -> int:
+    return max((display_width(text) for text in texts), default=0)
 
 
 def liaison_rows(liaisons: Iterable[Liaison]) -> Iterator[tuple]:
@@ -118,35 +138,43 @@ def reporter_names(liaisons: Iterable[Liaison], admins: Iterable[int]) -> dict[i
     return names
 
 
-def export_xlsx(summary: WeeklySummary, reports: Sequence[ReportRow], liaisons: Sequence[Liaison],
-                indicators: Sequence[Indicator], admins: Iterable[int] = ()) -> bytes:
-    """Three sheets, written in openpyxl's streaming mode so 100k reports stay cheap."""
-    book = Workbook(write_only=True)
+def _sheets(summary: WeeklySummary, reports: Iterable[Sequence], liaisons: Sequence[Liaison],
+            indicators: Sequence[Indicator], names: dict[int, str], widths: Sequence[float]) -> list[Sheet]:
+    progress, people = list(progress_rows(summary)), list(liaison_rows(liaisons))
+    return [Sheet(PROGRESS_SHEET, PROGRESS_HEADER, column_widths(PROGRESS_HEADER, progress), progress),
+            Sheet(REPORTS_SHEET, REPORTS_HEADER, widths, report_rows(reports, indicators, names)),
+            Sheet(LIAISONS_SHEET, LIAISONS_HEADER, column_widths(LIAISONS_HEADER, people), people)]
+
+
+def write_export_xlsx(path: Path, summary: WeeklySummary, reports: Iterable[Sequence], liaisons: Sequence[Liaison],
+                      indicators: Sequence[Indicator], admins: Iterable[int], unit_names: Iterable[str] = (),
+                      last_id: int = 0) -> int:
+    """Three sheets streamed to `path`; `reports` is read once, in id order. Returns the number of reports."""
     names = reporter_names(liaisons, admins)
-    write_sheet(book, PROGRESS_SHEET, PROGRESS_HEADER, progress_rows(summary))
-    write_sheet(book, REPORTS_SHEET, REPORTS_HEADER, report_rows(reports, indicators, names))
-    write_sheet(book, LIAISONS_SHEET, LIAISONS_HEADER, liaison_rows(liaisons))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    widths = report_widths(unit_names, indicators, names, last_id)
+    return write_xlsx(path, _sheets(summary, reports, liaisons, indicators, names, widths))[1]
 
 
-def _csv(header: Sequence[str], rows: Iterable[tuple]) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_csv_value(v) for v in row] for row in rows)
-    return ("\ufeff" + text.getvalue()).encode("utf-8")
+def _write_csv(archive: zipfile.ZipFile, sheet: Sheet) -> int:
+    """One table streamed into the zip as UTF-8 with a BOM (Excel opens it); returns its row count."""
+    count = 0
+    with archive.open(f"{sheet.title}.csv", "w", force_zip64=True) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        text.write("\ufeff")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(sheet.header)
+        for row in sheet.rows:
+            writer.writerow([_csv_value(v) for v in row])
+            count += 1
+        text.flush()
+        text.detach()
+    return count
 
 
-def export_csv_zip(summary: WeeklySummary, reports: Sequence[ReportRow], liaisons: Sequence[Liaison],
-                   indicators: Sequence[Indicator], admins: Iterable[int] = ()) -> bytes:
-    """A zip of the three sheets as CSV files (one file per sheet, since a CSV holds one table)."""
-    names = reporter_names(liaisons, admins)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+def write_export_csv(path: Path, summary: WeeklySummary, reports: Iterable[Sequence], liaisons: Sequence[Liaison],
+                     indicators: Sequence[Indicator], admins: Iterable[int]) -> int:
+    """A zip of the three sheets as CSV files (a CSV holds one table), streamed to `path`; returns the reports."""
+    sheets = _sheets(summary, reports, liaisons, indicators, reporter_names(liaisons, admins), ())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("说明.txt", CSV_README.encode("utf-8"))
-        archive.writestr(f"{PROGRESS_SHEET}.csv", _csv(PROGRESS_HEADER, progress_rows(summary)))
-        archive.writestr(f"{REPORTS_SHEET}.csv", _csv(REPORTS_HEADER, report_rows(reports, indicators, names)))
-        archive.writestr(f"{LIAISONS_SHEET}.csv", _csv(LIAISONS_HEADER, liaison_rows(liaisons)))
-    return buffer.getvalue()
+        return [_write_csv(archive, sheet) for sheet in sheets][1]

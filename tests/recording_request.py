@@ -6,7 +6,7 @@ The way PTB's own suite fakes the network, with the fake server's checks (HTML, 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import IO, Any
 
 from telegram.request import BaseRequest, RequestData
 
@@ -37,6 +37,14 @@ class RecordingRequest(BaseRequest):
         params = decode_params(request_data.json_parameters) if request_data else {}
         files = {}
         if request_data and request_data.multipart_data:
-            files = {name: (part[0], part[1]) for name, part in request_data.multipart_data.items()}
+            files = {name: (part[0], _content(part[1])) for name, part in request_data.multipart_data.items()}
         status, body = await self.api.call(endpoint, params, files)
         return status, json.dumps(body).encode()
+
+
+def _content(part: bytes | IO[bytes]) -> bytes:
+    """A part given as an open file (an export sent from disk) is read as the HTTP client would, from the start."""
+    if isinstance(part, bytes):
+        return part
+    part.seek(0)
+    return part.read()

@@ -45,3 +45,13 @@ class Messages:
     def __call__(self, actor: Actor) -> MessageRef:
         self.next_id += 1
         return MessageRef(chat_id=actor.chat_id, message_id=self.next_id, update_id=self.next_id + 5000)
+
+
+async def exported(service: BotService, fmt: str | None = None, actor: Actor = ADMIN) -> bytes:
+    """The bytes of `/export [fmt]`; the temporary folder it was written to is gone once they are read."""
+    assert service.summaries is not None
+    file = await service.summaries.export(actor, fmt)
+    with file:
+        data = file.path.read_bytes()
+    assert not file.path.parent.exists()
+    return data

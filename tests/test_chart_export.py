@@ -68,8 +68,9 @@ async def test_render_chart_is_pure_and_stable(service: BotService) -> None:
 
 async def test_the_xlsx_has_three_sheets_with_every_row_and_its_history(service: BotService) -> None:
     file = await service.summaries.export(ADMIN)
-    assert file.name.endswith(".xlsx")
-    book = load_workbook(io.BytesIO(file.data), read_only=True)
+    assert file.name.endswith(".xlsx") and file.caption.startswith("导出（指标进度、上报明细 4 条")
+    with file:
+        book = load_workbook(io.BytesIO(file.path.read_bytes()), read_only=True)
     assert book.sheetnames == [PROGRESS_SHEET, REPORTS_SHEET, LIAISONS_SHEET]
     progress = list(book[PROGRESS_SHEET].iter_rows(values_only=True))
     assert progress[0][:3] == ("编号", "类别", "指标") and len(progress) == 1 + 22
@@ -90,7 +91,7 @@ async def test_the_xlsx_has_three_sheets_with_every_row_and_its_history(service:
 async def test_the_csv_export_is_a_zip_of_the_same_three_tables(service: BotService) -> None:
     file = await service.summaries.export(ADMIN, "csv")
     assert file.name.endswith("-csv.zip")
-    with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
+    with file, zipfile.ZipFile(file.path) as archive:
         names = archive.namelist()
         assert {f"{PROGRESS_SHEET}.csv", f"{REPORTS_SHEET}.csv", f"{LIAISONS_SHEET}.csv", "说明.txt"} == set(names)
         raw = archive.read(f"{REPORTS_SHEET}.csv")

@@ -22,7 +22,7 @@ from reporting.export import LIAISONS_SHEET, PROGRESS_SHEET, REPORTS_SHEET
 from reporting.outcomes import PendingConfirmation
 from reporting.summary_models import WeeklySummary
 from reporting.xlsx import as_written, column_widths, display_width
-from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
+from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, exported, open_service
 
 REPORTS = ((LIAISON, "济南工匠 12"), (LIAISON, "泉城首席技师 5"), (OTHER, "技能人才 136.5万"), (OTHER, "双师型 66%"),
            (OTHER, "新增参加企业新型学徒培训 0.5"))
@@ -60,22 +60,24 @@ def test_column_widths_cover_chinese_headers_and_cells() -> None:
 
 
 async def test_every_sheet_is_ready_to_read(service: BotService) -> None:
-    book = load_workbook(io.BytesIO((await service.summaries.export(ADMIN)).data))
+    book = load_workbook(io.BytesIO(await exported(service)))
     for title in (PROGRESS_SHEET, REPORTS_SHEET, LIAISONS_SHEET):
         sheet = book[title]
         last = get_column_letter(sheet.max_column)
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
+        # a <col> element may span columns of equal width (min..max): every column must lie in one
+        widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
         for index in range(1, sheet.max_column + 1):
             header = sheet.cell(1, index).value
-            width = sheet.column_dimensions[get_column_letter(index)].width
+            width = widths.get(index)
             assert width and width >= display_width(header), (title, header, width)
         for row in sheet.iter_rows(min_row=2, values_only=True):
             assert not [v for v in row if isinstance(v, float) and v.is_integer()], row  # never 12.0
 
 
 async def test_report_values_keep_the_form_they_were_written_in(service: BotService) -> None:
-    book = load_workbook(io.BytesIO((await service.summaries.export(ADMIN)).data))
+    book = load_workbook(io.BytesIO(await exported(service)))
     sheet = book[REPORTS_SHEET]
     header = [cell.value for cell in sheet[1]]
     number, value = header.index("指标编号"), header.index("数值")
@@ -92,7 +94,7 @@ async def test_report_values_keep_the_form_they_were_written_in(service: BotServ
 
 
 async def test_csv_numbers_are_written_as_the_liaison_wrote_them(service: BotService) -> None:
-    with zipfile.ZipFile(io.BytesIO((await service.summaries.export(ADMIN, "csv")).data)) as archive:
+    with zipfile.ZipFile(io.BytesIO(await exported(service, "csv"))) as archive:
         tables = {name: list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
                   for name in archive.namelist() if name.endswith(".csv")}
     reports = tables[f"{REPORTS_SHEET}.csv"]

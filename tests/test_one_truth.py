@@ -27,7 +27,7 @@ from reporting.outcomes import PendingConfirmation, ReportReceipt, UndoReceipt
 from reporting.periods import Period
 from reporting.progress import Figure, city_figure
 from reporting.units import format_number
-from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
+from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, exported, open_service
 
 Key = tuple[int, int, str]  # (unit id, indicator, period)
 NAMES = {15: "济南工匠", 16: "泉城首席技师", 1: "技能人才", 23: "双师型"}
@@ -152,7 +152,7 @@ async def check_views(world: World) -> None:
     rows, effective = await world.rows(), await world.effective()
     chosen = {rid for rid, _ in effective.values()}
     expected = {rid: UNDONE if undone else EFFECTIVE if rid in chosen else CORRECTED for rid, _, _, undone in rows}
-    xlsx = sheet_rows((await summaries.export(ADMIN)).data)
+    xlsx = sheet_rows(await exported(service))
     assert {r["记录ID"]: r["状态"] for r in xlsx} == expected
     by_key: dict[Key, list[dict]] = {}
     for row in xlsx:
@@ -161,7 +161,7 @@ async def check_views(world: World) -> None:
             by_key.setdefault(key, []).append(row)
     assert {k: [(r["记录ID"], r["数值"]) for r in v] for k, v in by_key.items()} == {
         k: [(rid, value)] for k, (rid, value) in effective.items()}  # exactly one 有效 row per key, the right one
-    table = csv_rows((await summaries.export(ADMIN, "csv")).data)
+    table = csv_rows(await exported(service, "csv"))
     assert [(int(r["记录ID"]), r["状态"], r["数值"]) for r in table] == [
         (rid, expected[rid], format_number(value)) for rid, _, value, _ in rows]
 
