@@ -7,6 +7,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,7 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []  # next group commit
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -76,9 +78,27 @@ class Database:
             return await _on_thread(self.conn, fn)
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """fn in BEGIN IMMEDIATE … COMMIT on the connection's thread: transaction()'s durability in one hop."""
-        async with self._lock:
-            return await _on_thread(self.conn, lambda raw: _atomically(raw, fn))
+        """fn in BEGIN IMMEDIATE … COMMIT on the connection's thread, returned once committed (transaction()'s rules)."""
+        # Writes that queue while one runs share the next commit, each in its own savepoint: one hop and one commit
+        # for the group (group commit), and a write that raises undoes only itself.
+        entry: tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] = (
+            fn, asyncio.get_running_loop().create_future())
+        self._queued.append(entry)
+        try:
+            await self._lock.acquire()
+        except asyncio.CancelledError:
+            if entry in self._queued:  # not taken into a group yet: it never runs
+                self._queued.remove(entry)
+            raise
+        try:
+            if not entry[1].done() and entry in self._queued:  # else an earlier write took it into its group
+                group, self._queued = self._queued, []
+                task = asyncio.ensure_future(_on_thread(self.conn, partial(_group_commit, fns=[f for f, _ in group])))
+                task.add_done_callback(partial(_settle, [future for _, future in group]))
+                await asyncio.shield(task)  # cancelled or not, the group's outcome reaches every member
+        finally:
+            self._lock.release()
+        return await entry[1]
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self.reading() as conn:
@@ -117,6 +137,44 @@ def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) 
         raw.rollback()
         raise StorageUnavailable(STORAGE_DOWN) from exc
     return result
+
+
+def _group_commit(raw: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """(True, result) or (False, exception) per function, all in one transaction; one alone runs as _atomically."""
+    if len(fns) == 1:
+        try:
+            return [(True, _atomically(raw, fns[0]))]
+        except Exception as exc:  # noqa: BLE001 - handed to its caller
+            return [(False, exc)]
+
+    def each(conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        for fn in fns:
+            conn.execute("SAVEPOINT one_write")
+            try:
+                outcomes.append((True, fn(conn)))
+            except Exception as exc:  # noqa: BLE001 - handed to its caller; the others go on
+                conn.execute("ROLLBACK TO one_write")
+                outcomes.append((False, StorageUnavailable(STORAGE_DOWN) if cannot_write_now(exc) else exc))
+            conn.execute("RELEASE one_write")
+        return outcomes
+
+    return _atomically(raw, each)
+
+
+def _settle(futures: list[asyncio.Future[Any]], task: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+    """Every member of a group gets its own outcome, or the group's failure (a fresh exception each)."""
+    failure = task.exception() if not task.cancelled() else asyncio.CancelledError()
+    for index, future in enumerate(futures):
+        if future.done():
+            continue
+        if failure is None:
+            ok, value = task.result()[index]
+            future.set_result(value) if ok else future.set_exception(value)
+        elif isinstance(failure, StorageUnavailable):
+            future.set_exception(StorageUnavailable(STORAGE_DOWN))
+        else:
+            future.set_exception(failure)
 
 
 def cannot_write_now(exc: BaseException) -> bool:

@@ -7,12 +7,14 @@ the database at all.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import aiosqlite
 import pytest
 
+from bot.models import Actor
 from bot.service import BotService
 from errors import PermissionDenied
 from knowledge.answers import Answer
@@ -115,3 +117,37 @@ async def test_a_busy_database_does_not_hold_a_question_for_its_senders_identity
     assert isinstance(answer, Answer) and "市教育局" in render_text(answer)
     receipt = await service.handle_text(LIAISON, "济南工匠 12 2026年9月", None, Messages()(LIAISON))
     assert isinstance(receipt, ReportReceipt)  # and once it is free, reports go on as before
+
+
+async def test_writes_queued_meanwhile_share_one_commit_and_one_that_raises_undoes_only_itself(
+    service: BotService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = service.reports.db
+    await db.fetchone("SELECT 1")
+
+    def insert(name: str):
+        def run(conn):
+            conn.execute("INSERT INTO units (name, created_at) VALUES (?, 'now')", (name,))
+            if name == "坏":
+                raise ValueError("this write fails after its insert")
+            return name
+        return run
+
+    with counted(monkeypatch) as counts:
+        results = await asyncio.gather(*(db.write(insert(n)) for n in ("甲", "乙", "坏", "丙")), return_exceptions=True)
+    assert results[:2] == ["甲", "乙"] and isinstance(results[2], ValueError) and results[3] == "丙"
+    assert counts["hops"] == 2  # the first alone, then the three that queued meanwhile in one group
+    names = {row[0] for row in await db.fetchall("SELECT name FROM units")}
+    assert {"甲", "乙", "丙"} <= names and "坏" not in names
+
+
+async def test_concurrent_reports_are_each_acknowledged_after_the_commit_that_holds_them(service: BotService) -> None:
+    liaisons = [Actor(user_id=700 + n, chat_id=700 + n, name=f"联络员{n}") for n in range(8)]
+    for n, actor in enumerate(liaisons):
+        await enrol(service, actor, f"测试单位{n} 15 新建")
+    messages = Messages()
+    receipts = await asyncio.gather(*(service.handle_text(actor, "济南工匠 2 2026年9月", None, messages(actor))
+                                      for actor in liaisons))
+    assert all(isinstance(r, ReportReceipt) for r in receipts)
+    stored = await service.reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE indicator = 15")
+    assert stored[0] == len(liaisons)
