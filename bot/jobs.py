@@ -64,7 +64,7 @@ async def reminder_job(context: BotContext) -> None:
 
 
 async def catch_up_job(context: BotContext) -> None:
-    """After a (re)start: send whatever fell due while the bot was down, then load the ledger for fast /weekly."""
+    """After a (re)start: send whatever fell due, then reduce each unit's figures (a hop per indicator) for /weekly."""
     summaries = _summaries(context)
     if summaries is None:
         return

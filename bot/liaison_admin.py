@@ -18,16 +18,14 @@ from knowledge.models import PolicyDocument
 from knowledge.normalize import fold
 from reporting.catalog import IndicatorCatalog
 from reporting.kinds import load_kinds
-from reporting.periods import Period
-from reporting.progress import Figure
 from reporting.outcomes import (
     IndicatorRef, InviteCreated, InviteQuestion, Joined, LiaisonEntry, LiaisonList, Notice, OpenInvite, Revoked, RevokedNotice,
 )
-from storage.current_figures import CurrentFigures
 from storage.db import Database
 from storage.models import Liaison, Unit
 from storage.reports import PendingReports, ProcessedUpdates, ReportRepository
 from storage.repositories import InviteRepository, LiaisonRepository, UnitRepository
+from storage.unit_figures import UnitFigures
 
 LOCAL_USER_ID = 0
 LOCAL_UNIT = "本地单位"
@@ -42,11 +40,6 @@ ALREADY_HANDLED = "这条指令已经处理过了（已处理），没有重复�
 def command_key(message: MessageRef) -> str:
     """A command message is handled once, whichever delivery of it comes first."""
     return f"cmd:{message.chat_id}:{message.message_id}"
-
-
-def figure_of(row: tuple[int, str, str, float, int]) -> Figure:
-    unit_id, name, period, value, cumulative = row
-    return Figure(unit_id, name, Period.parse_key(period), value, bool(cumulative))
 
 
 class LiaisonAdmin:
@@ -71,7 +64,7 @@ class LiaisonAdmin:
         self.reports = ReportRepository()
         self.processed = ProcessedUpdates()
         self.pending = PendingReports()
-        self.figures = CurrentFigures(self.reports, figure_of)
+        self.figures = UnitFigures(db)  # each unit's figures per indicator, following every write to reports
         self.directory = LiaisonDirectory(db)  # identity on every message without a database hop
         self._words: tuple[People, list[str]] | None = None
 

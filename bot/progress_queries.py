@@ -7,27 +7,26 @@ from bot.models import Actor, require_private
 from errors import PermissionDenied
 from reporting.outcomes import MineView, MyUnit, ProgressView, RecentReport
 from reporting.periods import Period, last_month
-from reporting.progress import Figure, IndicatorProgress, indicator_progress
+from reporting.progress import IndicatorProgress, indicator_progress
+from storage.unit_figures import Units
 
 PROGRESS_EXAMPLE = "/progress 济南工匠"
 NOT_A_LIAISON = "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。"
 
 
 class ProgressQueries(LiaisonAdmin):
-    """City figures per indicator (cached current figures), and what a liaison still owes."""
+    """City figures per indicator (each unit's figures reduced by SQL, cached per unit), and what a liaison owes."""
 
     async def _progress_map(self, numbers: set[int]) -> dict[int, IndicatorProgress]:
-        out = {}
-        async with self.db.reading() as conn:
-            for number in numbers:
-                out[number] = self._progress(number, await self.figures.rows(conn, number))
-        return out
+        units = await self.figures.now(numbers)
+        return {number: self._progress(number, units[number]) for number in numbers}
 
-    def _progress(self, number: int, figures: list[Figure]) -> IndicatorProgress:
+    def _progress(self, number: int, units: Units) -> IndicatorProgress:
+        """As of the month just ended, or of a later month a unit already reported for."""
         ended = last_month(self.today())
-        latest = max(figures, key=lambda f: f.period.ordinal, default=None)
-        as_of = latest.period if latest is not None and latest.period.ordinal > ended.ordinal else ended
-        return indicator_progress(self.catalog.indicators[number], self.kinds[number], figures, as_of)
+        latest = max((u.last for u in units), default=ended.key)
+        as_of = Period.parse_key(latest) if latest > ended.key else ended
+        return indicator_progress(self.catalog.indicators[number], self.kinds[number], units, as_of)
 
     async def progress(self, actor: Actor, query: str | None = None) -> ProgressView:
         """`/progress [指标]`: every indicator, or the one named; for liaisons and admins."""

@@ -15,17 +15,13 @@ Assignment = tuple[Unit, ReportItem]
 
 
 class ReportReceipts(ProgressQueries):
-    """Receipts and undo notes from what the transaction returned; progress from the cached current figures."""
+    """Receipts and undo notes from what the transaction returned; progress from the cached unit figures."""
 
     async def _receipt(self, result: StoreResult, assignments: list[Assignment], message: MessageRef | None,
                        edit: bool) -> ReportReceipt | Notice:
         """What the sender is told once the transaction committed: figures, progress, what an edit undid."""
         if result.duplicate:
             return await self._replay(message) if message is not None else Notice(text="这条消息已经处理过了。")
-        for unit, item in assignments:
-            self.figures.stored(item.indicator, unit.id, unit.name, item.period.key, item.value, item.cumulative)
-        for row in result.dropped:
-            self.figures.forget(row.indicator)
         progress = await self._progress_map({i.indicator for _, i in assignments} | {r.indicator for r in result.dropped})
         items = tuple(self._stored_item(report_id, unit, item, previous, progress[item.indicator])
                       for (report_id, previous), (unit, item) in zip(result.stored, assignments))

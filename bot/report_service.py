@@ -249,8 +249,6 @@ class ReportService(ReportReceipts):
                     raise ReportInputError("这条数据已被后来的上报更正，不能再撤销；如需撤销，请撤销更正后的那条。",
                                            "/undo")
                 await self.reports.undo(conn, row.id, actor.user_id, now)
-        for row in rows:
-            self.figures.forget(row.indicator)
         progress = await self._progress_map({r.indicator for r in rows})
         return UndoReceipt(items=tuple([await self._undone_item(r, progress[r.indicator]) for r in rows]))
 

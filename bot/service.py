@@ -44,7 +44,8 @@ class BotService:
         db = await open_database(settings.db, service.clock)
         service.reports = ReportService(db, service.document, frozenset(settings.admins), service.clock,
                                         settings.zone, settings.invite_days, service.engine.lexicon)
-        service.summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin)
+        service.summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin,
+                                           service.reports.figures)
         return service
 
     async def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,17 +14,18 @@ from bot.settings import Settings
 from errors import InputError, PermissionDenied
 from knowledge.models import Frozen, PolicyDocument
 from reporting.kinds import load_kinds
-from reporting.ledger import ReportLedger
 from reporting.periods import Period, last_month
-from reporting.summary import INCLUSIVE, SummaryInput, compute_weekly, missing_by_liaison
+from reporting.progress import IndicatorProgress, indicator_progress
+from reporting.summary import SummaryInput, compute_weekly, window
 from reporting.summary_models import WeeklySummary
 from reporting.summary_text import render_reminder, render_weekly
 from reporting.weeks import Week, parse_week
 from storage.db import Database
 from storage.models import Liaison
 from storage.notifications import SentNotifications
-from storage.reports import ReportRepository
-from storage.summary_queries import SummaryQueries
+from storage.reports import instant_text
+from storage.summary_queries import SummaryQueries, missing_now, week_facts
+from storage.unit_figures import UnitFigures
 
 Clock = Callable[[], dt.datetime]
 ADMINS_ONLY = "只有管理员可以查看周报、导出数据和发送提醒。"
@@ -31,6 +33,7 @@ ADMIN_EXAMPLE = "如需权限，请联系管理员把您的 Telegram 用户 ID �
 EXPORT_FORMATS = {"": "xlsx", "xlsx": "xlsx", "excel": "xlsx", "csv": "csv", "zip": "csv"}
 WEEKLY_KIND = "weekly"
 REMINDER_KIND = "reminder"
+PAST_KEPT = 8  # remembered states of past instants: the starts and ends of the last few weeks asked for
 
 
 class SummaryFile(Frozen):
@@ -75,7 +78,7 @@ class SummaryService:
     """Everything admins pull or get pushed; every public entry point taking an Actor checks admin rights."""
 
     def __init__(self, db: Database, document: PolicyDocument, settings: Settings, clock: Clock,
-                 is_admin: Callable[[int], bool] | None = None) -> None:
+                 is_admin: Callable[[int], bool] | None = None, figures: UnitFigures | None = None) -> None:
         self.db = db
         self.is_admin = is_admin or (lambda user_id: user_id in settings.admins)
         self.document = document
@@ -83,10 +86,9 @@ class SummaryService:
         self.clock = clock
         self.queries = SummaryQueries()
         self.sent = SentNotifications()
-        self.reports = ReportRepository()
         self.kinds = load_kinds(document)
-        self.ledger = ReportLedger()
-        self._refreshing = asyncio.Lock()
+        self.figures = figures or UnitFigures(db)  # shared with the report service: one cache per database
+        self._past: OrderedDict[tuple[str, str], dict[int, IndicatorProgress]] = OrderedDict()
         self._drawing = asyncio.Lock()  # matplotlib is not thread-safe: one chart at a time
 
     def require_admin(self, actor: Actor) -> None:
@@ -104,30 +106,43 @@ class SummaryService:
         require_private(actor)
         return await self.weekly_report(parse_week(week_text, self.now()))
 
-    async def refresh(self) -> ReportLedger:
-        """Bring the in-memory ledger up to date: new rows by id, and undo marks on older ones."""
-        async with self._refreshing, self.db.reading() as conn:
-            known = self.ledger.last_id
-            self.ledger.add(await self.queries.rows_after(conn, known))
-            if known:
-                self.ledger.mark_undone(await self.queries.undone_marks(conn, known))
-        return self.ledger
-
     async def active_liaisons(self) -> list[Liaison]:
         """Active liaisons with their indicators in two statements (not one per liaison)."""
         async with self.db.reading() as conn:
             return [x for x in await self.queries.all_liaisons(conn) if x.revoked_at is None]
 
+    async def progress_at(self, instant: dt.datetime, period: Period) -> dict[int, IndicatorProgress]:
+        """Every indicator's progress as it stood just before `instant`, as of the reporting month `period`.
+
+        A past instant's state never changes (rows are only added and marked, stamped by the clock), so it is kept;
+        one after now is computed again each time from the cache of current figures, which follows every write.
+        """
+        key = (instant_text(instant), period.key)
+        found = self._past.get(key)
+        if found is not None:
+            self._past.move_to_end(key)
+            return found
+        indicators = self.document.indicators
+        units = await self.figures.at(instant, [i.number for i in indicators])
+        found = {i.number: indicator_progress(i, self.kinds[i.number], units[i.number], period) for i in indicators}
+        if instant <= self.now():
+            self._past[key] = found
+            while len(self._past) > PAST_KEPT:
+                self._past.popitem(last=False)
+        return found
+
     async def build_weekly(self, week: Week | None = None) -> WeeklySummary:
         """The summary of `week` (default: this week so far), as of now or the week's end if earlier."""
         now = self.now()
         week = week or parse_week(None, now)
-        ledger = await self.refresh()
-        async with self.db.reading() as conn:
-            liaisons = await self.queries.all_liaisons(conn)  # revoked ones too: the week may predate it
+        win = window(week, self.settings.zone, now)
+        progress = await self.progress_at(win.end, win.period)
+        previous = await self.progress_at(win.start, win.previous_period)
+        facts = await self.db.run(lambda conn: week_facts(conn, win.start, win.end, win.period.key))
+        spreads = await self.figures.spreads({(f.indicator, f.unit_id) for f in facts.figures})
         return compute_weekly(SummaryInput(
-            document=self.document, kinds=self.kinds, ledger=ledger, week=week, zone=self.settings.zone, now=now,
-            remind_day=self.settings.remind_day, liaisons=liaisons,
+            document=self.document, kinds=self.kinds, week=week, window=win, remind_day=self.settings.remind_day,
+            progress=progress, previous=previous, facts=facts, spreads=spreads,
         ))
 
     async def weekly_report(self, week: Week | None = None) -> WeeklyReport:
@@ -164,25 +179,20 @@ class SummaryService:
     # ---- reminders ------------------------------------------------------------------------------------
     async def reminders(self, period: str | None = None) -> list[Reminder]:
         """A reminder for every active liaison still missing an assigned indicator for `period`."""
-        now = self.now()
-        period = period or self.current_period().key
-        ledger = await self.refresh()
+        month = period or self.current_period().key
         liaisons = await self.active_liaisons()
-        instant = now.timestamp() + INCLUSIVE
-
-        def has(indicator: int, unit_id: int) -> bool:
-            return ledger.has_figure(indicator, unit_id, period, instant)
-
-        by_id: dict[int, Liaison] = {x.id: x for x in liaisons}
+        missing_of = await self.db.run(lambda conn: missing_now(conn, month))
         out = []
-        for liaison_id, missing in missing_by_liaison(liaisons, has).items():
-            liaison = by_id[liaison_id]
+        for liaison in liaisons:
+            missing = missing_of.get(liaison.id)
+            if not missing:
+                continue
             indicators = [i for n in missing if (i := self.document.indicator(n)) is not None]
             out.append(Reminder(
-                key=f"{period}:{liaison.id}", period=period, liaison_id=liaison.id,
+                key=f"{month}:{liaison.id}", period=month, liaison_id=liaison.id,
                 liaison=liaison.name or (f"@{liaison.username}" if liaison.username else str(liaison.user_id)),
                 chat_id=liaison.chat_id or liaison.user_id,
-                unit=liaison.unit_name, missing=missing, text=render_reminder(liaison.unit_name, period, indicators),
+                unit=liaison.unit_name, missing=missing, text=render_reminder(liaison.unit_name, month, indicators),
             ))
         return out
 

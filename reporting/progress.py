@@ -1,15 +1,18 @@
-"""City figures, the linear trajectory to the targets, and the status: pure functions over current reports."""
+"""City figures, the linear trajectory to the targets, and the status: pure functions over each unit's figures.
+
+What one unit's figures add up to (its running total, its latest figure) is reduced by SQL, one row per unit
+(storage.unit_figures); here the indicator's kind turns those rows into the city figure.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import NamedTuple
 
 from knowledge.models import Frozen, Indicator
 from reporting.kinds import Aggregate, IndicatorKind, Kind
 from reporting.periods import Period
+from storage.unit_figures import UnitFigure
 
 BEHIND_SHARE = 0.95
 STATUS_RULE = "状态按月线性进度：2021年12月基线 → 2023年12月目标 → 2025年12月目标，之后持平；低于进度的95%为滞后"
@@ -21,16 +24,6 @@ class Status(StrEnum):
     ON_TRACK = "正常"
     BEHIND = "滞后"
     NO_DATA = "暂无数据"
-
-
-class Figure(NamedTuple):
-    """One unit's current report for one month (a tuple: progress runs over many of them per report)."""
-
-    unit_id: int
-    unit_name: str
-    period: Period
-    value: float
-    cumulative: bool = False
 
 
 class IndicatorProgress(Frozen):
@@ -83,37 +76,19 @@ def trajectory(indicator: Indicator, period: Period) -> float:
     return points[-1][1]
 
 
-def _by_unit(figures: Iterable[Figure]) -> dict[int, list[Figure]]:
-    units: dict[int, list[Figure]] = defaultdict(list)
-    for figure in figures:
-        units[figure.unit_id].append(figure)
-    for rows in units.values():
-        rows.sort(key=lambda f: f.period.ordinal)
-    return dict(sorted(units.items()))  # by unit id: every view adds the same figures in the same order
+def city_figure(kind: IndicatorKind, baseline: float, units: Sequence[UnitFigure]) -> tuple[float | None, float, int]:
+    """(city figure, what the units reported in total, number of units) from one row per unit, in unit id order.
 
-
-def unit_running_total(rows: list[Figure]) -> float:
-    """A unit's total since 2022-01: its latest 累计 report plus the monthly reports after it."""
-    totals = [f for f in rows if f.cumulative]
-    if not totals:
-        return sum(f.value for f in rows)
-    last = max(totals, key=lambda f: f.period.ordinal)
-    after = last.period.ordinal
-    return last.value + sum(f.value for f in rows if not f.cumulative and f.period.ordinal > after)
-
-
-def city_figure(kind: IndicatorKind, baseline: float, figures: Iterable[Figure]) -> tuple[float | None, float, int]:
-    """(city figure, what the units reported in total, number of units); None when a level has no report yet."""
-    units = _by_unit(figures)
+    A count adds each unit's running total to the baseline; a level adds (or averages) each unit's latest figure,
+    and has no city figure before any unit reported.
+    """
     if kind.kind is Kind.COUNT:
-        reported = sum(unit_running_total(rows) for rows in units.values())
+        reported = sum(u.total for u in units)
         return baseline + reported, reported, len(units)
     if not units:
         return None, 0.0, 0
-    latest = [rows[-1].value for rows in units.values()]
-    if kind.aggregate is Aggregate.MEAN:
-        return sum(latest) / len(latest), sum(latest), len(units)
-    return sum(latest), sum(latest), len(units)
+    latest = sum(u.latest for u in units)
+    return (latest / len(units) if kind.aggregate is Aggregate.MEAN else latest), latest, len(units)
 
 
 def status_of(indicator: Indicator, figure: float | None, expected: float) -> Status:
@@ -134,13 +109,12 @@ def status_of(indicator: Indicator, figure: float | None, expected: float) -> St
 
 
 def indicator_progress(
-    indicator: Indicator, kind: IndicatorKind, figures: Iterable[Figure], as_of: Period
+    indicator: Indicator, kind: IndicatorKind, units: Sequence[UnitFigure], as_of: Period
 ) -> IndicatorProgress:
-    """The whole picture for one indicator as of a month."""
-    figures = list(figures)
-    value, reported, units = city_figure(kind, indicator.baseline, figures)
+    """The whole picture for one indicator as of a month, from each unit's reduced figures (by unit id)."""
+    value, reported, count = city_figure(kind, indicator.baseline, units)
     expected = trajectory(indicator, as_of)
-    first = min((f.period for f in figures), key=lambda p: p.ordinal, default=None)
+    first = Period.parse_key(min(u.first for u in units)) if units else None
     return IndicatorProgress(
         number=indicator.number,
         name=indicator.name,
@@ -154,9 +128,9 @@ def indicator_progress(
         as_of=as_of,
         expected=expected,
         status=status_of(indicator, value, expected),
-        units_reported=units,
+        units_reported=count,
         reported_sum=reported,
         first_period=first,
-        missing_history=kind.kind is Kind.COUNT and first is not None and not any(f.cumulative for f in figures)
+        missing_history=kind.kind is Kind.COUNT and first is not None and not any(u.cumulative for u in units)
         and first.ordinal > _month_of_year_end(indicator.baseline_year) + 1,
     )

@@ -114,4 +114,16 @@ M0003_UPDATE_INBOX = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX)
+M0004_SUMMARY_INDEXES = Migration(
+    4,
+    "summaries in SQL: the current-rows index also covers value and cumulative; rows by creation and undo instant",
+    (
+        "DROP INDEX reports_current",
+        "CREATE INDEX reports_current ON reports(indicator, unit_id, period, id, value, cumulative)"
+        " WHERE undone_at IS NULL",
+        "CREATE INDEX reports_created ON reports(julianday(created_at))",
+        "CREATE INDEX reports_undone ON reports(julianday(undone_at)) WHERE undone_at IS NOT NULL",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX, M0004_SUMMARY_INDEXES)

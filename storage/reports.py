@@ -14,12 +14,20 @@ REPORT_COLUMNS = (
     " r.chat_id, r.message_id, r.source_text, r.created_at, r.replaces_id, r.superseded_by, r.undone_at, r.undone_by"
 )
 FROM_REPORTS = "FROM reports r JOIN units u ON u.id = r.unit_id"
-# The current figure of a (unit, indicator, period) is its newest row that was not undone: the rule of
-# reporting.effective written as SQL, the only SQL form of it (every query below that wants current rows uses it).
-IS_CURRENT = (
-    "r.undone_at IS NULL AND r.id = (SELECT MAX(r2.id) FROM reports r2 WHERE r2.indicator = r.indicator"
-    " AND r2.unit_id = r.unit_id AND r2.period = r.period AND r2.undone_at IS NULL)"
+# The rule of reporting.effective written as SQL, the only SQL form of it: a row counts when it is alive and no
+# newer row of its unit × indicator × month is. Alive now: not undone. Alive just before the instant :at (a past
+# week): created before it and not undone by then (indexes reports_created, reports_undone: julianday of each).
+# Every query that wants the rows that count uses IS_CURRENT or IS_CURRENT_AT; `{r}` is the row's table alias.
+ALIVE = "{r}.undone_at IS NULL"
+ALIVE_AT = (
+    "julianday({r}.created_at) < julianday(:at) AND ({r}.undone_at IS NULL OR julianday({r}.undone_at) >= julianday(:at))"
 )
+NEWEST_ALIVE = (
+    "{alive} AND {r}.id = (SELECT MAX({r}2.id) FROM reports {r}2 WHERE {r}2.indicator = {r}.indicator"
+    " AND {r}2.unit_id = {r}.unit_id AND {r}2.period = {r}.period AND {alive2})"
+)
+IS_CURRENT = NEWEST_ALIVE.format(r="r", alive=ALIVE.format(r="r"), alive2=ALIVE.format(r="r2"))
+IS_CURRENT_AT = NEWEST_ALIVE.format(r="r", alive=ALIVE_AT.format(r="r"), alive2=ALIVE_AT.format(r="r2"))
 INSERT_REPORT = (
     "INSERT INTO reports (unit_id, indicator, period, value, cumulative, reporter_id, chat_id, message_id,"
     " source_text, created_at, replaces_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -40,10 +48,6 @@ LATEST_ACTIVE_BY_REPORTER = (
     f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.reporter_id = ? AND r.undone_at IS NULL ORDER BY r.id DESC LIMIT 1"
 )
 RECENT_BY_UNIT = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.unit_id = ? ORDER BY r.id DESC LIMIT ?"
-CURRENT_FIGURES = (
-    "SELECT r.unit_id, u.name, r.period, r.value, r.cumulative FROM reports r JOIN units u ON u.id = r.unit_id"
-    f" WHERE r.indicator = ? AND {IS_CURRENT}"
-)
 HISTORY = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} ORDER BY r.id"
 
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed_updates (key, processed_at) VALUES (?, ?)"
@@ -52,6 +56,11 @@ IS_PROCESSED = "SELECT 1 FROM processed_updates WHERE key = ?"
 INSERT_PENDING = "INSERT INTO pending_reports (token, user_id, payload, created_at) VALUES (?, ?, ?, ?)"
 PENDING_BY_TOKEN = "SELECT token, user_id, payload, created_at, resolved_at FROM pending_reports WHERE token = ?"
 RESOLVE_PENDING = "UPDATE pending_reports SET resolved_at = ? WHERE token = ? AND resolved_at IS NULL"
+
+
+def instant_text(instant: dt.datetime) -> str:
+    """An aware instant for :at, as julianday() reads it (to the millisecond, like the stored times)."""
+    return instant.isoformat(timespec="microseconds")
 
 
 async def _rows(conn: Connection, sql: str, params: tuple) -> list[ReportRow]:
@@ -95,11 +104,6 @@ class ReportRepository:
 
     async def current_all(self, conn: Connection) -> list[ReportRow]:
         return await _rows(conn, CURRENT_ALL, ())
-
-    async def current_figures(self, conn: Connection, indicator: int) -> list[tuple[int, str, str, float, int]]:
-        """(unit id, unit name, period, value, cumulative) of every current row: plain tuples, progress runs per report."""
-        rows = await conn.execute_fetchall(CURRENT_FIGURES, (indicator,))
-        return [tuple(row) for row in rows]
 
     async def current_for_unit(self, conn: Connection, unit_id: int, indicator: int) -> list[ReportRow]:
         return await _rows(conn, CURRENT_FOR_UNIT_INDICATOR, (indicator, unit_id))

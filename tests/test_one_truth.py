@@ -24,9 +24,9 @@ from errors import UserFacingError
 from reporting.effective import CORRECTED, EFFECTIVE, UNDONE
 from reporting.export import REPORTS_SHEET
 from reporting.outcomes import PendingConfirmation, ReportReceipt, UndoReceipt
-from reporting.periods import Period
-from reporting.progress import Figure, city_figure
+from reporting.progress import city_figure
 from reporting.units import format_number
+from storage.unit_figures import UnitFigure
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, exported, open_service
 
 Key = tuple[int, int, str]  # (unit id, indicator, period)
@@ -95,10 +95,15 @@ class World:
         return ACTORS[who], prefix + "；".join(parts)
 
     async def city(self, indicator: int) -> float | None:
-        figures = [Figure(unit, "", Period.parse_key(period), value)
-                   for (unit, number, period), (_, value) in (await self.effective()).items() if number == indicator]
+        """Per unit its effective months (none written 累计 here) added up, and its latest; then the city rule."""
+        months: dict[int, dict[str, float]] = {}
+        for (unit, number, period), (_, value) in (await self.effective()).items():
+            if number == indicator:
+                months.setdefault(unit, {})[period] = value
+        units = tuple(UnitFigure(unit, min(m), max(m), m[max(m)], sum(m[p] for p in sorted(m)), False)
+                      for unit, m in sorted(months.items()))
         reports = self.service.reports
-        return city_figure(reports.kinds[indicator], reports.catalog.indicators[indicator].baseline, figures)[0]
+        return city_figure(reports.kinds[indicator], reports.catalog.indicators[indicator].baseline, units)[0]
 
 
 async def apply(world: World, op: tuple) -> None:

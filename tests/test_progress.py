@@ -1,4 +1,8 @@
-"""Progress math: levels and counts, 累计 totals, several units, the trajectory and the status."""
+"""Progress math: levels and counts, 累计 totals, several units, the trajectory and the status.
+
+Each unit's figures are reduced by the bot's own SQL (storage.unit_figures) on a real schema; reporting.progress
+turns those rows into the city figure.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import pytest
 from knowledge.parser import load_policy
 from reporting.kinds import Aggregate, IndicatorKind, Kind, default_kind, load_kinds
 from reporting.periods import Period
-from reporting.progress import Figure, Status, city_figure, indicator_progress, status_of, trajectory
+from reporting.progress import Status, city_figure, indicator_progress, status_of, trajectory
+from storage.unit_figures import UnitFigure
+from tests.crafted_rows import Rows, at, schema
 
 DOC = load_policy()
 KINDS = load_kinds(DOC)
@@ -22,8 +28,19 @@ def p(year: int, month: int) -> Period:
     return Period(year=year, month=month)
 
 
-def fig(unit: int, year: int, month: int, value: float, cumulative: bool = False) -> Figure:
-    return Figure(unit_id=unit, unit_name=f"单位{unit}", period=p(year, month), value=value, cumulative=cumulative)
+Fig = tuple[int, str, float, bool]
+
+
+def fig(unit: int, year: int, month: int, value: float, cumulative: bool = False) -> Fig:
+    return unit, p(year, month).key, value, cumulative
+
+
+def units(*figures: Fig) -> tuple[UnitFigure, ...]:
+    """The figures stored (one per unit and month) and reduced per unit as the bot does."""
+    rows = Rows(schema())
+    for unit, period, value, cumulative in figures:
+        rows.report(unit, 15, period, value, cumulative=cumulative)
+    return rows.reduced(15)
 
 
 def test_kinds_come_from_name_and_unit_and_the_data_file_overrides() -> None:
@@ -45,28 +62,45 @@ def test_trajectory_is_linear_by_month_and_flat_after_2025() -> None:
 
 
 def test_a_count_adds_every_month_of_every_unit_to_the_baseline() -> None:
-    figures = [fig(1, 2026, 9, 5), fig(1, 2026, 10, 7), fig(2, 2026, 10, 12), fig(2, 2022, 1, 1)]
+    figures = units(fig(1, 2026, 9, 5), fig(1, 2026, 10, 7), fig(2, 2026, 10, 12), fig(2, 2022, 1, 1))
     assert city_figure(COUNT, 30, figures) == (55, 25, 2)
-    assert city_figure(COUNT, 30, []) == (30, 0, 0)
+    assert city_figure(COUNT, 30, ()) == (30, 0, 0)
 
 
 def test_a_cumulative_report_sets_the_units_running_total() -> None:
-    figures = [fig(1, 2026, 3, 5), fig(1, 2026, 6, 40, cumulative=True), fig(1, 2026, 5, 9), fig(1, 2026, 8, 2),
-               fig(2, 2026, 7, 3)]
+    figures = units(fig(1, 2026, 3, 5), fig(1, 2026, 6, 40, cumulative=True), fig(1, 2026, 5, 9), fig(1, 2026, 8, 2),
+                    fig(2, 2026, 7, 3))
     # unit 1: 累计 40 at June covers March and May; August adds 2 → 42; unit 2 adds 3
     assert city_figure(COUNT, 30, figures) == (75, 45, 2)
+    assert [(u.first, u.last, u.latest, u.cumulative) for u in figures] == [
+        ("2026-03", "2026-08", 2, True), ("2026-07", "2026-07", 3, False)]
+
+
+def test_the_latest_running_total_counts_and_a_corrected_or_undone_month_is_replaced() -> None:
+    rows = Rows(schema())
+    rows.report(1, 15, "2026-02", 10, cumulative=True)
+    rows.report(1, 15, "2026-04", 25, cumulative=True)
+    rows.report(1, 15, "2026-03", 4)  # before the latest 累计: inside it
+    rows.report(1, 15, "2026-05", 3)
+    corrected = rows.report(1, 15, "2026-05", 6)  # a correction replaces May
+    assert [u.total for u in rows.reduced(15)] == [31]
+    rows.undo(corrected, at(2026, 6, 2))  # undone: May's first figure counts again
+    assert [u.total for u in rows.reduced(15)] == [28]
+    rows.undo(rows.report(1, 15, "2026-04", 30, cumulative=True), at(2026, 6, 3))
+    rows.report(1, 15, "2026-04", 7)  # April becomes monthly: February's 累计 is the latest one again
+    assert [(u.total, u.cumulative) for u in rows.reduced(15)] == [(10 + 4 + 7 + 3, True)]
 
 
 def test_a_level_sums_each_units_latest_report() -> None:
-    figures = [fig(1, 2026, 9, 100), fig(1, 2026, 10, 110), fig(2, 2026, 8, 30)]
+    figures = units(fig(1, 2026, 9, 100), fig(1, 2026, 10, 110), fig(2, 2026, 8, 30))
     assert city_figure(LEVEL, 134, figures) == (140, 140, 2)
-    assert city_figure(LEVEL, 134, []) == (None, 0, 0)
+    assert city_figure(LEVEL, 134, ()) == (None, 0, 0)
 
 
 def test_a_ratio_is_averaged_not_added() -> None:
-    figures = [fig(1, 2026, 10, 60), fig(2, 2026, 10, 70), fig(2, 2026, 9, 10)]
-    value, _, units = city_figure(MEAN, 60, figures)
-    assert (value, units) == (65, 2)
+    figures = units(fig(1, 2026, 10, 60), fig(2, 2026, 10, 70), fig(2, 2026, 9, 10))
+    value, _, count = city_figure(MEAN, 60, figures)
+    assert (value, count) == (65, 2)
 
 
 @pytest.mark.parametrize(("figure", "expected", "status"), [
@@ -86,7 +120,7 @@ def test_status_for_a_falling_target_mirrors() -> None:
 
 
 def test_the_acceptance_example() -> None:
-    progress = indicator_progress(CRAFTSMEN, KINDS[15], [fig(1, 2026, 10, 12)], p(2026, 10))
+    progress = indicator_progress(CRAFTSMEN, KINDS[15], units(fig(1, 2026, 10, 12)), p(2026, 10))
     assert progress.figure == 42 and progress.target_2023 == 90 and progress.target_2025 == 150
     assert progress.share_2023 == pytest.approx(46.6667, rel=1e-4) and progress.share_2025 == pytest.approx(28)
     assert progress.expected == 150 and progress.status is Status.BEHIND
@@ -94,7 +128,7 @@ def test_the_acceptance_example() -> None:
 
 
 def test_progress_of_a_level_mid_plan() -> None:
-    progress = indicator_progress(SKILLED, KINDS[1], [fig(1, 2024, 12, 100), fig(2, 2024, 12, 46)], p(2024, 12))
+    progress = indicator_progress(SKILLED, KINDS[1], units(fig(1, 2024, 12, 100), fig(2, 2024, 12, 46)), p(2024, 12))
     assert progress.expected == pytest.approx(146) and progress.figure == 146 and progress.status is Status.ON_TRACK
-    teachers = indicator_progress(TEACHERS, KINDS[23], [fig(1, 2024, 12, 66), fig(2, 2024, 12, 70)], p(2024, 12))
+    teachers = indicator_progress(TEACHERS, KINDS[23], units(fig(1, 2024, 12, 66), fig(2, 2024, 12, 70)), p(2024, 12))
     assert teachers.figure == 68 and teachers.status is Status.AHEAD

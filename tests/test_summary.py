@@ -10,13 +10,14 @@ import pytest
 
 from bot.service import BotService
 from errors import InputError, PermissionDenied
+from bot.settings import Settings
+from bot.summary_service import SummaryService
 from knowledge.parser import load_policy
-from reporting.kinds import load_kinds
-from reporting.ledger import ReportLedger
-from reporting.summary import SummaryInput, compute_weekly
 from reporting.summary_text import render_weekly
 from reporting.weeks import Week, last_remind_slot, last_weekly_slot, parse_week, scheduled_week
-from storage.models import Liaison
+from storage.db import open_database
+from tests.crafted_rows import Rows, schema
+from tests.crafted_rows import at as crafted_at
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, ZONE, Clock, Messages, at, open_service
 
 W46, W47 = Week(year=2026, number=46), Week(year=2026, number=47)
@@ -162,56 +163,37 @@ def test_schedule_slots() -> None:
     assert last_remind_slot(dt.datetime(2026, 12, 4, tzinfo=ZONE), 5, monday_nine).date() == dt.date(2026, 11, 5)
 
 
-# ---- the ledger and compute_weekly on crafted rows ----------------------------------------------------
-def stamp(*args: int) -> float:
-    return dt.datetime(*args, tzinfo=ZONE).timestamp()
-
-
-def row(rid, unit, indicator, period, value, created, undone=None, replaces=None, cumulative=False):
-    return (rid, unit, f"单位{unit}", indicator, period, value, cumulative, created, undone, replaces)
-
-
-def test_the_ledger_answers_as_of_any_instant_and_follows_undos() -> None:
-    ledger = ReportLedger()
-    ledger.add([row(1, 1, 15, "2026-09", 5, stamp(2026, 10, 3)),
-                row(2, 1, 15, "2026-09", 7, stamp(2026, 10, 9), replaces=1)])
-    assert [f.value for f in ledger.figures_at(stamp(2026, 10, 5))[15]] == [5]
-    assert [f.value for f in ledger.figures_of(15, stamp(2026, 10, 10))] == [7]
-    ledger.mark_undone([(2, stamp(2026, 10, 12))])
-    assert [f.value for f in ledger.figures_of(15, stamp(2026, 10, 11))] == [7]  # undone only later
-    assert [f.value for f in ledger.figures_of(15, stamp(2026, 10, 13))] == [5]  # the earlier figure counts again
-    assert ledger.has_figure(15, 1, "2026-09", stamp(2026, 10, 4))
-    assert not ledger.has_figure(15, 1, "2026-09", stamp(2026, 10, 1))
-    calls = []
-    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
-    now = stamp(2026, 10, 20)
-    assert ledger.memo(15, now, "x", compute) == 1 and ledger.memo(15, now, "x", compute) == 1
-    ledger.add([row(3, 2, 15, "2026-09", 1, stamp(2026, 10, 19))])
-    assert ledger.memo(15, now, "x", compute) == 2  # new figures: recomputed
-
-
-def test_outliers_and_liaisons_without_figures_on_crafted_rows() -> None:
-    document = load_policy()
-    ledger = ReportLedger()
-    months = ["2026-06", "2026-07", "2026-08", "2026-09"]
-    ledger.add([row(i + 1, 1, 15, m, 10 + i, stamp(2026, 7 + i, 2)) for i, m in enumerate(months)])
-    ledger.add([row(9, 1, 15, "2026-10", 600, stamp(2026, 11, 17))])
-    liaisons = [
-        Liaison(id=1, user_id=2, unit_id=1, unit_name="单位1", name="张三", username=None, chat_id=2,
-                joined_at=dt.datetime(2026, 1, 1, tzinfo=ZONE), indicators=(15,)),
-        Liaison(id=2, user_id=3, unit_id=2, unit_name="单位2", name="", username="lisi", chat_id=3,
-                joined_at=dt.datetime(2026, 1, 1, tzinfo=ZONE), indicators=(15, 16)),
-    ]
-    summary = compute_weekly(SummaryInput(
-        document=document, kinds=load_kinds(document), ledger=ledger, week=W47, zone=ZONE,
-        now=dt.datetime(2026, 11, 30, tzinfo=ZONE), remind_day=5, liaisons=liaisons,
-    ))
-    [outlier] = summary.outliers
+# ---- the summary's SQL on crafted rows ---------------------------------------------------------------
+async def test_outliers_and_liaisons_without_figures_on_crafted_rows(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    rows = Rows(schema(tmp_path / "bot.db"))
+    for i, month in enumerate(["2026-06", "2026-07", "2026-08", "2026-09"]):
+        rows.report(1, 15, month, 10 + i, crafted_at(2026, 7 + i, 2))
+    rows.report(1, 15, "2026-10", 600, crafted_at(2026, 11, 17))
+    for i, month in enumerate(["2026-06", "2026-07", "2026-08", "2026-09"]):
+        rows.report(3, 15, month, 2 + i, crafted_at(2026, 7 + i, 3))
+    rows.report(3, 15, "2026-10", 4, crafted_at(2026, 11, 18))
+    rows.report(3, 15, "2026-10", 60, crafted_at(2026, 11, 19))  # a correction, far above the unit's 2 3 4 5
+    rows.liaison(1, 1, (15,), name="张三")
+    rows.liaison(2, 2, (15, 16), username="lisi")
+    rows.liaison(3, 2, (16,), name="王五", revoked=crafted_at(2026, 11, 20))  # gone before the week ended
+    settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=(ADMIN.user_id,))
+    summaries = SummaryService(db, load_policy(), settings, lambda: crafted_at(2026, 11, 30))
+    try:
+        summary = await summaries.build_weekly(W47)
+    finally:
+        await db.close()
+    [outlier, out_of_line] = summary.outliers
     assert (outlier.unit, outlier.indicator, outlier.period, outlier.value) == ("单位1", 15, "2026-10", 600)
-    assert "600" in outlier.reason
+    assert "600" in outlier.reason and "120" in outlier.reason  # above the city's whole target
+    assert (out_of_line.unit, out_of_line.value) == ("单位3", 60)
+    assert "中位数（3.5人）" in out_of_line.reason  # of its other months: 2, 3, 4, 5
     assert summary.complete_units == ("单位1",) and summary.late_units[0].missing == (15, 16)
     assert summary.late_units[0].liaisons == ("lisi",)
-    assert line(summary, 15).figure == 30 + 10 + 11 + 12 + 13 + 600
+    assert line(summary, 15).figure == 30 + 10 + 11 + 12 + 13 + 600 + 2 + 3 + 4 + 5 + 60
+    assert line(summary, 15).previous_figure == 30 + 10 + 11 + 12 + 13 + 2 + 3 + 4 + 5
+    assert (summary.report_count, summary.correction_count) == (3, 1)
+    assert summary.reporting_units == ("单位1", "单位3")
     assert "异常值" in render_weekly(summary) and "单位1 指标15 2026年10月：600" in render_weekly(summary)
 
 

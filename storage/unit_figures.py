@@ -1,0 +1,270 @@
+"""Each unit's figures of an indicator reduced by SQL to one row, and a cache of those rows that follows the table.
+
+The reduction, over the rows that count (storage.reports IS_CURRENT, or IS_CURRENT_AT for a past instant): a
+unit's running total is its latest 累计 figure plus the monthly figures after it, or all its monthly figures when
+it never reported 累计; its latest figure is the one of its latest month. reporting.progress applies the city rule
+(by the indicator's kind) over these rows, one per unit.
+
+The cache holds one row per (indicator, unit), never one per report. Before every use it reads two watermarks:
+rows with an id above the last seen are new, rows with julianday(undone_at) at or above the last seen were undone
+since (index reports_undone); the count of undone rows must agree, or an undo stamped earlier drops the cache.
+Only the units so touched are reduced again, one indexed query each, so writes by any connection are seen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+from storage import reports
+from storage.reports import instant_text
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+IS_CURRENT = reports.IS_CURRENT  # the rule's SQL, named here so the statements below are constants of this module
+IS_CURRENT_AT = reports.IS_CURRENT_AT
+RELOAD_OVER = 32  # more touched units of one indicator than this: reduce the whole indicator again
+
+REDUCE = (  # over `counted` (unit_id, period, value, cumulative): one row per unit, by unit id
+    " marked AS (SELECT unit_id, period, value, MIN(period) OVER w AS first,"
+    " MAX(CASE WHEN cumulative THEN period END) OVER w AS anchor FROM counted WINDOW w AS (PARTITION BY unit_id))"
+    " SELECT unit_id, first, MAX(period), value,"  # value: of the row with MAX(period), the latest month
+    " SUM(CASE WHEN anchor IS NULL OR period >= anchor THEN value END), anchor IS NOT NULL"
+    " FROM marked GROUP BY unit_id ORDER BY unit_id"
+)
+COUNTED = "SELECT r.unit_id, r.period, r.value, r.cumulative"
+INDICATOR_NOW = f"WITH counted AS ({COUNTED} FROM reports r WHERE r.indicator = :indicator AND {IS_CURRENT}),{REDUCE}"
+UNIT_NOW = (
+    f"WITH counted AS ({COUNTED} FROM reports r WHERE r.indicator = :indicator AND r.unit_id = :unit"
+    f" AND {IS_CURRENT}),{REDUCE}"
+)
+# Months with a row created, or undone, at or after :at: only their figures can differ from now's.
+TOUCHED = (
+    "SELECT indicator, unit_id, period FROM reports WHERE julianday(created_at) >= julianday(:at)"
+    " UNION SELECT indicator, unit_id, period FROM reports WHERE undone_at IS NOT NULL"
+    " AND julianday(undone_at) >= julianday(:at)"
+)
+# An indicator's units with touched months (:touched, JSON [[unit, month], …]) as they stood just before :at:
+# their untouched months as now, the touched ones by the rule at :at. (NOT IN a list of keys: SQLite indexes
+# the list once; a row value or a NOT EXISTS over the JSON would scan it for every row.)
+UNITS_AT = (
+    "WITH touched AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS unit_id, json_extract(value, '$[1]')"
+    " AS period FROM json_each(:touched)), units AS (SELECT DISTINCT unit_id FROM touched), counted AS ("
+    f"{COUNTED} FROM units t CROSS JOIN reports r ON r.indicator = :indicator AND r.unit_id = t.unit_id"
+    f" WHERE {IS_CURRENT} AND r.unit_id || ' ' || r.period NOT IN (SELECT unit_id || ' ' || period FROM touched)"
+    f" UNION ALL {COUNTED} FROM touched t CROSS JOIN reports r ON r.indicator = :indicator AND r.unit_id = t.unit_id"
+    f" AND r.period = t.period WHERE {IS_CURRENT_AT}),{REDUCE}"
+)
+# A unit's positive current figures of an indicator, per sort (monthly, 累计): how many, and the middle five.
+SPREAD = (
+    "WITH counted AS (SELECT r.cumulative, r.value FROM reports r WHERE r.indicator = :indicator"
+    f" AND r.unit_id = :unit AND r.value > 0 AND {IS_CURRENT}),"
+    " ranked AS (SELECT cumulative, value, ROW_NUMBER() OVER (PARTITION BY cumulative ORDER BY value) - 1 AS k,"
+    " COUNT(*) OVER (PARTITION BY cumulative) AS n FROM counted)"
+    " SELECT cumulative, n, group_concat(quote(value)) FROM ranked WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
+    " GROUP BY cumulative"
+)
+MARKS = (
+    "SELECT (SELECT COALESCE(MAX(id), 0) FROM reports),"
+    " (SELECT COALESCE(MAX(julianday(undone_at)), 0) FROM reports WHERE undone_at IS NOT NULL),"
+    " (SELECT COUNT(*) FROM reports WHERE undone_at IS NOT NULL)"
+)
+UNDONE_AFTER = "SELECT COUNT(*) FROM reports WHERE undone_at IS NOT NULL AND julianday(undone_at) > :mark"
+CHANGED = (
+    "SELECT indicator, unit_id FROM reports WHERE id > :last UNION SELECT indicator, unit_id FROM reports"
+    " WHERE undone_at IS NOT NULL AND julianday(undone_at) >= :mark"
+)
+
+SPREADS_PER_HOP = 500
+Marks = tuple[int, float, int]  # last id, latest julianday(undone_at), undone rows
+Units = tuple["UnitFigure", ...]
+Pair = tuple[int, int]  # (indicator, unit id)
+T = TypeVar("T")
+
+
+class UnitFigure(NamedTuple):
+    """One unit's figures of one indicator, reduced (a tuple: receipts and summaries combine many per call)."""
+
+    unit_id: int
+    first: str  # the earliest month with a figure, '2026-01'
+    last: str  # the latest month with a figure
+    latest: float  # the figure of the latest month
+    total: float  # the running total: the latest 累计 figure plus the monthly ones after it, else all monthly
+    cumulative: bool  # the unit reported a 累计 figure (the total starts from it)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row | tuple) -> UnitFigure:
+        unit_id, first, last, latest, total, cumulative = row
+        return cls(unit_id, first, last, latest, total, bool(cumulative))
+
+
+class Spread(NamedTuple):
+    """A unit's positive current figures of one sort: how many, and the middle ones (sorted, ranks n//2-2 … n//2+2)."""
+
+    count: int
+    middle: tuple[float, ...]
+
+    def others(self, value: float) -> tuple[float, ...]:
+        """The middle one or two of the figures other than `value` (one of them when positive): their median.
+
+        The median of a unit's other figures is all the summary's outlier rule (reporting.plausibility) reads.
+        """
+        count, window, low = self.count, list(self.middle), max(0, self.count // 2 - 2)
+        if value > 0 and window:  # one of the figures: leave it out
+            if value < window[0] and low > 0:
+                low, count = low - 1, count - 1  # below the middle: the middle figures move down one rank
+            elif value > window[-1]:
+                count -= 1
+            elif value in window:
+                window.remove(value)
+                count -= 1
+        if count <= 0:
+            return ()
+        return tuple(window[rank - low] for rank in sorted({(count - 1) // 2, count // 2}))
+
+
+@dataclass
+class Since:
+    """An instant (as :at), and the months touched at or after it by indicator, read when the cache had `marks`."""
+
+    at: str
+    marks: Marks | None = None
+    months: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+class UnitFigures:
+    """Per indicator, every unit's reduced figures now, kept in step with the table; past instants are computed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._held: dict[int, dict[int, UnitFigure]] = {}
+        self._sorted: dict[int, Units] = {}
+        self._spreads: dict[Pair, dict[bool, Spread]] = {}  # only of units asked about (the outlier check)
+        self._marks: Marks | None = None
+
+    async def now(self, numbers: Iterable[int]) -> dict[int, Units]:
+        """Each indicator's unit rows (by unit id) as they stand; an indicator not held yet is reduced in its own hop."""
+        return await self._collect(sorted(set(numbers)), None)
+
+    async def at(self, instant: dt.datetime, numbers: Iterable[int]) -> dict[int, Units]:
+        """Each indicator's unit rows as they stood just before `instant` (an indicator untouched since: now's)."""
+        return await self._collect(sorted(set(numbers)), Since(instant_text(instant)))
+
+    async def spreads(self, pairs: Iterable[Pair]) -> dict[Pair, dict[bool, Spread]]:
+        """Per (indicator, unit): the spread of its positive current figures, by sort (False: monthly, True: 累计)."""
+        wanted, done = sorted(set(pairs)), {}
+        for start in range(0, len(wanted), SPREADS_PER_HOP):
+            chunk = wanted[start:start + SPREADS_PER_HOP]
+            done.update(await self._hop(lambda conn: self._spread_step(conn, chunk)))
+        return done
+
+    def _spread_step(self, conn: sqlite3.Connection, pairs: list[Pair]) -> dict[Pair, dict[bool, Spread]]:
+        for pair in pairs:
+            if pair not in self._spreads:
+                rows = conn.execute(SPREAD, {"indicator": pair[0], "unit": pair[1]})
+                self._spreads[pair] = {bool(cumulative): Spread(count, tuple(sorted(map(float, middle.split(",")))))
+                                       for cumulative, count, middle in rows}
+        return {pair: self._spreads[pair] for pair in pairs}
+
+    async def _collect(self, wanted: list[int], since: Since | None) -> dict[int, Units]:
+        done: dict[int, Units] = {}
+        while len(done) < len(wanted):  # a hop answers what is held and at most one indicator that needs work
+            pending = [n for n in wanted if n not in done]
+            done.update(await self._hop(lambda conn: self._step(conn, pending, since)))
+        return done
+
+    async def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """fn on the connection's thread, in one read snapshot, once the cache has followed the table."""
+        def run(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN")
+            try:
+                self._follow(conn)
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
+
+        return await self.db.run(run)
+
+    def _step(self, conn: sqlite3.Connection, pending: list[int], since: Since | None) -> dict[int, Units]:
+        if since is not None and since.marks != self._marks:  # a first hop, or rows changed since the last one
+            since.months = {}
+            for indicator, unit, period in conn.execute(TOUCHED, {"at": since.at}):
+                since.months.setdefault(indicator, []).append((unit, period))
+            since.marks = self._marks
+        touched = since.months if since is not None else {}
+        out: dict[int, Units] = {}
+        for number in pending:
+            work = number not in self._held or number in touched
+            if work and out:
+                break
+            rows = self._rows(conn, number)
+            out[number] = self._past(conn, number, since, rows) if number in touched else rows  # type: ignore[arg-type]
+            if work:
+                break
+        return out
+
+    def _rows(self, conn: sqlite3.Connection, number: int) -> Units:
+        found = self._sorted.get(number)
+        if found is None:
+            held = self._held.get(number)
+            if held is None:
+                rows = conn.execute(INDICATOR_NOW, {"indicator": number}).fetchall()
+                held = self._held[number] = {row[0]: UnitFigure.from_row(row) for row in rows}
+            found = self._sorted[number] = tuple(held[unit] for unit in sorted(held))
+        return found
+
+    @staticmethod
+    def _past(conn: sqlite3.Connection, number: int, since: Since, now: Units) -> Units:
+        """Now's rows with the units whose months were touched since the instant reduced again as they stood then."""
+        months = since.months[number]
+        params = {"indicator": number, "at": since.at, "touched": json.dumps(months)}
+        then = {row[0]: UnitFigure.from_row(row) for row in conn.execute(UNITS_AT, params)}
+        touched = {unit for unit, _ in months}
+        merged = {f.unit_id: f for f in now if f.unit_id not in touched} | then
+        return tuple(merged[unit] for unit in sorted(merged))
+
+    def _follow(self, conn: sqlite3.Connection) -> None:
+        """Reduce again the units whose rows changed since the last look (new rows, undos); drop all if unsure."""
+        marks: Marks = tuple(conn.execute(MARKS).fetchone())  # type: ignore[assignment]
+        before = self._marks
+        if marks == before:
+            return
+        self._marks = None  # until the units are followed: whatever is raised on the way drops the cache next time
+        if before is None or marks[0] < before[0] or not self._undone_since(conn, before, marks):
+            self._held.clear()  # a first look, another file, or an undo stamped before the last one seen
+            self._sorted.clear()
+            self._spreads.clear()
+        else:
+            self._reduce_changed(conn, before)
+        self._marks = marks
+
+    @staticmethod
+    def _undone_since(conn: sqlite3.Connection, before: Marks, marks: Marks) -> bool:
+        """Every undo since the last look is stamped after the latest one seen then (so CHANGED finds it)."""
+        return marks[2] - before[2] == conn.execute(UNDONE_AFTER, {"mark": before[1]}).fetchone()[0]
+
+    def _reduce_changed(self, conn: sqlite3.Connection, before: Marks) -> None:
+        changed: dict[int, set[int]] = {}
+        for indicator, unit in conn.execute(CHANGED, {"last": before[0], "mark": before[1]}):
+            changed.setdefault(indicator, set()).add(unit)
+        for indicator, units in changed.items():
+            self._sorted.pop(indicator, None)
+            for unit in units:
+                self._spreads.pop((indicator, unit), None)
+            held = self._held.get(indicator)
+            if held is None:
+                continue
+            if len(units) > RELOAD_OVER:
+                del self._held[indicator]
+                continue
+            for unit in units:
+                row = conn.execute(UNIT_NOW, {"indicator": indicator, "unit": unit}).fetchone()
+                if row is None:
+                    held.pop(unit, None)
+                else:
+                    held[unit] = UnitFigure.from_row(row)

@@ -1,0 +1,114 @@
+"""Each unit's figures reduced by SQL and cached per unit: states at past instants, following writes, query plans."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import statistics
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storage import summary_queries, unit_figures
+from storage.db import open_database
+from storage.reports import IS_CURRENT, IS_CURRENT_AT
+from storage.unit_figures import RELOAD_OVER, Spread, UnitFigures, Units
+from tests.crafted_rows import Rows, at, schema
+
+
+def values(found: dict[int, Units], number: int = 15) -> list[tuple[int, float]]:
+    return [(u.unit_id, u.total) for u in found[number]]
+
+
+async def test_the_state_just_before_an_instant_follows_corrections_and_undos(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    rows = Rows(schema(tmp_path / "bot.db"))  # another connection: the cache follows whatever commits
+    figures = UnitFigures(db)
+    try:
+        rows.report(1, 15, "2026-09", 5, at(2026, 10, 3))
+        corrected = rows.report(1, 15, "2026-09", 7, at(2026, 10, 9))
+        assert values(await figures.now([15])) == [(1, 7)]
+        assert values(await figures.at(at(2026, 10, 5), [15])) == [(1, 5)]
+        assert values(await figures.at(at(2026, 10, 9), [15])) == [(1, 5)]  # stamped at the instant: not yet
+        assert await figures.at(at(2026, 10, 1), [15, 16]) == {15: (), 16: ()}
+        rows.undo(corrected, at(2026, 10, 12))
+        assert values(await figures.now([15])) == [(1, 5)]  # the earlier figure counts again
+        assert values(await figures.at(at(2026, 10, 11), [15])) == [(1, 7)]  # undone only later
+        assert values(await figures.at(at(2026, 10, 13), [15])) == [(1, 5)]
+        rows.report(2, 15, "2026-10", 1, at(2026, 11, 2))
+        rows.report(1, 15, "2026-10", 2, at(2026, 11, 2))
+        assert values(await figures.now([15])) == [(1, 7), (2, 1)]
+        assert values(await figures.at(at(2026, 11, 1), [15])) == [(1, 5)]
+    finally:
+        await db.close()
+
+
+async def test_the_cache_drops_what_it_cannot_follow(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    rows = Rows(schema(tmp_path / "bot.db"))
+    figures = UnitFigures(db)
+    try:
+        late = rows.report(1, 15, "2026-09", 5, at(2026, 10, 3))
+        recent = rows.report(2, 15, "2026-09", 6, at(2026, 10, 4))
+        rows.undo(recent, at(2026, 10, 20))
+        assert values(await figures.now([15])) == [(1, 5)]
+        rows.undo(late, at(2026, 10, 10))  # stamped before the undo already seen: found by the count of undos
+        assert values(await figures.now([15])) == []
+        for unit in range(3, 3 + RELOAD_OVER + 2):  # a bulk load by another process: the indicator is reduced anew
+            rows.report(unit, 15, "2026-09", 1, at(2026, 10, 21))
+        assert len(values(await figures.now([15]))) == RELOAD_OVER + 2
+        assert (await figures.spreads([(15, 3)]))[(15, 3)] == {False: Spread(1, (1.0,))}
+        rows.report(3, 15, "2026-10", 4, at(2026, 10, 22))
+        assert (await figures.spreads([(15, 3)]))[(15, 3)] == {False: Spread(2, (1.0, 4.0))}
+    finally:
+        await db.close()
+
+
+@given(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0, 10.0, 40.0, 100.0, 1e6]), max_size=12), st.data())
+def test_the_middle_of_the_other_figures_has_their_median(figures: list[float], data: st.DataObject) -> None:
+    ranked = sorted(figures)
+    low, high = max(0, len(ranked) // 2 - 2), len(ranked) // 2 + 2
+    spread = Spread(len(ranked), tuple(ranked[low:high + 1]))
+    left_out = data.draw(st.sampled_from(ranked)) if ranked and data.draw(st.booleans()) else 0.0
+    others = list(ranked)
+    if left_out > 0:
+        others.remove(left_out)
+    middle = spread.others(left_out)
+    assert (statistics.median(middle) if middle else None) == (statistics.median(others) if others else None)
+
+
+def plan(conn: sqlite3.Connection, sql: str, params: dict) -> list[str]:
+    return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def test_summaries_read_reports_through_indexes_only() -> None:
+    """No statement walks the reports table, or a whole index of it: each starts from an indexed key or instant."""
+    conn = schema()
+    when = {"at": "2026-11-23T00:00:00+08:00", "start": "2026-11-16T00:00:00+08:00", "indicator": 15, "unit": 1,
+            "period": "2026-10", "last": 0, "mark": 0.0, "touched": "[[1, \"2026-10\"]]"}
+    expected = {
+        unit_figures.INDICATOR_NOW: {"reports_current"},
+        unit_figures.UNIT_NOW: {"reports_current"},
+        unit_figures.UNITS_AT: {"reports_current", "reports_key"},
+        unit_figures.TOUCHED: {"reports_created", "reports_undone"},
+        unit_figures.SPREAD: {"reports_current"},
+        unit_figures.MARKS: {"reports_undone"},
+        unit_figures.CHANGED: {"reports_undone"},
+        summary_queries.WEEK_ACTIVITY: {"reports_created"},
+        summary_queries.WEEK_FIGURES: {"reports_created", "reports_current"},
+        summary_queries.CHANGED_SINCE: {"reports_created", "reports_undone"},
+        summary_queries.ON_DUTY_NOW: {"reports_current"},
+        summary_queries.ON_DUTY_AT: {"reports_key"},
+        summary_queries.MISSING_NOW: {"reports_current"},
+        f"SELECT r.id FROM reports r WHERE r.indicator = :indicator AND r.unit_id = :unit AND {IS_CURRENT}":
+            {"reports_current"},
+        f"SELECT r.id FROM reports r WHERE r.indicator = :indicator AND r.unit_id = :unit AND {IS_CURRENT_AT}":
+            {"reports_key"},
+    }
+    for sql, indexes in expected.items():
+        steps = plan(conn, sql, when)
+        walks = [s for s in steps if re.match(r"SCAN (reports|r|r2|h|h2)\b", s) and "reports_undone" not in s]
+        assert walks == [], (sql[:60], steps)  # (the partial index of undone rows is walked to count them)
+        used = set(re.findall(r"INDEX (reports_\w+)", " ".join(steps)))
+        assert indexes <= used, (sql[:60], steps)
