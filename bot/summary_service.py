@@ -16,7 +16,7 @@ from knowledge.models import Frozen, PolicyDocument
 from reporting.kinds import load_kinds
 from reporting.periods import Period, last_month
 from reporting.progress import IndicatorProgress, indicator_progress
-from reporting.summary import SummaryInput, compute_weekly, window
+from reporting.summary import Judged, SummaryInput, Window, compute_weekly, find_outliers, window
 from reporting.summary_models import WeeklySummary
 from reporting.summary_text import render_reminder, render_weekly
 from reporting.weeks import Week, parse_week
@@ -24,7 +24,7 @@ from storage.db import Database
 from storage.models import Liaison
 from storage.notifications import SentNotifications
 from storage.reports import instant_text
-from storage.summary_queries import SummaryQueries, missing_now, week_facts
+from storage.summary_queries import SummaryQueries, WindowFacts, missing_now, week_figures, window_facts
 from storage.unit_figures import UnitFigures
 
 Clock = Callable[[], dt.datetime]
@@ -33,7 +33,8 @@ ADMIN_EXAMPLE = "如需权限，请联系管理员把您的 Telegram 用户 ID �
 EXPORT_FORMATS = {"": "xlsx", "xlsx": "xlsx", "excel": "xlsx", "csv": "csv", "zip": "csv"}
 WEEKLY_KIND = "weekly"
 REMINDER_KIND = "reminder"
-PAST_KEPT = 8  # remembered states of past instants: the starts and ends of the last few weeks asked for
+PAST_KEPT = 8  # remembered states of past instants and windows: the starts and ends of the last weeks asked for
+JUDGED_KEPT = 20_000  # outlier verdicts remembered (about 300 bytes each, a busy week holds ~10k); all dropped beyond
 
 
 class SummaryFile(Frozen):
@@ -89,6 +90,8 @@ class SummaryService:
         self.kinds = load_kinds(document)
         self.figures = figures or UnitFigures(db)  # shared with the report service: one cache per database
         self._past: OrderedDict[tuple[str, str], dict[int, IndicatorProgress]] = OrderedDict()
+        self._windows: OrderedDict[tuple[str, str], WindowFacts] = OrderedDict()
+        self._judged: Judged = {}
         self._drawing = asyncio.Lock()  # matplotlib is not thread-safe: one chart at a time
 
     def require_admin(self, actor: Actor) -> None:
@@ -126,9 +129,17 @@ class SummaryService:
         units = await self.figures.at(instant, [i.number for i in indicators])
         found = {i.number: indicator_progress(i, self.kinds[i.number], units[i.number], period) for i in indicators}
         if instant <= self.now():
-            self._past[key] = found
-            while len(self._past) > PAST_KEPT:
-                self._past.popitem(last=False)
+            _keep(self._past, key, found)
+        return found
+
+    async def window_facts(self, win: Window) -> WindowFacts:
+        """A week's activity and duties at its end; kept once the week is past (nothing can change them then)."""
+        key = (instant_text(win.end), win.period.key)
+        found = self._windows.get(key)
+        if found is None:
+            found = await self.db.run(lambda conn: window_facts(conn, win.start, win.end, win.period.key))
+            if win.end <= self.now():
+                _keep(self._windows, key, found)
         return found
 
     async def build_weekly(self, week: Week | None = None) -> WeeklySummary:
@@ -138,11 +149,15 @@ class SummaryService:
         win = window(week, self.settings.zone, now)
         progress = await self.progress_at(win.end, win.period)
         previous = await self.progress_at(win.start, win.previous_period)
-        facts = await self.db.run(lambda conn: week_facts(conn, win.start, win.end, win.period.key))
-        spreads = await self.figures.spreads({(f.indicator, f.unit_id) for f in facts.figures})
+        facts = await self.window_facts(win)
+        figures = await self.db.run(lambda conn: week_figures(conn, win.start, win.end))
+        spreads = await self.figures.spreads({(f.indicator, f.unit_id) for f in figures})
+        if len(self._judged) > JUDGED_KEPT:
+            self._judged.clear()
+        outliers = find_outliers(self.document, self.kinds, figures, spreads, self._judged)
         return compute_weekly(SummaryInput(
             document=self.document, kinds=self.kinds, week=week, window=win, remind_day=self.settings.remind_day,
-            progress=progress, previous=previous, facts=facts, spreads=spreads,
+            progress=progress, previous=previous, facts=facts, outliers=outliers,
         ))
 
     async def weekly_report(self, week: Week | None = None) -> WeeklyReport:
@@ -238,3 +253,10 @@ class SummaryService:
     async def record(self, kind: str, key: str) -> None:
         """Note a send that happened anyway (a manual /remind), so the schedule does not repeat it."""
         await self.claim(kind, key)
+
+
+def _keep(kept: OrderedDict, key: tuple, value: object) -> None:
+    """Remember `value` as the newest of at most PAST_KEPT."""
+    kept[key] = value
+    while len(kept) > PAST_KEPT:
+        kept.popitem(last=False)

@@ -8,7 +8,7 @@ complete, late, or out of line.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from reporting.progress import STATUS_RULE, IndicatorProgress
 from reporting.summary_models import IndicatorStatus, LateUnit, Outlier, WeeklySummary
 from reporting.units import format_number
 from reporting.weeks import Week
-from storage.summary_queries import Duty, WeekFacts
+from storage.summary_queries import Duty, WeekFigure, WindowFacts
 from storage.unit_figures import Pair, Spread
 
 INCLUSIVE = dt.timedelta(milliseconds=1)  # reports stamped at `now` belong to a summary made at `now` (julianday: ms)
@@ -62,8 +62,8 @@ class SummaryInput:
     remind_day: int
     progress: Mapping[int, IndicatorProgress]  # at the window's end, as of its reporting month
     previous: Mapping[int, IndicatorProgress]  # at the window's start
-    facts: WeekFacts
-    spreads: Mapping[Pair, Mapping[bool, Spread]]  # of the units whose figures the week stored
+    facts: WindowFacts
+    outliers: tuple[Outlier, ...]  # find_outliers over the week's figures
 
 
 def deadline_of(period: Period, remind_day: int) -> dt.date:
@@ -100,21 +100,33 @@ def _units(duties: tuple[Duty, ...]) -> tuple[tuple[str, ...], tuple[str, ...], 
     return expected, complete, late
 
 
-def _outliers(data: SummaryInput) -> tuple[Outlier, ...]:
-    """The week's figures that count now and break a plausibility rule against the unit's other figures."""
+Judged = MutableMapping[tuple[int, float, bool, str, tuple[float, ...]], str | None]
+
+
+def find_outliers(document: PolicyDocument, kinds: Mapping[int, IndicatorKind], figures: Sequence[WeekFigure],
+                  spreads: Mapping[Pair, Mapping[bool, Spread]], judged: Judged) -> tuple[Outlier, ...]:
+    """The week's figures that count now and break a plausibility rule against the unit's other figures.
+
+    `judged` remembers the reason (or None) per figure and middle of the others, so a /weekly asked again judges
+    only what changed; what it holds never goes stale, the key being all the rules read.
+    """
     out = []
-    for row in data.facts.figures:
-        indicator = data.document.indicator(row.indicator)
+    for row in figures:
+        indicator = document.indicator(row.indicator)
         if indicator is None:
             continue
-        spread = data.spreads.get((row.indicator, row.unit_id), {}).get(row.cumulative)
+        spread = spreads.get((row.indicator, row.unit_id), {}).get(row.cumulative)
         others = spread.others(row.value) if spread else ()
-        item = ReportItem(indicator=row.indicator, value=row.value, typed=format_number(row.value),
-                          period=Period.parse_key(row.period), cumulative=row.cumulative)
-        found = doubt(item, indicator, data.kinds[row.indicator], others)
-        if found is not None:
+        key = (row.indicator, row.value, row.cumulative, row.period, others)
+        if key not in judged:
+            item = ReportItem(indicator=row.indicator, value=row.value, typed=format_number(row.value),
+                              period=Period.parse_key(row.period), cumulative=row.cumulative)
+            found = doubt(item, indicator, kinds[row.indicator], others)
+            judged[key] = found.reason if found else None
+        reason = judged[key]
+        if reason is not None:
             out.append(Outlier(unit=row.unit, indicator=row.indicator, period=row.period, value=row.value,
-                               reason=found.reason))
+                               reason=reason))
     return tuple(out)
 
 
@@ -131,6 +143,6 @@ def compute_weekly(data: SummaryInput) -> WeeklySummary:
         reporting_units=tuple(a.unit for a in activity),
         expected_units=expected, complete_units=complete, late_units=late,
         indicators=tuple(_indicator_status(data, i.number) for i in data.document.indicators),
-        outliers=_outliers(data),
+        outliers=data.outliers,
         rule=f"{STATUS_RULE}。口径：{rules}。异常值：{RULES}。",
     )

@@ -98,11 +98,10 @@ class Duty(NamedTuple):
         return cls(unit, name, username, user_id, _indicators(missing))
 
 
-class WeekFacts(NamedTuple):
-    """What the database says about one week's window; the summary (reporting.summary) is computed from it."""
+class WindowFacts(NamedTuple):
+    """What stood at a week's end: its activity and the duties then (fixed for good once the week is past)."""
 
     activity: tuple[UnitActivity, ...]
-    figures: tuple[WeekFigure, ...]
     duties: tuple[Duty, ...]
 
 
@@ -111,19 +110,22 @@ def _indicators(listed: str | None) -> tuple[int, ...]:
     return tuple(sorted({int(part) for part in listed.split(",")})) if listed else ()
 
 
-def week_facts(conn: sqlite3.Connection, start: dt.datetime, end: dt.datetime, period: str) -> WeekFacts:
-    """The window [start, end): its activity, its figures that count now, the duties at its end for `period`."""
-    window = {"start": instant_text(start), "at": instant_text(end)}
-    activity = tuple(UnitActivity(*row) for row in conn.execute(WEEK_ACTIVITY, window))
-    figures = tuple(WeekFigure(*row[:6], bool(row[6])) for row in conn.execute(WEEK_FIGURES, window))
-    changed = conn.execute(CHANGED_SINCE, {"at": window["at"]}).fetchone()[0]
-    duty = {"at": window["at"], "period": period}
-    if changed:
+def window_facts(conn: sqlite3.Connection, start: dt.datetime, end: dt.datetime, period: str) -> WindowFacts:
+    """The window [start, end): its activity, and the liaisons on duty at its end with what `period` lacks."""
+    at = instant_text(end)
+    activity = tuple(UnitActivity(*row) for row in conn.execute(WEEK_ACTIVITY, {"start": instant_text(start), "at": at}))
+    duty = {"at": at, "period": period}
+    if conn.execute(CHANGED_SINCE, {"at": at}).fetchone()[0]:
         found = conn.execute(ON_DUTY_AT, duty)
     else:  # the state at :at is the current one: the covering index answers
         found = conn.execute(ON_DUTY_NOW, duty)
-    duties = tuple(Duty.from_row(row) for row in found)
-    return WeekFacts(activity, figures, duties)
+    return WindowFacts(activity, tuple(Duty.from_row(row) for row in found))
+
+
+def week_figures(conn: sqlite3.Connection, start: dt.datetime, end: dt.datetime) -> tuple[WeekFigure, ...]:
+    """The figures stored in [start, end) that count now."""
+    window = {"start": instant_text(start), "at": instant_text(end)}
+    return tuple(WeekFigure(*row[:6], bool(row[6])) for row in conn.execute(WEEK_FIGURES, window))
 
 
 def missing_now(conn: sqlite3.Connection, period: str) -> dict[int, tuple[int, ...]]:

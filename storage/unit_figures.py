@@ -3,12 +3,15 @@
 The reduction, over the rows that count (storage.reports IS_CURRENT, or IS_CURRENT_AT for a past instant): a
 unit's running total is its latest 累计 figure plus the monthly figures after it, or all its monthly figures when
 it never reported 累计; its latest figure is the one of its latest month. reporting.progress applies the city rule
-(by the indicator's kind) over these rows, one per unit.
+(by the indicator's kind) over these rows, one per unit. A past instant is now's rows with the units whose months
+were touched since (a row created or undone at or after it; reports_created, reports_undone) reduced as they stood.
 
-The cache holds one row per (indicator, unit), never one per report. Before every use it reads two watermarks:
-rows with an id above the last seen are new, rows with julianday(undone_at) at or above the last seen were undone
-since (index reports_undone); the count of undone rows must agree, or an undo stamped earlier drops the cache.
-Only the units so touched are reduced again, one indexed query each, so writes by any connection are seen.
+The cache holds one row per (indicator, unit), never one per report, and a spread (count, middle five) of the
+units the outlier check asked about. Before every use it reads two watermarks: rows with an id above the last
+seen are new, rows with julianday(undone_at) at or above the last seen were undone since; the count of undone
+rows must agree, or an undo stamped earlier drops the cache. Only the units so touched are reduced again, one
+indexed query each, so writes by any connection are seen. Everything runs on the connection's thread, a hop
+per indicator that needs work, so a cold start never holds the connection for long.
 """
 
 from __future__ import annotations
@@ -158,18 +161,23 @@ class UnitFigures:
     async def spreads(self, pairs: Iterable[Pair]) -> dict[Pair, dict[bool, Spread]]:
         """Per (indicator, unit): the spread of its positive current figures, by sort (False: monthly, True: 累计)."""
         wanted, done = sorted(set(pairs)), {}
-        for start in range(0, len(wanted), SPREADS_PER_HOP):
-            chunk = wanted[start:start + SPREADS_PER_HOP]
-            done.update(await self._hop(lambda conn: self._spread_step(conn, chunk)))
+        while len(done) < len(wanted):  # a hop answers what is kept and reads at most SPREADS_PER_HOP units
+            pending = [pair for pair in wanted if pair not in done]
+            done.update(await self._hop(lambda conn: self._spread_step(conn, pending)))
         return done
 
     def _spread_step(self, conn: sqlite3.Connection, pairs: list[Pair]) -> dict[Pair, dict[bool, Spread]]:
+        out, read = {}, 0
         for pair in pairs:
             if pair not in self._spreads:
+                if read == SPREADS_PER_HOP:
+                    break
+                read += 1
                 rows = conn.execute(SPREAD, {"indicator": pair[0], "unit": pair[1]})
                 self._spreads[pair] = {bool(cumulative): Spread(count, tuple(sorted(map(float, middle.split(",")))))
                                        for cumulative, count, middle in rows}
-        return {pair: self._spreads[pair] for pair in pairs}
+            out[pair] = self._spreads[pair]
+        return out
 
     async def _collect(self, wanted: list[int], since: Since | None) -> dict[int, Units]:
         done: dict[int, Units] = {}
@@ -191,6 +199,7 @@ class UnitFigures:
         return await self.db.run(run)
 
     def _step(self, conn: sqlite3.Connection, pending: list[int], since: Since | None) -> dict[int, Units]:
+        """One hop: the indicators held and untouched, then at most one to reduce (not held, or touched since)."""
         if since is not None and since.marks != self._marks:  # a first hop, or rows changed since the last one
             since.months = {}
             for indicator, unit, period in conn.execute(TOUCHED, {"at": since.at}):

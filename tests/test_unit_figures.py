@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import statistics
+import tempfile
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import summary_queries, unit_figures
@@ -112,3 +114,58 @@ def test_summaries_read_reports_through_indexes_only() -> None:
         assert walks == [], (sql[:60], steps)  # (the partial index of undone rows is walked to count them)
         used = set(re.findall(r"INDEX (reports_\w+)", " ".join(steps)))
         assert indexes <= used, (sql[:60], steps)
+
+
+step = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(0, 20), st.booleans(), st.integers(0, 6))
+
+
+def oracle(stored: list[tuple], instant: float | None) -> list[tuple]:
+    """The rule written out: per key the newest row alive just before `instant` (None: now), reduced per unit."""
+    alive: dict[tuple[int, str], tuple[float, bool]] = {}
+    for _, unit, period, value, cumulative, created, undone in stored:  # in id order
+        if instant is None and undone is None or instant is not None and created < instant and (
+                undone is None or undone >= instant):
+            alive[(unit, period)] = (value, cumulative)
+    units: dict[int, list] = {}
+    for (unit, period), (value, cumulative) in sorted(alive.items()):
+        units.setdefault(unit, []).append((period, value, cumulative))
+    out = []
+    for unit, months in sorted(units.items()):
+        anchor = max((p for p, _, c in months if c), default="")
+        out.append((unit, months[0][0], months[-1][0], months[-1][1], sum(v for p, v, _ in months if p >= anchor),
+                    anchor != ""))
+    return out
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(step, min_size=1, max_size=14))
+def test_any_reports_and_undos_reduce_as_the_rule_written_out(steps: list[tuple]) -> None:
+    """Figures, corrections and undos at hourly steps; now and the state just before each step agree with the rule."""
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(_replay(Path(folder) / "bot.db", steps))
+
+
+async def _replay(path: Path, steps: list[tuple]) -> None:
+    db = await open_database(path)
+    rows = Rows(schema(path))
+    figures = UnitFigures(db)
+    stored: list[list] = []
+    try:
+        for hour, (unit, month, value, cumulative, undo) in enumerate(steps, start=1):
+            when = at(2026, 10, 1, hour)
+            if undo == 0 and stored:  # /undo of the latest row still counting
+                live = [row for row in stored if row[6] is None]
+                if live:
+                    rows.undo(live[-1][0], when)
+                    live[-1][6] = when.timestamp()
+            else:
+                rid = rows.report(unit, 15, f"2026-0{month}", float(value), when, cumulative)
+                stored.append([rid, unit, f"2026-0{month}", float(value), cumulative, when.timestamp(), None])
+            assert [tuple(u) for u in (await figures.now([15]))[15]] == oracle(stored, None)
+        for hour in range(1, len(steps) + 2):
+            instant = at(2026, 10, 1, hour)
+            found = (await figures.at(instant, [15]))[15]
+            assert [tuple(u) for u in found] == oracle(stored, instant.timestamp())
+    finally:
+        await db.close()
