@@ -33,19 +33,20 @@ IS_CURRENT = reports.IS_CURRENT  # the rule's SQL, named here so the statements 
 IS_CURRENT_AT = reports.IS_CURRENT_AT
 RELOAD_OVER = 32  # more touched units of one indicator than this: reduce the whole indicator again
 
-REDUCE = (  # over `counted` (unit_id, period, value, cumulative): one row per unit, by unit id
-    " marked AS (SELECT unit_id, period, value, MIN(period) OVER w AS first,"
-    " MAX(CASE WHEN cumulative THEN period END) OVER w AS anchor FROM counted WINDOW w AS (PARTITION BY unit_id))"
-    " SELECT unit_id, first, MAX(period), value,"  # value: of the row with MAX(period), the latest month
-    " SUM(CASE WHEN anchor IS NULL OR period >= anchor THEN value END), anchor IS NOT NULL"
-    " FROM marked GROUP BY unit_id ORDER BY unit_id"
+# One row per unit, by unit id, from the rows that count ({rows} filtered by {counts}, alias {r}): first and last
+# month, the last month's figure, and the total from the latest 累计 month on (all months without one).
+REDUCE = (
+    "units AS (SELECT {r}.unit_id, MIN({r}.period) AS first, MAX({r}.period) AS last,"
+    " MAX(CASE WHEN {r}.cumulative THEN {r}.period END) AS anchor, SUM({r}.value) AS everything FROM {rows}"
+    " WHERE {counts} GROUP BY {r}.unit_id)"
+    " SELECT unit_id, first, last, (SELECT {r}.value FROM {rows} WHERE {counts} AND {r}.unit_id = units.unit_id"
+    " AND {r}.period = units.last), CASE WHEN anchor IS NULL THEN everything ELSE (SELECT SUM({r}.value) FROM {rows}"
+    " WHERE {counts} AND {r}.unit_id = units.unit_id AND {r}.period >= units.anchor) END, anchor IS NOT NULL"
+    " FROM units ORDER BY unit_id"
 )
-COUNTED = "SELECT r.unit_id, r.period, r.value, r.cumulative"
-INDICATOR_NOW = f"WITH counted AS ({COUNTED} FROM reports r WHERE r.indicator = :indicator AND {IS_CURRENT}),{REDUCE}"
-UNIT_NOW = (
-    f"WITH counted AS ({COUNTED} FROM reports r WHERE r.indicator = :indicator AND r.unit_id = :unit"
-    f" AND {IS_CURRENT}),{REDUCE}"
-)
+INDICATOR_NOW = "WITH " + REDUCE.format(r="r", rows="reports r", counts=f"r.indicator = :indicator AND {IS_CURRENT}")
+UNIT_NOW = "WITH " + REDUCE.format(
+    r="r", rows="reports r", counts=f"r.indicator = :indicator AND r.unit_id = :unit AND {IS_CURRENT}")
 # Months with a row created, or undone, at or after :at: only their figures can differ from now's.
 TOUCHED = (
     "SELECT indicator, unit_id, period FROM reports WHERE julianday(created_at) >= julianday(:at)"
@@ -57,20 +58,25 @@ TOUCHED = (
 # the list once; a row value or a NOT EXISTS over the JSON would scan it for every row.)
 UNITS_AT = (
     "WITH touched AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS unit_id, json_extract(value, '$[1]')"
-    " AS period FROM json_each(:touched)), units AS (SELECT DISTINCT unit_id FROM touched), counted AS ("
-    f"{COUNTED} FROM units t CROSS JOIN reports r ON r.indicator = :indicator AND r.unit_id = t.unit_id"
-    f" WHERE {IS_CURRENT} AND r.unit_id || ' ' || r.period NOT IN (SELECT unit_id || ' ' || period FROM touched)"
-    f" UNION ALL {COUNTED} FROM touched t CROSS JOIN reports r ON r.indicator = :indicator AND r.unit_id = t.unit_id"
-    f" AND r.period = t.period WHERE {IS_CURRENT_AT}),{REDUCE}"
+    " AS period FROM json_each(:touched)), touched_units AS (SELECT DISTINCT unit_id FROM touched),"
+    " counted AS MATERIALIZED (SELECT r.unit_id, r.period, r.value, r.cumulative FROM touched_units t"
+    f" CROSS JOIN reports r ON r.indicator = :indicator AND r.unit_id = t.unit_id WHERE {IS_CURRENT}"
+    " AND r.unit_id || ' ' || r.period NOT IN (SELECT unit_id || ' ' || period FROM touched)"
+    " UNION ALL SELECT r.unit_id, r.period, r.value, r.cumulative FROM touched t CROSS JOIN reports r"
+    f" ON r.indicator = :indicator AND r.unit_id = t.unit_id AND r.period = t.period WHERE {IS_CURRENT_AT}), "
+    + REDUCE.format(r="c", rows="counted c", counts="1")
 )
-# A unit's positive current figures of an indicator, per sort (monthly, 累计): how many, and the middle five.
-SPREAD = (
-    "WITH counted AS (SELECT r.cumulative, r.value FROM reports r WHERE r.indicator = :indicator"
-    f" AND r.unit_id = :unit AND r.value > 0 AND {IS_CURRENT}),"
-    " ranked AS (SELECT cumulative, value, ROW_NUMBER() OVER (PARTITION BY cumulative ORDER BY value) - 1 AS k,"
-    " COUNT(*) OVER (PARTITION BY cumulative) AS n FROM counted)"
-    " SELECT cumulative, n, group_concat(quote(value)) FROM ranked WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
-    " GROUP BY cumulative"
+# Units' positive current figures of an indicator (:units, JSON [unit, …]) per sort (monthly, 累计): how many,
+# and the middle five.
+SPREADS = (
+    "WITH wanted AS MATERIALIZED (SELECT value AS unit_id FROM json_each(:units)),"
+    " counted AS (SELECT r.unit_id, r.cumulative, r.value FROM wanted w CROSS JOIN reports r"
+    f" ON r.indicator = :indicator AND r.unit_id = w.unit_id WHERE r.value > 0 AND {IS_CURRENT}),"
+    " ranked AS (SELECT unit_id, cumulative, value,"
+    " ROW_NUMBER() OVER (PARTITION BY unit_id, cumulative ORDER BY value) - 1 AS k,"
+    " COUNT(*) OVER (PARTITION BY unit_id, cumulative) AS n FROM counted)"
+    " SELECT unit_id, cumulative, n, group_concat(quote(value)) FROM ranked WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
+    " GROUP BY unit_id, cumulative"
 )
 MARKS = (
     "SELECT (SELECT COALESCE(MAX(id), 0) FROM reports),"
@@ -83,7 +89,7 @@ CHANGED = (
     " WHERE undone_at IS NOT NULL AND julianday(undone_at) >= :mark"
 )
 
-SPREADS_PER_HOP = 500
+SPREADS_PER_HOP = 2000
 Marks = tuple[int, float, int]  # last id, latest julianday(undone_at), undone rows
 Units = tuple["UnitFigure", ...]
 Pair = tuple[int, int]  # (indicator, unit id)
@@ -161,23 +167,23 @@ class UnitFigures:
     async def spreads(self, pairs: Iterable[Pair]) -> dict[Pair, dict[bool, Spread]]:
         """Per (indicator, unit): the spread of its positive current figures, by sort (False: monthly, True: 累计)."""
         wanted, done = sorted(set(pairs)), {}
-        while len(done) < len(wanted):  # a hop answers what is kept and reads at most SPREADS_PER_HOP units
+        while len(done) < len(wanted):  # a hop answers what is kept and reads one indicator's missing units
             pending = [pair for pair in wanted if pair not in done]
             done.update(await self._hop(lambda conn: self._spread_step(conn, pending)))
         return done
 
     def _spread_step(self, conn: sqlite3.Connection, pairs: list[Pair]) -> dict[Pair, dict[bool, Spread]]:
-        out, read = {}, 0
-        for pair in pairs:
-            if pair not in self._spreads:
-                if read == SPREADS_PER_HOP:
-                    break
-                read += 1
-                rows = conn.execute(SPREAD, {"indicator": pair[0], "unit": pair[1]})
-                self._spreads[pair] = {bool(cumulative): Spread(count, tuple(sorted(map(float, middle.split(",")))))
-                                       for cumulative, count, middle in rows}
-            out[pair] = self._spreads[pair]
-        return out
+        """The spreads kept, and those of one indicator's missing units (at most SPREADS_PER_HOP) in one statement."""
+        missing = [pair for pair in pairs if pair not in self._spreads]
+        if missing:
+            indicator = missing[0][0]
+            units = [unit for number, unit in missing if number == indicator][:SPREADS_PER_HOP]
+            found: dict[int, dict[bool, Spread]] = {unit: {} for unit in units}
+            for unit, cumulative, count, middle in conn.execute(
+                    SPREADS, {"indicator": indicator, "units": json.dumps(units)}):
+                found[unit][bool(cumulative)] = Spread(count, tuple(sorted(map(float, middle.split(",")))))
+            self._spreads.update(((indicator, unit), spread) for unit, spread in found.items())
+        return {pair: self._spreads[pair] for pair in pairs if pair in self._spreads}
 
     async def _collect(self, wanted: list[int], since: Since | None) -> dict[int, Units]:
         done: dict[int, Units] = {}

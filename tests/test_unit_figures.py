@@ -88,13 +88,13 @@ def test_summaries_read_reports_through_indexes_only() -> None:
     """No statement walks the reports table, or a whole index of it: each starts from an indexed key or instant."""
     conn = schema()
     when = {"at": "2026-11-23T00:00:00+08:00", "start": "2026-11-16T00:00:00+08:00", "indicator": 15, "unit": 1,
-            "period": "2026-10", "last": 0, "mark": 0.0, "touched": "[[1, \"2026-10\"]]"}
+            "period": "2026-10", "last": 0, "mark": 0.0, "touched": "[[1, \"2026-10\"]]", "units": "[1, 2]"}
     expected = {
         unit_figures.INDICATOR_NOW: {"reports_current"},
         unit_figures.UNIT_NOW: {"reports_current"},
         unit_figures.UNITS_AT: {"reports_current", "reports_key"},
         unit_figures.TOUCHED: {"reports_created", "reports_undone"},
-        unit_figures.SPREAD: {"reports_current"},
+        unit_figures.SPREADS: {"reports_current"},
         unit_figures.MARKS: {"reports_undone"},
         unit_figures.CHANGED: {"reports_undone"},
         summary_queries.WEEK_ACTIVITY: {"reports_created"},
