@@ -64,10 +64,11 @@ async def reminder_job(context: BotContext) -> None:
 
 
 async def catch_up_job(context: BotContext) -> None:
-    """After a (re)start: send whatever fell due, then reduce each unit's figures (a hop per indicator) for /weekly."""
+    """After a (re)start: warm what reports read, send whatever fell due, then build this week's summary once."""
     summaries = _summaries(context)
     if summaries is None:
         return
+    await context.bot_data.service.warm()
     if await summaries.has_pushed_before():
         await send_weekly(context.bot, summaries)
         await send_reminders(context.bot, summaries)

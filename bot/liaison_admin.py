@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -17,6 +18,7 @@ from knowledge.lexicon import Lexicon
 from knowledge.models import PolicyDocument
 from knowledge.normalize import fold
 from reporting.catalog import IndicatorCatalog
+from reporting.grammar import prepare_unit_words
 from reporting.kinds import load_kinds
 from reporting.outcomes import (
     IndicatorRef, InviteCreated, InviteQuestion, Joined, LiaisonEntry, LiaisonList, Notice, OpenInvite, Revoked, RevokedNotice,
@@ -85,6 +87,11 @@ class LiaisonAdmin:
 
     async def unit_names(self) -> list[str]:
         return list((await self.directory.get()).unit_names)
+
+    async def warm(self) -> None:
+        """A hop per indicator on the connection's thread, and the unit-name pattern compiled off the event loop."""
+        await asyncio.to_thread(prepare_unit_words, await self.unit_words())
+        await self.figures.now(self.catalog.indicators)
 
     async def unit_words(self) -> list[str]:
         return self.words_of(await self.directory.get())

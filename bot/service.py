@@ -48,6 +48,11 @@ class BotService:
                                            service.reports.figures)
         return service
 
+    async def warm(self) -> None:
+        """What the first report would otherwise wait for: every indicator's unit rows, the unit-name pattern."""
+        if self.reports is not None:
+            await self.reports.warm()
+
     async def close(self) -> None:
         if self.reports is not None:
             await self.reports.db.close()

@@ -136,6 +136,11 @@ def _strip_unit(text: str, units: Sequence[str]) -> tuple[str | None, str]:
     return names[found.group(0)], body[found.end():].lstrip(" :")
 
 
+def prepare_unit_words(units: Sequence[str]) -> None:
+    """Compile the pattern of these unit words ahead of the first report that needs it (~40 ms at 1,000 units)."""
+    _unit_prefixes(tuple(units))
+
+
 @lru_cache(maxsize=16)
 def _unit_prefixes(units: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     """One pattern for ~200 names and aliases, tried longest first: each report is read with it."""

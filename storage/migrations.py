@@ -126,4 +126,22 @@ M0004_SUMMARY_INDEXES = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX, M0004_SUMMARY_INDEXES)
+M0005_UNDONE_COUNT = Migration(
+    5,
+    "the number of undone rows, kept by triggers: the summary cache's watermark reads it instead of counting them",
+    (
+        "CREATE TABLE report_counts (id INTEGER PRIMARY KEY CHECK (id = 1), undone INTEGER NOT NULL)",
+        "INSERT INTO report_counts (id, undone) SELECT 1, COUNT(*) FROM reports WHERE undone_at IS NOT NULL",
+        "CREATE TRIGGER reports_undone_inserted AFTER INSERT ON reports WHEN NEW.undone_at IS NOT NULL"
+        " BEGIN UPDATE report_counts SET undone = undone + 1 WHERE id = 1; END",
+        "CREATE TRIGGER reports_undone_changed AFTER UPDATE OF undone_at ON reports"
+        " WHEN (OLD.undone_at IS NULL) <> (NEW.undone_at IS NULL)"
+        " BEGIN UPDATE report_counts SET undone = undone + (CASE WHEN NEW.undone_at IS NULL THEN -1 ELSE 1 END)"
+        " WHERE id = 1; END",
+        "CREATE TRIGGER reports_undone_deleted AFTER DELETE ON reports WHEN OLD.undone_at IS NOT NULL"
+        " BEGIN UPDATE report_counts SET undone = undone - 1 WHERE id = 1; END",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX, M0004_SUMMARY_INDEXES, M0005_UNDONE_COUNT)

@@ -25,6 +25,7 @@ SMALL_TABLE_CHECKS = (  # the history tables (reports, processed_updates, update
     ("invites", "PRAGMA quick_check(invites)"), ("liaisons", "PRAGMA quick_check(liaisons)"),
     ("liaison_indicators", "PRAGMA quick_check(liaison_indicators)"),
     ("pending_reports", "PRAGMA quick_check(pending_reports)"), ("sent_notifications", "PRAGMA quick_check(sent_notifications)"),
+    ("report_counts", "PRAGMA quick_check(report_counts)"),
 )
 NOT_A_DATABASE = "不是 SQLite 数据库（文件已损坏，或是别的文件）"
 READ_ONLY = "是只读的（文件或所在目录没有写权限）"

@@ -9,8 +9,8 @@ were touched since (a row created or undone at or after it; reports_created, rep
 The cache holds one row per (indicator, unit), never one per report, and a spread (count, middle five) of the
 units the outlier check asked about. Before every use it reads two watermarks: rows with an id above the last
 seen are new, rows with julianday(undone_at) at or above the last seen were undone since; the count of undone
-rows must agree, or an undo stamped earlier drops the cache. Only the units so touched are reduced again, one
-indexed query each, so writes by any connection are seen. Everything runs on the connection's thread, a hop
+rows (report_counts, kept by triggers) must agree, or an undo stamped earlier drops the cache. Only the units so
+touched are reduced again, one indexed query each, so writes by any connection are seen. Everything runs on the connection's thread, a hop
 per indicator that needs work, so a cold start never holds the connection for long.
 """
 
@@ -81,7 +81,7 @@ SPREADS = (
 MARKS = (
     "SELECT (SELECT COALESCE(MAX(id), 0) FROM reports),"
     " (SELECT COALESCE(MAX(julianday(undone_at)), 0) FROM reports WHERE undone_at IS NOT NULL),"
-    " (SELECT COUNT(*) FROM reports WHERE undone_at IS NOT NULL)"
+    " (SELECT undone FROM report_counts)"  # kept by triggers (migration 5): counting the rows grows with them
 )
 UNDONE_AFTER = "SELECT COUNT(*) FROM reports WHERE undone_at IS NOT NULL AND julianday(undone_at) > :mark"
 CHANGED = (
