@@ -8,7 +8,7 @@ from errors import PermissionDenied
 from reporting.outcomes import MineView, MyUnit, ProgressView, RecentReport
 from reporting.periods import Period, last_month
 from reporting.progress import IndicatorProgress, indicator_progress
-from storage.unit_figures import Units
+from storage.unit_figures import LAST, Units
 
 PROGRESS_EXAMPLE = "/progress 济南工匠"
 NOT_A_LIAISON = "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。"
@@ -17,14 +17,17 @@ NOT_A_LIAISON = "您还不是联络员，不能报送数据。请向管理员索
 class ProgressQueries(LiaisonAdmin):
     """City figures per indicator (each unit's figures reduced by SQL, cached per unit), and what a liaison owes."""
 
-    async def _progress_map(self, numbers: set[int]) -> dict[int, IndicatorProgress]:
-        units = await self.figures.now(numbers)
+    async def _progress_map(self, numbers: set[int], units: dict[int, Units] | None = None
+                            ) -> dict[int, IndicatorProgress]:
+        """From `units` when they cover every indicator asked (a receipt's, read in its write's hop), else a hop."""
+        if units is None or not numbers <= units.keys():
+            units = await self.figures.now(numbers)
         return {number: self._progress(number, units[number]) for number in numbers}
 
     def _progress(self, number: int, units: Units) -> IndicatorProgress:
         """As of the month just ended, or of a later month a unit already reported for."""
         ended = last_month(self.today())
-        latest = max((u.last for u in units), default=ended.key)
+        latest = max(map(LAST, units), default=ended.key)
         as_of = Period.parse_key(latest) if latest > ended.key else ended
         return indicator_progress(self.catalog.indicators[number], self.kinds[number], units, as_of)
 

@@ -10,6 +10,7 @@ from reporting.periods import Period
 from reporting.progress import IndicatorProgress
 from storage.models import ReportRow, Unit
 from storage.report_writes import CurrentFigure, DroppedFigure, StoreResult
+from storage.unit_figures import Units
 
 Assignment = tuple[Unit, ReportItem]
 
@@ -18,11 +19,15 @@ class ReportReceipts(ProgressQueries):
     """Receipts and undo notes from what the transaction returned; progress from the cached unit figures."""
 
     async def _receipt(self, result: StoreResult, assignments: list[Assignment], message: MessageRef | None,
-                       edit: bool) -> ReportReceipt | Notice:
-        """What the sender is told once the transaction committed: figures, progress, what an edit undid."""
+                       edit: bool, units: dict[int, Units] | None = None) -> ReportReceipt | Notice:
+        """What the sender is told once the transaction committed: figures, progress, what an edit undid.
+
+        `units`: the rows read right after the commit, in the write's hop; an indicator they lack costs a hop.
+        """
         if result.duplicate:
             return await self._replay(message) if message is not None else Notice(text="这条消息已经处理过了。")
-        progress = await self._progress_map({i.indicator for _, i in assignments} | {r.indicator for r in result.dropped})
+        progress = await self._progress_map({i.indicator for _, i in assignments} | {r.indicator for r in result.dropped},
+                                            units)
         items = tuple(self._stored_item(report_id, unit, item, previous, progress[item.indicator])
                       for (report_id, previous), (unit, item) in zip(result.stored, assignments))
         undone = tuple(self._dropped_item(row, progress[row.indicator]) for row in result.dropped)

@@ -201,12 +201,14 @@ class ReportService(ReportReceipts):
             reporter_id=actor.user_id, chat_id=message.chat_id if message else None,
             message_id=message.message_id if message else None, source_text=text, now=self.now().isoformat(),
             key=key, token=token, edit=edit, judge=judge, park_token=park_token)
-        result = await self.db.write(partial(store_message, plan=plan))
+        numbers = {item.indicator for _, item in assignments}  # the receipt's rows, read in the write's own hop
+        result, units = await self.db.write(partial(store_message, plan=plan),
+                                            then=partial(self.figures.now_on_thread, numbers=numbers))
         if result.stale:
             raise NotFound("这条数据已经确认或取消过了。")
         if result.parked:
             return None
-        return await self._receipt(result, assignments, message, edit)
+        return await self._receipt(result, assignments, message, edit, units)
 
     async def _is_current(self, conn, row: ReportRow) -> bool:
         current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -17,6 +18,8 @@ from errors import StorageUnavailable
 from storage.migrations import MIGRATIONS, Migration
 from storage.preflight import create_private
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 5000
 STORAGE_DOWN = "数据库暂时无法写入，本条数据没有保存，请稍后重发。"
 UNAVAILABLE_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR")
@@ -28,6 +31,9 @@ CREATE_MIGRATIONS_TABLE = (
 SELECT_APPLIED = "SELECT version FROM schema_migrations"
 INSERT_APPLIED = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
 T = TypeVar("T")
+U = TypeVar("U")
+# A queued write: the function, what to read once its group committed, and its caller's future.
+Entry = tuple[Callable[[sqlite3.Connection], Any], Callable[[sqlite3.Connection], Any] | None, asyncio.Future[Any]]
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
@@ -43,7 +49,7 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
-        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []  # next group commit
+        self._queued: list[Entry] = []  # the next group commit
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -77,12 +83,16 @@ class Database:
         async with self._lock:
             return await _on_thread(self.conn, fn)
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """fn in BEGIN IMMEDIATE … COMMIT on the connection's thread, returned once committed (transaction()'s rules)."""
+    async def write(self, fn: Callable[[sqlite3.Connection], T],
+                    then: Callable[[sqlite3.Connection], U] | None = None) -> T | tuple[T, U | None]:
+        """fn in BEGIN IMMEDIATE … COMMIT on the connection's thread, returned once committed (transaction()'s rules).
+
+        `then` runs in the same hop once the group committed (a read of what was written): (fn's result, then's, or
+        None if then raised).
+        """
         # Writes that queue while one runs share the next commit, each in its own savepoint: one hop and one commit
         # for the group (group commit), and a write that raises undoes only itself.
-        entry: tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] = (
-            fn, asyncio.get_running_loop().create_future())
+        entry: Entry = (fn, then, asyncio.get_running_loop().create_future())
         self._queued.append(entry)
         try:
             await self._lock.acquire()
@@ -91,14 +101,14 @@ class Database:
                 self._queued.remove(entry)
             raise
         try:
-            if not entry[1].done() and entry in self._queued:  # else an earlier write took it into its group
+            if not entry[2].done() and entry in self._queued:  # else an earlier write took it into its group
                 group, self._queued = self._queued, []
-                task = asyncio.ensure_future(_on_thread(self.conn, partial(_group_commit, fns=[f for f, _ in group])))
-                task.add_done_callback(partial(_settle, [future for _, future in group]))
+                task = asyncio.ensure_future(_on_thread(self.conn, partial(_group_commit, entries=group)))
+                task.add_done_callback(partial(_settle, [future for _, _, future in group]))
                 await asyncio.shield(task)  # cancelled or not, the group's outcome reaches every member
         finally:
             self._lock.release()
-        return await entry[1]
+        return await entry[2]
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self.reading() as conn:
@@ -139,8 +149,21 @@ def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) 
     return result
 
 
-def _group_commit(raw: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
-    """(True, result) or (False, exception) per function, all in one transaction; one alone runs as _atomically."""
+def _group_commit(raw: sqlite3.Connection, entries: list[Entry]) -> list[tuple[bool, Any]]:
+    """(True, result) or (False, exception) per write, all in one transaction; then each `then`, in order."""
+    outcomes = _one_group(raw, [fn for fn, _, _ in entries])
+    for index, ((ok, value), (_, then, _)) in enumerate(zip(outcomes, entries)):
+        if then is not None and ok:
+            try:
+                outcomes[index] = (True, (value, then(raw)))
+            except Exception:  # the write committed: its caller reads again in a hop of its own
+                log.exception("reading after a write failed")
+                outcomes[index] = (True, (value, None))
+    return outcomes
+
+
+def _one_group(raw: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """One alone runs as _atomically; several each in a savepoint of one transaction."""
     if len(fns) == 1:
         try:
             return [(True, _atomically(raw, fns[0]))]
