@@ -65,7 +65,7 @@ async def test_a_report_is_one_transaction_in_one_hop_and_its_sender_costs_none(
     assert isinstance(receipt, ReportReceipt) and len(receipt.items) == 2
     assert counts["write"] == 1 and counts["transaction"] == 0  # both figures, the processed mark: one commit
     assert counts["people"] == 0  # who the sender is came from memory (runs: each unit's figures, for progress)
-    assert counts["hops"] <= 1 + 2 * 2  # the write, plus what the progress of each indicator reads (two at most)
+    assert counts["hops"] == 1  # the write, and the progress of both indicators read in its hop after the COMMIT
 
 
 async def test_a_parked_figure_is_judged_and_parked_in_the_same_single_transaction(
@@ -152,3 +152,27 @@ async def test_concurrent_reports_are_each_acknowledged_after_the_commit_that_ho
     assert all(isinstance(r, ReportReceipt) for r in receipts)
     stored = await service.reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE indicator = 15")
     assert stored[0] == len(liaisons)
+
+
+async def test_a_read_after_a_write_runs_in_its_hop_once_the_group_committed(
+    service: BotService, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = service.reports.db
+    await db.fetchone("SELECT 1")
+
+    def insert(conn):
+        conn.execute("INSERT INTO units (name, created_at) SELECT '读后' || COUNT(*), 'now' FROM units")
+        return "stored"
+
+    def read(conn):
+        assert not conn.in_transaction  # committed before the read starts
+        return conn.execute("SELECT COUNT(*) FROM units WHERE name LIKE '读后%'").fetchone()[0]
+
+    def broken(conn):
+        raise RuntimeError("a read that fails")
+
+    with counted(monkeypatch) as counts:
+        assert await db.write(insert, then=read) == ("stored", 1)
+    assert counts["hops"] == 1
+    assert await db.write(insert, then=broken) == ("stored", None)  # the write stands; its caller reads again
+    assert (await db.fetchone("SELECT COUNT(*) FROM units WHERE name LIKE '读后%'"))[0] == 2
