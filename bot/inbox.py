@@ -27,10 +27,12 @@ from bot.retry import RetryingRequest
 from errors import StorageUnavailable
 from storage.db import Database
 from storage.inbox import InboxRepository, InboxUpdate, write_batch
+from storage.reports import ProcessedUpdates
 
 log = logging.getLogger(__name__)
 
 KEEP_DONE = dt.timedelta(days=7)  # Telegram redelivers for 24 hours at most; a week leaves room for a long outage
+KEEP_PROCESSED = dt.timedelta(days=30)  # a message's key answers its redelivery (and an edit's) long after that
 PRUNE_EVERY = dt.timedelta(hours=1)
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 GRACE = 0.5  # seconds an update waits for its commit before it is handled anyway (the database is locked)
@@ -70,10 +72,11 @@ class UpdateInbox:
             return await self.rows.unfinished(conn)
 
     async def prune(self) -> int:
-        """Delete rows done more than KEEP_DONE ago, so the table stays as small as a week of traffic."""
+        """Updates done over KEEP_DONE ago and keys older than KEEP_PROCESSED go: both tables hold recent traffic."""
         now = self.now()
         async with self.db.transaction() as conn:
             removed = await self.rows.prune(conn, now - KEEP_DONE)
+            removed += await ProcessedUpdates().prune(conn, now - KEEP_PROCESSED)
         self._pruned_at = now
         return removed
 

@@ -143,5 +143,12 @@ M0005_UNDONE_COUNT = Migration(
     ),
 )
 
+M0006_PROCESSED_AGE = Migration(
+    6,
+    "processed update keys by age, so the ones older than any redelivery can be pruned",
+    ("CREATE INDEX processed_updates_age ON processed_updates(julianday(processed_at))",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
-    M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX, M0004_SUMMARY_INDEXES, M0005_UNDONE_COUNT)
+    M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX, M0004_SUMMARY_INDEXES, M0005_UNDONE_COUNT,
+    M0006_PROCESSED_AGE)

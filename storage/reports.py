@@ -52,6 +52,7 @@ HISTORY = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} ORDER BY r.id"
 
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed_updates (key, processed_at) VALUES (?, ?)"
 IS_PROCESSED = "SELECT 1 FROM processed_updates WHERE key = ?"
+PRUNE_PROCESSED = "DELETE FROM processed_updates WHERE julianday(processed_at) < julianday(?)"
 
 INSERT_PENDING = "INSERT INTO pending_reports (token, user_id, payload, created_at) VALUES (?, ?, ?, ?)"
 PENDING_BY_TOKEN = "SELECT token, user_id, payload, created_at, resolved_at FROM pending_reports WHERE token = ?"
@@ -132,6 +133,11 @@ class ProcessedUpdates:
     async def mark(self, conn: Connection, key: str, now: dt.datetime) -> bool:
         cursor = await conn.execute(INSERT_PROCESSED, (key, now.isoformat()))
         return cursor.rowcount == 1
+
+    async def prune(self, conn: Connection, before: dt.datetime) -> int:
+        """Keys older than any redelivery: the table stays as large as the last weeks of messages."""
+        cursor = await conn.execute(PRUNE_PROCESSED, (before.isoformat(),))
+        return cursor.rowcount
 
 
 class PendingReports:

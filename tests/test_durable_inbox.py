@@ -23,10 +23,11 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.inbox import KEEP_DONE, DurableUpdateQueue, UpdateInbox
+from bot.inbox import KEEP_DONE, KEEP_PROCESSED, DurableUpdateQueue, UpdateInbox
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from storage.db import open_database
+from storage.reports import ProcessedUpdates
 from storage.repositories import LiaisonRepository, UnitRepository
 from tests.bot_driver import ADMIN_ID, settings_for
 from tests.fake_bot_api import FakeBotApi, chat_dict, user_dict
@@ -198,6 +199,21 @@ async def test_the_inbox_ignores_redeliveries_replays_oldest_first_and_prunes_ol
         clock.now += KEEP_DONE + dt.timedelta(minutes=1)
         assert await inbox.prune() == 2
         assert [row.update_id for row in await inbox.unfinished()] == [3]  # never pruned before it is done
+    finally:
+        await db.close()
+
+
+async def test_processed_keys_are_pruned_once_older_than_any_redelivery(tmp_path: Path) -> None:
+    clock = Clock()
+    db = await open_database(tmp_path / "bot.db", clock)
+    try:
+        inbox, keys = UpdateInbox(db, clock), ProcessedUpdates()
+        async with db.transaction() as conn:
+            await keys.mark(conn, "msg:1:1", clock.now - KEEP_PROCESSED - dt.timedelta(minutes=1))
+            await keys.mark(conn, "msg:1:2", clock.now - KEEP_PROCESSED + dt.timedelta(minutes=1))
+        assert await inbox.prune() == 1
+        async with db.reading() as conn:
+            assert not await keys.seen(conn, "msg:1:1") and await keys.seen(conn, "msg:1:2")
     finally:
         await db.close()
 
