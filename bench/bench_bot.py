@@ -1,7 +1,7 @@
 """The running bot on a generated database against the same bot on an empty one, end to end.
 
 `main.py run` in a subprocess, polling the fake Bot API on 127.0.0.1, WITH Telegram's send limits
-(AIORateLimiter, as deployed) and the per-user flood limit (every question comes from a new user). One session:
+(FairRateLimiter: Telegram's send limits, as deployed) and the per-user flood limit (every question comes from a new user). One session:
 a question queued before start (time to first answer), questions during the first seconds (the catch-up job
 runs at 2 s), RSS once started, /weekly (first reply and chart), then /export xlsx while users keep asking
 (export time, the bot's peak RSS above its RSS before, the longest wait for an answer). Sessions alternate
@@ -94,7 +94,7 @@ def run(quick: bool = False) -> list[BenchResult]:
                      detail="VmRSS once the process has gone quiet after start (catch-up job done), main.py run"),
             compared(f"first answer after start, {size} (peer: empty db)", of(ours, "first"), of(peers, "first"), "s",
                      "≤ empty + 1 s", lambda value, ratio: value <= empty_first + 1,
-                     detail="question queued before the process starts; with AIORateLimiter"),
+                     detail="question queued before the process starts; with send limits"),
             compared(f"longest answer in the first {START_WINDOW:g} s, {size} (peer: empty db)",
                      of(ours, "start_worst"), of(peers, "start_worst"), "s", f"≤ {QUESTION_WAIT_S:g} s",
                      lambda value, ratio: value <= QUESTION_WAIT_S,

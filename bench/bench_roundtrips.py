@@ -3,7 +3,7 @@
 A round trip is: a user's update is queued on the fake server, the bot long-polls it, answers the question and
 the reply reaches the server. Peer: a bare python-telegram-bot echo bot on the same server and transport, the
 floor that the framework and HTTP cost before any of our work. Rows marked "no send limits" lift the flood caps
-(build_application(flood_limits=False): the fake server has none); the row marked "with AIORateLimiter" runs
+(build_application(flood_limits=False): the fake server has none); the row marked "with send limits" runs
 both bots with Telegram's send limits as deployed (about 30 messages per second overall). Ours and the echo
 bot alternate, round after round.
 """
@@ -63,7 +63,9 @@ async def _with_bot(work: Callable[[BotDriver], Awaitable[float]], limits: bool 
 
 async def _with_echo_bot(work: Callable[[BotDriver], Awaitable[float]], limits: bool = False) -> float:
     from telegram import Update
-    from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters
+    from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+    from bot.send_limits import FairRateLimiter
 
     async def echo(update: Update, context: object) -> None:
         await update.effective_message.reply_text(update.effective_message.text)
@@ -71,7 +73,7 @@ async def _with_echo_bot(work: Callable[[BotDriver], Awaitable[float]], limits: 
     async with FakeBotApi() as api:
         settings = settings_for(api, Path(tempfile.gettempdir()))
         builder = ApplicationBuilder().token(api.token).base_url(api.api_url).concurrent_updates(64)
-        app = (builder.rate_limiter(AIORateLimiter()) if limits else builder).build()
+        app = (builder.rate_limiter(FairRateLimiter()) if limits else builder).build()
         app.add_handler(MessageHandler(filters.TEXT, echo))
         driver = BotDriver(api, timeout=120)
         driver.hook(app)
@@ -99,7 +101,7 @@ def run(quick: bool = False) -> list[BenchResult]:
                  detail=f"{count} questions; peer: bare PTB echo bot"),
         compared(f"telegram round trips, {users} users concurrent (no send limits)", *concurrent, "trips/s",
                  "no lost reply", detail=f"{users * per_user} questions, all answered; peer: bare PTB echo bot"),
-        compared(f"telegram round trips, {limited[0]} users concurrent (with AIORateLimiter)", *throttled, "trips/s",
+        compared(f"telegram round trips, {limited[0]} users concurrent (with send limits)", *throttled, "trips/s",
                  "no lost reply", detail=f"{limited[0] * limited[1]} questions; a burst of 30 passes, then 30/s; "
                                         "peer: echo bot, same limiter"),
     ]

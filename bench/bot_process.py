@@ -1,6 +1,6 @@
 """`main.py run` in a subprocess against the fake Bot API, and users talking to it: for bench_bot.
 
-The bot runs exactly as deployed (run_bot: AIORateLimiter send limits, the per-user flood limit, the durable
+The bot runs exactly as deployed (run_bot: Telegram's send limits by FairRateLimiter, the per-user flood limit, the durable
 inbox, the catch-up job at start). Its schedule is moved so no weekly summary or reminder falls due while it runs.
 """
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 EFFECTIVE = "有效"
 CORRECTED = "已更正"
 UNDONE = "已撤销"
-STATUSES = (EFFECTIVE, CORRECTED, UNDONE)
 
 
 def status(undone: bool, effective: bool) -> str:

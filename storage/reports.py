@@ -38,17 +38,11 @@ REPORT_BY_ID = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.id = ?"
 CURRENT_FOR_KEY = (
     f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_CURRENT}"
 )
-CURRENT_FOR_INDICATOR = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND {IS_CURRENT} ORDER BY r.period, r.id"
-CURRENT_ALL = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE {IS_CURRENT} ORDER BY r.indicator, r.period, r.id"
-CURRENT_FOR_UNIT_INDICATOR = (
-    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND r.unit_id = ? AND {IS_CURRENT} ORDER BY r.period"
-)
 BY_MESSAGE = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.chat_id = ? AND r.message_id = ? ORDER BY r.id"
 LATEST_ACTIVE_BY_REPORTER = (
     f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.reporter_id = ? AND r.undone_at IS NULL ORDER BY r.id DESC LIMIT 1"
 )
 RECENT_BY_UNIT = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.unit_id = ? ORDER BY r.id DESC LIMIT ?"
-HISTORY = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} ORDER BY r.id"
 
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed_updates (key, processed_at) VALUES (?, ?)"
 IS_PROCESSED = "SELECT 1 FROM processed_updates WHERE key = ?"
@@ -100,15 +94,6 @@ class ReportRepository:
         found = await _rows(conn, CURRENT_FOR_KEY, (indicator, unit_id, period))
         return found[0] if found else None
 
-    async def current_for_indicator(self, conn: Connection, indicator: int) -> list[ReportRow]:
-        return await _rows(conn, CURRENT_FOR_INDICATOR, (indicator,))
-
-    async def current_all(self, conn: Connection) -> list[ReportRow]:
-        return await _rows(conn, CURRENT_ALL, ())
-
-    async def current_for_unit(self, conn: Connection, unit_id: int, indicator: int) -> list[ReportRow]:
-        return await _rows(conn, CURRENT_FOR_UNIT_INDICATOR, (indicator, unit_id))
-
     async def by_message(self, conn: Connection, chat_id: int, message_id: int) -> list[ReportRow]:
         return await _rows(conn, BY_MESSAGE, (chat_id, message_id))
 
@@ -118,10 +103,6 @@ class ReportRepository:
 
     async def recent_for_unit(self, conn: Connection, unit_id: int, limit: int = 10) -> list[ReportRow]:
         return await _rows(conn, RECENT_BY_UNIT, (unit_id, limit))
-
-    async def history(self, conn: Connection) -> list[ReportRow]:
-        """Every row ever stored, corrections and undos included (for exports)."""
-        return await _rows(conn, HISTORY, ())
 
 
 class ProcessedUpdates:
