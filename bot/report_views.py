@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.render import Button, Reply
+from knowledge.numerals import amount
 from reporting.outcomes import InviteQuestion, PendingConfirmation, ReportReceipt, UndoReceipt
 from reporting.render import REPORT_OUTCOMES, render_report_html
-from reporting.units import amount
 
 MAX_BYTES = 64
 UNDO_PREFIX = "ru:"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import cn2an
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -22,20 +21,14 @@ from bot.render import (
 )
 from handlers.common import edit_reply, send_reply
 from knowledge.answers import Intent
+from knowledge.numerals import cn_to_int
 
 UNKNOWN_MEASURE = "没有这一条措施，请重新打开 /measures"
 
 
 def measure_number(argument: str) -> int | None:
     """'8', '第8条', '八', '第十二项' → the number; None if it is not one."""
-    text = re.sub(r"^第|[条项]$", "", argument.strip())
-    if text.isdigit():
-        return int(text)
-    try:
-        value = cn2an.cn2an(text, "strict")
-    except (ValueError, KeyError, TypeError):
-        return None
-    return int(value) if float(value).is_integer() else None
+    return cn_to_int(re.sub(r"^第|[条项]$", "", argument.strip()))
 
 
 async def measures_command(update: Update, context: BotContext) -> None:

@@ -9,7 +9,8 @@ from itertools import chain
 from knowledge.answers import MeasureHit
 from knowledge.lexicon import Lexicon, any_of
 from knowledge.models import PolicyDocument, split_sentences
-from knowledge.normalize import bigrams, cn_numeral, cn_to_int, fold
+from knowledge.normalize import bigrams, fold
+from knowledge.numerals import cn_numeral, cn_to_int
 
 GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)"
                           r"|group\s*(\d)|第(\d)组")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from knowledge.answers import Fact
 from knowledge.lexicon import Lexicon, any_of
-from knowledge.normalize import cn_numeral
+from knowledge.numerals import cn_numeral
 from knowledge.models import PolicyDocument, split_sentences
 
 COUNT_FACTS = ("scope_counts", "departments")  # the document's counts: not what a list just shown or a topic asks

@@ -11,7 +11,8 @@ from knowledge.frame import Cue, Frame
 from knowledge.lexicon import DEPARTMENT_LIKE, Lexicon, any_of, short_names
 from knowledge.mention_terms import MentionTerms
 from knowledge.models import PolicyDocument
-from knowledge.normalize import NOISE, cn_to_int, strip_noise
+from knowledge.normalize import NOISE, strip_noise
+from knowledge.numerals import cn_to_int
 from knowledge.references import (
     ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
     MEASURE_NO, NEXT_GROUP, THIS_GROUP,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.normalize import cn_to_int
+from knowledge.numerals import cn_to_int, digits_to_int
 
 NUM = r"(\d{1,3}(?!\d)|[零〇一二两俩仨三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
 NOT_A_YEAR = r"(?!\d)(?!\s*[年月万%])"
@@ -29,7 +29,6 @@ AND_NUMBER = re.compile(rf"^\s*(?:和|与|及|、|,|，|跟|还有)\s*(?:第\s*)
 FULL_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*年")
 CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})\s*年")
-CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
                     rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)|(?:单位|部门)\s*(?:有|是|为|共)\s*{NUM}\s*(?:个|家)")
 # references to what the chat said before, and counts of departments
@@ -62,7 +61,7 @@ def explicit_years(plain: str, years: tuple[int, ...]) -> list[int]:
     if not HAS_NUMBER.search(plain):
         return []
     found = [int(m.group(1)) for m in FULL_YEAR.finditer(plain)]
-    found += [int("".join(CN_DIGIT[c] for c in m.group(1))) for m in CN_YEAR.finditer(plain)]
+    found += [year for m in CN_YEAR.finditer(plain) if (year := digits_to_int(m.group(1))) is not None]
     for match in SHORT_YEAR.finditer(plain):
         year = 2000 + int(match.group(1))
         if year in years:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from knowledge.normalize import cn_numeral
 from knowledge.answers import Answer, IndicatorHit, Intent, MeasureHit
-
-
-
-def format_value(value: float, percent: bool = False) -> str:
-    """134.0 → '134', 0.4 → '0.4', 60 with percent → '60%'."""
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return f"{text}%" if percent else text
+from knowledge.numerals import amount, cn_numeral, format_number
 
 
 def value_with_unit(hit: IndicatorHit, year: int) -> str:
-    value = format_value(hit.values[year], hit.percent)
-    return value if hit.percent else f"{value} {hit.unit}".rstrip()
+    return amount(hit.values[year], hit.unit, hit.percent)
 
 
 def measure_heading(hit: MeasureHit) -> str:
@@ -30,7 +22,7 @@ def group_label(hit: MeasureHit) -> str:
 def indicator_line(hit: IndicatorHit) -> str:
     """'指标15 新增济南工匠（人）：2021年 30 → 2023年 90 → 2025年 150'."""
     years = sorted(hit.values)
-    series = " → ".join(f"{y}年 {format_value(hit.values[y], hit.percent)}" for y in years)
+    series = " → ".join(f"{y}年 {format_number(hit.values[y])}{'%' if hit.percent else ''}" for y in years)
     unit = "" if hit.percent else f"（{hit.unit}）"
     return f"指标{hit.number} {hit.name}{unit}：{series}"
 

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from knowledge.models import Indicator
+from knowledge.numerals import format_number
 from reporting.effective import CORRECTED, status
 from reporting.summary_models import WeeklySummary
-from reporting.units import UnitSpec, format_number
+from reporting.units import UnitSpec
 from reporting.xlsx import Percent, Sheet, column_widths, declared_widths, display_width, write_xlsx
 from storage.models import Liaison
 

@@ -15,9 +15,10 @@ from functools import lru_cache
 
 from errors import ReportInputError
 from knowledge.models import Frozen
+from knowledge.numerals import cn_to_float, cn_to_int, format_number
 from reporting.catalog import IndicatorCatalog, fold, match_key
 from reporting.periods import Period, bad_month_error, find_periods, last_month
-from reporting.units import TypedValue, format_number, to_indicator_unit
+from reporting.units import TypedValue, to_indicator_unit
 
 MAX_MESSAGE = 2000
 CN = r"[零〇两一二三四五六七八九十][零〇两一二三四五六七八九十百千点]*"
@@ -109,17 +110,6 @@ class ParsedReport(Frozen):
     items: tuple[ReportItem, ...]
 
 
-def _cn_number(text: str) -> float | None:
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    import cn2an  # loaded lazily: only Chinese numerals need it
-
-    try:
-        return float(cn2an.cn2an(text.replace("两", "二"), "smart"))
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
-
-
 def normalize(text: str) -> str:
     """Half-width and simplified; thousands separators dropped so '1,365,000' stays one number."""
     text = fold(text[:MAX_MESSAGE]).replace("％", "%")
@@ -170,10 +160,10 @@ def _read_segment(text: str, today: dt.date) -> Segment:
         last = match.end()
         if match.group("ref"):
             raw = next(g for g in (match.group("r1"), match.group("r2"), match.group("r3"), match.group("r4")) if g)
-            number = _cn_number(raw)
-            pieces.append(Head(text=match.group(0), number=int(number) if number is not None else -1))
+            number = cn_to_int(raw)
+            pieces.append(Head(text=match.group(0), number=number if number is not None else -1))
             continue
-        value = _cn_number(match.group("pct") or match.group("n"))
+        value = cn_to_float(match.group("pct") or match.group("n"))
         if value is None:
             continue
         unit = "%" if match.group("pct") else (match.group("unit") or "")

@@ -8,10 +8,9 @@ from functools import cached_property, lru_cache, total_ordering
 
 from errors import ReportInputError
 from knowledge.models import Frozen
+from knowledge.numerals import cn_to_int, digits_to_int
 
 FIRST_YEAR = 2022
-CN_DIGIT = {"零": 0, "〇": 0, "○": 0, "o": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-            "六": 6, "七": 7, "八": 8, "九": 9}
 CN_MONTH = "(?:十[一二]?|[一二三四五六七八九])"
 CN_YEAR = "[零〇○一二三四五六七八九]{4}"
 EXAMPLE = "济南工匠 12 2026年10月"
@@ -81,30 +80,27 @@ def last_month(today: dt.date) -> Period:
     return Period.of(today).shift(-1)
 
 
-def _cn_int(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if text.startswith("十"):
-        return 10 + (CN_DIGIT[text[1]] if len(text) > 1 else 0)
-    if all(ch in CN_DIGIT for ch in text):
-        return int("".join(str(CN_DIGIT[ch]) for ch in text))
-    raise ValueError(text)
-
-
 class BadMonth(ValueError):
     """A month number outside 1..12, reported to the sender later (reading never raises)."""
 
 
 def _month(text: str) -> int:
-    month = _cn_int(text)
-    if not 1 <= month <= 12:
+    month = cn_to_int(text)
+    if month is None or not 1 <= month <= 12:
         raise BadMonth(text)
     return month
 
 
+def _year(text: str) -> int:
+    year = digits_to_int(text)
+    if year is None:  # the pattern only lets digits through
+        raise ValueError(text)
+    return year
+
+
 def _resolve(match: re.Match[str], today: dt.date) -> Period:
     if match.group("ym"):
-        return Period(year=_cn_int(match.group("y")), month=_month(match.group("m")))
+        return Period(year=_year(match.group("y")), month=_month(match.group("m")))
     if match.group("dash"):
         return Period(year=int(match.group("dy")), month=_month(match.group("dm")))
     if match.group("rel"):

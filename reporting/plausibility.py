@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from statistics import median
 
 from knowledge.models import Frozen, Indicator
+from knowledge.numerals import amount, format_number
 from reporting.grammar import ReportItem
 from reporting.kinds import Aggregate, IndicatorKind, Kind
 from reporting.periods import Period
-from reporting.units import MULTIPLIERS, UnitSpec, amount, format_number
+from reporting.units import MULTIPLIERS, UnitSpec
 
 HISTORY_FACTOR = 10
 TARGET_FACTOR = 3

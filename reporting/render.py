@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+from knowledge.numerals import amount, format_number
 from reporting.outcomes import (
     Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView, ReportReceipt,
     Revoked, StoredItem, UndoneItem, UndoReceipt,
 )
 from reporting.progress import STATUS_RULE, IndicatorProgress
-from reporting.units import amount, format_number
 
 REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList,
                    Revoked, ProgressView, MineView, Notice)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from knowledge.models import PolicyDocument
+from knowledge.numerals import format_number
 from reporting.grammar import ReportItem
 from reporting.kinds import IndicatorKind
 from reporting.periods import Period, last_month
 from reporting.plausibility import RULES, doubt
 from reporting.progress import STATUS_RULE, IndicatorProgress
 from reporting.summary_models import IndicatorStatus, LateUnit, Outlier, WeeklySummary
-from reporting.units import format_number
 from reporting.weeks import Week
 from storage.summary_queries import Duty, WeekFigure, WindowFacts
 from storage.unit_figures import Pair, Spread

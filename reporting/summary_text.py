@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from knowledge.models import Indicator
+from knowledge.numerals import format_number
 from reporting.periods import Period
 from reporting.summary_models import IndicatorStatus, WeeklySummary
 
@@ -13,10 +14,7 @@ MAX_NAMES = 12
 
 def number(value: float | None, digits: int = 2) -> str:
     """136.5, 12, 0.25: at most `digits` decimals, no trailing zeros, no scientific notation."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "—" if value is None else format_number(value, digits, grouped=True)
 
 
 def signed(value: float | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from errors import ReportInputError
 from knowledge.models import Frozen
+from knowledge.numerals import format_number as format_number  # bot.report_service imports it from here
 
 MULTIPLIERS = {"": 1.0, "千": 1000.0, "万": 10_000.0, "亿": 100_000_000.0}
 BASE_ALIASES = {"人": "人", "名": "人", "位": "人", "人次": "人次", "个": "个", "项": "项", "场次": "场次",
@@ -43,21 +44,6 @@ class TypedValue(Frozen):
     @property
     def text(self) -> str:
         return f"{format_number(self.number)}{self.multiplier}{self.unit}"
-
-
-def format_number(value: float) -> str:
-    """Shortest faithful decimal: 12.0 → '12', 136.5 → '136.5'."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def amount(value: float | None, unit: str, percent: bool = False) -> str:
-    """'12 人', '136.5 万人', '66%'."""
-    if value is None:
-        return "—"
-    if percent or unit == "%":
-        return f"{format_number(value)}%"
-    return f"{format_number(value)} {unit}".rstrip()
 
 
 def to_indicator_unit(typed: TypedValue, indicator_unit: str, indicator_label: str) -> float:

@@ -7,9 +7,9 @@ import math
 
 from errors import ReportInputError
 from knowledge.models import Indicator
+from knowledge.numerals import format_number
 from reporting.grammar import ReportItem
 from reporting.periods import check_period
-from reporting.units import format_number
 
 
 def check_item(item: ReportItem, indicator: Indicator, today: dt.date) -> None:

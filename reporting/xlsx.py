@@ -16,7 +16,7 @@ from typing import NamedTuple
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from reporting.units import format_number
+from knowledge.numerals import format_number
 
 MIN_WIDTH = 6
 MAX_WIDTH = 50

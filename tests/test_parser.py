@@ -109,7 +109,7 @@ def test_malformed_documents_fail_clearly(broken, message):
 
 
 def test_chinese_numerals_have_one_home_both_ways():
-    from knowledge.normalize import cn_numeral, cn_to_int
+    from knowledge.numerals import cn_numeral, cn_to_int
 
     for n in (1, 2, 5, 10, 12, 20, 23, 99):
         assert cn_to_int(cn_numeral(n)) == n

@@ -1,0 +1,50 @@
+"""Each text rule has one home; these pin the rules themselves so every caller inherits the same answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.numerals import amount, cn_numeral, cn_to_float, cn_to_int, digits_to_int, format_number
+
+pytestmark = pytest.mark.pure
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("12", 12), ("１２", 12), ("十二", 12), ("二十三", 23), ("两", 2), ("俩", 2), ("一百", 100), ("一百二十", 120),
+    ("拾贰", 12), ("二〇二五", 2025), ("十十", None), ("", None), ("abc", None), ("²", None),
+])
+def test_whole_numbers_in_digits_or_chinese(text, value):
+    assert cn_to_int(text) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("12", 12.0), ("136.5", 136.5), ("十二", 12.0), ("十二点五", 12.5), ("一千", 1000.0), ("两", 2.0), ("百百", None),
+])
+def test_decimals_in_digits_or_chinese(text, value):
+    assert cn_to_float(text) == value
+
+
+def test_years_digit_by_digit():
+    assert [digits_to_int(t) for t in ("2026", "二〇二六", "二○二六", "二零二六", "二x二六")] == [2026] * 4 + [None]
+
+
+@pytest.mark.process
+def test_plain_digits_never_load_cn2an():
+    import subprocess
+    import sys
+
+    code = ("import sys; from knowledge.numerals import cn_to_int, cn_to_float; "
+            "assert cn_to_int('15') == 15 and cn_to_float('136.5') == 136.5 and cn_to_int('十二') == 12; "
+            "print('cn2an' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_numbers_written_back_one_way():
+    assert [format_number(v) for v in (12.0, 136.5, 0.25, -0.0, 1e-9, 1365000.0)] == [
+        "12", "136.5", "0.25", "0", "0", "1365000"]
+    assert format_number(1368000.456, 2, grouped=True) == "1,368,000.46" and format_number(100.0, 0) == "100"
+    assert (amount(12, "人"), amount(136.5, "万人"), amount(66, "%"), amount(66, "", True), amount(None, "人")) == (
+        "12 人", "136.5 万人", "66%", "66%", "—")
+    for n in (1, 5, 10, 12, 20, 23, 99):
+        assert cn_to_int(cn_numeral(n)) == n
