@@ -104,8 +104,8 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return True
     if f.indicators and f.has(Cue.NEGATION) and len(ctx.indicators) > 1 and set(f.indicators) <= set(ctx.indicators):
         return True  # "去掉参赛企业那个", "去掉第12项"
-    if f.indicators and f.has(Cue.FILTER) and len(ctx.indicators) > 1:
-        return True  # "其中名称里有“工作室”的": a name filter, not a new indicator
+    if f.indicators and f.has(Cue.FILTER) and len(ctx.indicators) > 1 and f.indicators_by_name:
+        return True  # "其中名称里有“工作室”的": a name filter, not a new indicator ("其中第5项": that one)
     if f.measures or f.indicators:
         return False
     if ctx.categories and "类" in f.text and not f.categories:
@@ -202,6 +202,8 @@ def _swap(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         f.cues.add(Cue.COUNT)
     f.asks_group = f.asks_group or ctx.asks_group
     f.inherited_op = previous
+    if f.departments and ctx.intent == Intent.DEPARTMENT_COMPLEMENT:
+        f.cues.add(Cue.NEGATION)  # "总工会没参与哪些" → "那国资委呢": still what it is not part of
     if previous is Op.WHO_LEADS:
         f.cues.add(Cue.LEAD)
     elif previous is Op.MENTIONS:

@@ -17,6 +17,9 @@ from knowledge.search import MeasureIndex, Ranked
 ALONE = re.compile(r"一家|一个单位|一个部门|单独|独家|自己")
 TOPIC_PARTS = re.compile(r"以及|[和与及、,，\s]")
 MIN_COVERAGE = 0.34  # below this share of the question's weight, the document does not speak to it
+# ... unless one measure stands out: a colloquial question ("留点容错空间") covers little of itself, but the words it
+# shares with the document are that measure's alone
+DISTINCT_COVERAGE, DISTINCT_LEAD, DISTINCT_SCORE = 0.2, 3.0, 4.0  # share, lead over the second, BM25 score
 AMBIGUOUS_MARGIN = 0.12  # top two measures this close (relative) and weakly covered: offer both
 
 
@@ -267,7 +270,11 @@ class Executor:
 
     def _ranking(self, query: frozenset[str]) -> list[Ranked]:
         ranked = self.index.rank(query)
-        if not ranked or ranked[0].coverage < MIN_COVERAGE:
+        if not ranked or ranked[0].coverage < DISTINCT_COVERAGE:
+            return []
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if ranked[0].coverage < MIN_COVERAGE and (
+                ranked[0].score < DISTINCT_LEAD * runner_up or ranked[0].score < DISTINCT_SCORE):
             return []
         return ranked
 

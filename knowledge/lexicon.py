@@ -46,6 +46,7 @@ class Lexicon:
     cue_words: dict[str, tuple[str, ...]]  # lexicon list name → words (see knowledge.frame.Cue)
     small_talk: dict[str, tuple[str, ...]]
     other_places: tuple[str, ...]
+    elsewhere_words: tuple[str, ...]  # 外地, 外省: another place's policy only beside a document word
     home_places: tuple[str, ...]
     year_words: dict[str, tuple[str, ...]]  # baseline / middle / final → words
     removable: frozenset[str]  # question words and fillers: never part of a topic
@@ -207,6 +208,7 @@ def load_lexicon(document: PolicyDocument, path: Path = LEXICON_FILE) -> Lexicon
         cue_words=cue_words,
         small_talk={k: tuple(v) for k, v in data["small_talk"].items()},
         other_places=tuple(data["other_places"]),
+        elsewhere_words=tuple(data["elsewhere_words"]["words"]),
         home_places=tuple(data["home_places"]),
         year_words={k: tuple(v) for k, v in data["year_words"].items()},
         removable=removable,

@@ -59,6 +59,8 @@ class QuestionReader:
         self.any_cue = re.compile(f"(?=({any_of(cues_of, nested=True).pattern}))")
         self.small_talk = {kind: any_of(words) for kind, words in lexicon.small_talk.items()}
         self.other_places = any_of(lexicon.other_places)
+        self.elsewhere = any_of(lexicon.elsewhere_words)
+        self.document_words = any_of(lexicon.document_words)
         self.home_places = any_of(lexicon.home_places)
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
@@ -112,7 +114,8 @@ class QuestionReader:
             frame.topic = quoted(text) or self.mention_terms.term(plain) or frame.topic
         if not frame.years and self.years and self._about_values(frame):
             frame.years = self._slot_years(plain)
-        place = self.other_places.search(plain)
+        place = self.other_places.search(plain) or (
+            self.document_words.search(plain) and self.elsewhere.search(plain))  # 外地的政策, not 外地人才
         if place and not self.home_places.search(plain):
             frame.other_place = place.group(0)
         if not frame.asks and not frame.years and not frame.has_entities:
