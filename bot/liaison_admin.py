@@ -16,7 +16,7 @@ from bot.unit_names import resolve_unit, split_new_unit_word
 from errors import InviteError, NotFound, PermissionDenied, ReportInputError
 from knowledge.lexicon import Lexicon
 from knowledge.models import PolicyDocument
-from knowledge.normalize import fold
+from knowledge.normalize import match_key as fold
 from reporting.catalog import IndicatorCatalog
 from reporting.grammar import prepare_unit_words
 from reporting.kinds import load_kinds

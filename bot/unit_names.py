@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from knowledge.lexicon import Lexicon
 from knowledge.models import Frozen
-from knowledge.normalize import fold
+from knowledge.normalize import match_key
 
 NEW_UNIT_WORDS = ("新建", "确认新建")  # "/invite 历下区人社局 15 新建": a unit outside the policy, on purpose
 SIMILAR_UNIT = 80
@@ -25,7 +25,7 @@ def resolve_unit(written: str, lexicon: Lexicon | None, known_units: Sequence[st
         return UnitResolution(resolved=written)
     if lexicon is None:
         return UnitResolution(resolved=written)
-    official = lexicon.department_aliases.get(fold(written))
+    official = lexicon.department_aliases.get(match_key(written))
     if official is not None:
         return UnitResolution(resolved=official)
     suggestions = list(lexicon.fuzzy_departments(written)) + lexicon.find_departments(written)

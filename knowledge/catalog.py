@@ -9,7 +9,7 @@ from itertools import chain
 from knowledge.answers import MeasureHit
 from knowledge.lexicon import Lexicon, any_of
 from knowledge.models import PolicyDocument, split_sentences
-from knowledge.normalize import bigrams, fold
+from knowledge.normalize import bigrams, match_key
 from knowledge.numerals import cn_numeral, cn_to_int
 
 GROUP_NUMBER = re.compile(r"[（(]([一二三四五六七八九十])[）)]|第([一二三四五六七八九十])(?:部分|组|大类|方面)"
@@ -34,8 +34,8 @@ class Catalog:
                                  group_title=m.group_title, departments=m.departments)
             for m in document.measures
         }
-        self._texts = {m.number: fold(m.title + m.body) for m in document.measures}
-        self._sentences = {m.number: [(fold(s), s) for s in m.sentences] for m in document.measures}
+        self._texts = {m.number: match_key(m.title + m.body) for m in document.measures}
+        self._sentences = {m.number: [(match_key(s), s) for s in m.sentences] for m in document.measures}
         self.group_measures: dict[int, tuple[int, ...]] = {}
         self.group_titles: dict[int, str] = {}
         for m in document.measures:
@@ -45,7 +45,7 @@ class Catalog:
         sections = [(doc.guiding_thought.title, doc.guiding_thought.text)]
         sections += [(f"基本原则·{p.title}", p.text) for p in doc.principles]
         sections += [(f"组织保障·{g.title}", g.text) for g in doc.guarantees]
-        self._sections = [(label, fold(sentence), sentence) for label, text in sections
+        self._sections = [(label, match_key(sentence), sentence) for label, text in sections
                           for sentence in split_sentences(text)]
         # bigram → sentences holding it: sections by index, measure sentences as negative ids
         self._prose_postings: dict[str, list[int]] = {}
@@ -56,7 +56,7 @@ class Catalog:
                 for gram in set(bigrams(folded)):
                     self._prose_postings.setdefault(gram, []).append(at)
         self._group_phrases = [
-            (number, fold(variant)) for number, title in self.group_titles.items()
+            (number, match_key(variant)) for number, title in self.group_titles.items()
             for phrase in re.split(r"[，,、\s]", title)
             for variant in {phrase, phrase.removeprefix("坚持")} if len(variant) >= MIN_GROUP_PHRASE
         ]  # "坚持育用结合" is asked as "育用结合" too
@@ -71,23 +71,23 @@ class Catalog:
 
     def mentions(self, topic: str) -> tuple[int, ...]:
         """Measures whose title or body contains every part of the topic, as written."""
-        parts = [fold(p) for p in topic.split() if p]
+        parts = [match_key(p) for p in topic.split() if p]
         if not parts:
             return ()
         return tuple(n for n, text in self._texts.items() if all(p in text for p in parts))
 
     def sentences_with(self, number: int, topic: str) -> tuple[str, ...]:
-        parts = [fold(p) for p in topic.split() if p]
+        parts = [match_key(p) for p in topic.split() if p]
         return tuple(s for folded, s in self._sentences[number] if parts and any(p in folded for p in parts))
 
     def sections_with(self, topic: str) -> list[tuple[str, str]]:
         """(section, sentence) outside the measures that contain the topic: where else the document says it."""
-        parts = [fold(p) for p in topic.split() if p]
+        parts = [match_key(p) for p in topic.split() if p]
         return [(label, s) for label, folded, s in self._sections if parts and all(p in folded for p in parts)]
 
     def prose_answer(self, topic: str) -> tuple[str, str] | None:
         """The sentence outside the measures that holds more of the topic than any measure's sentence does."""
-        grams = {g for part in topic.split() for g in bigrams(fold(part))}
+        grams = {g for part in topic.split() for g in bigrams(match_key(part))}
         if len(grams) < MIN_PROSE_GRAMS:
             return None
         counts = Counter(chain.from_iterable(self._prose_postings.get(g, ()) for g in grams))

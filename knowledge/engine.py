@@ -12,7 +12,7 @@ from knowledge.facts import FactFinder
 from knowledge.indicators import IndicatorAnswers
 from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.models import PolicyDocument
-from knowledge.normalize import TextNormalizer, strip_noise
+from knowledge.normalize import fold_question, know_simplified, strip_noise
 from knowledge.reader import QuestionReader
 from knowledge.search import IndicatorMatcher, MeasureIndex
 
@@ -26,7 +26,8 @@ class QuestionEngine:
         known = "".join(m.title + m.body + m.group_title for m in document.measures)
         known += "".join(self.lexicon.department_aliases) + "".join(self.lexicon.removable)
         known += "".join(i.name + i.category for i in document.indicators)
-        self.normalize = TextNormalizer(known)
+        known += "".join(s.title + s.text for s in (document.guiding_thought, *document.principles, *document.guarantees))
+        know_simplified(known)  # before anything below folds the document's text
         self.index = MeasureIndex(document.measures, self.lexicon)
         matcher = IndicatorMatcher(document.indicators)
         self.catalog = Catalog(document, self.lexicon)
@@ -37,7 +38,7 @@ class QuestionEngine:
 
     def answer(self, question: str, context: ChatContext | None = None, now: dt.datetime | None = None) -> Answer:
         """One question in, one Answer out (its `context` is the next dialog state); never raises on odd text."""
-        text = self.lexicon.canonical_words(self.normalize(question or ""))
+        text = self.lexicon.canonical_words(fold_question(question or ""))
         ctx = dialog.live(context, now)
         if not strip_noise(text):
             answer = Answer(question=question, intent=Intent.EMPTY, suggestions=self.lexicon.examples)

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from functools import lru_cache
 
 MAX_QUESTION_CHARS = 200
 CJK = re.compile(r"[\u3400-\u9fff]")
 NOISE = re.compile(r"[^\w%\u3400-\u9fff]+")
+_SIMPLIFIED: set[str] = set()  # CJK characters zhconv leaves alone; grows, bounded by the CJK range
 
 
-class TextNormalizer:
-    """Simplified, half-width, lower-case text; zhconv only runs for characters we do not know."""
+def know_simplified(text: str) -> None:
+    """Mark a simplified text's characters (the document's) so that folding them never loads or runs zhconv."""
+    _SIMPLIFIED.update(CJK.findall(text))
 
-    def __init__(self, known_chars: Iterable[str]) -> None:
-        self._known = set(known_chars)  # grows by the characters zhconv left alone: bounded by the CJK range
 
-    def __call__(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text)[: MAX_QUESTION_CHARS * 2]
-        unknown = {ch for ch in set(text).difference(self._known) if CJK.match(ch)}
-        if unknown:
-            import zhconv  # loaded lazily: it costs ~0.1 s and most questions never need it
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """NFKC (half-width), traditional → simplified, lower case: the one form every comparison is made in."""
+    text = unicodedata.normalize("NFKC", text)
+    unknown = {ch for ch in set(text).difference(_SIMPLIFIED) if CJK.match(ch)}
+    if unknown:
+        import zhconv  # loaded lazily: it costs ~0.1 s and most texts never need it
 
-            text = zhconv.convert(text, "zh-cn")
-            self._known |= {ch for ch in unknown if ch in text}  # simplified already: no need to convert again
-        return text.lower().strip()[:MAX_QUESTION_CHARS]
+        text = zhconv.convert(text, "zh-cn")
+        _SIMPLIFIED.update(ch for ch in unknown if ch in text)  # simplified already: no need to convert again
+    return text.lower()
+
+
+def fold_question(text: str) -> str:
+    """A question folded and cut to MAX_QUESTION_CHARS."""
+    return fold(text[: MAX_QUESTION_CHARS * 2]).strip()[:MAX_QUESTION_CHARS]
 
 
 def strip_noise(text: str) -> str:
@@ -33,9 +40,10 @@ def strip_noise(text: str) -> str:
     return NOISE.sub("", text)
 
 
-def fold(text: str) -> str:
-    """Text in the form searched: NFKC, lower case, no punctuation ("事争一流、唯旗是夺" ~ "事争一流唯旗是夺")."""
-    return strip_noise(unicodedata.normalize("NFKC", text).lower())
+@lru_cache(maxsize=4096)
+def match_key(text: str) -> str:
+    """Folded text without punctuation, spaces or emoji: "事争一流、唯旗是夺" ~ "事争一流唯旗是夺"."""
+    return strip_noise(fold(text))
 
 
 def bigrams(text: str) -> list[str]:

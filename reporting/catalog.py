@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from knowledge.models import Indicator, PolicyDocument
+from knowledge.normalize import match_key
 
 ALIASES_FILE = Path(__file__).parent / "data" / "indicator_aliases.json"
 DROP_PREFIXES = ("新增", "市级", "参加", "开展", "全市", "各级", "省级")
-PUNCT = re.compile(r"[\s\"'“”‘’「」『』《》()（）\[\]【】<>:：,，、.。·;；!！?？=＝/\\_\-—~]+")
 PARENTHETICAL = re.compile(r"[（(][^（）()]*[）)]")
 SUGGEST_CUTOFF = 45
 NEAR_CUTOFF = 70
-
-
-@lru_cache(maxsize=4096)
-def fold(text: str) -> str:
-    """Half-width, simplified, lower-case: the form every comparison is made in."""
-    text = unicodedata.normalize("NFKC", text)
-    if re.search(r"[\u3400-\u9fff]", text):
-        import zhconv  # loaded lazily: only texts with CJK need it
-
-        text = zhconv.convert(text, "zh-cn")
-    return text.lower()
-
-
-@lru_cache(maxsize=4096)
-def match_key(text: str) -> str:
-    """Folded text without spaces, quotes or punctuation."""
-    return PUNCT.sub("", fold(text))
 
 
 def short_forms(name: str) -> list[str]:

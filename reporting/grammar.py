@@ -15,8 +15,9 @@ from functools import lru_cache
 
 from errors import ReportInputError
 from knowledge.models import Frozen
+from knowledge.normalize import fold, match_key
 from knowledge.numerals import cn_to_float, cn_to_int, format_number
-from reporting.catalog import IndicatorCatalog, fold, match_key
+from reporting.catalog import IndicatorCatalog
 from reporting.periods import Period, bad_month_error, find_periods, last_month
 from reporting.units import TypedValue, to_indicator_unit
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from knowledge.models import Frozen, Indicator, PolicyDocument
-from reporting.catalog import match_key
+from knowledge.normalize import match_key
 
 KINDS_FILE = Path(__file__).parent / "data" / "indicator_kinds.json"
 COUNT_WORDS = ("新增", "开展", "参加", "参与")

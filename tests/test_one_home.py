@@ -48,3 +48,11 @@ def test_numbers_written_back_one_way():
         "12 人", "136.5 万人", "66%", "66%", "—")
     for n in (1, 5, 10, 12, 20, 23, 99):
         assert cn_to_int(cn_numeral(n)) == n
+
+
+def test_one_fold_for_questions_reports_and_units():
+    from knowledge.normalize import fold, match_key
+
+    assert fold("濟南工匠　１２ＡＢ") == "济南工匠 12ab"
+    assert match_key("“双师型”教师（比例）！ ") == "双师型教师比例" and match_key("市 总工会") == "市总工会"
+    assert match_key("職工創新創效競賽") == match_key("职工创新创效竞赛")
