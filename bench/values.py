@@ -7,14 +7,14 @@ the bot's own plausibility rules accept every generated figure.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 
+from knowledge.indicator_names import load_aliases
 from knowledge.models import PolicyDocument
-from reporting.catalog import ALIASES_FILE
+from knowledge.numerals import format_number
 from reporting.kinds import Aggregate, Kind, load_kinds
-from reporting.units import UnitSpec, format_number
+from reporting.units import UnitSpec
 
 TARGET_MONTHS = 48  # 2022-01 … 2025-12: the policy's horizon
 CUMULATIVE_SHARE = 0.05  # keys whose unit reports running totals (累计) instead of monthly new counts
@@ -36,8 +36,7 @@ class Model:
 
 
 def _labels() -> dict[str, str]:
-    raw = json.loads(ALIASES_FILE.read_text(encoding="utf-8")).get("aliases", {})
-    return {name: words[0] for name, words in raw.items() if words}
+    return {name: words[0] for name, words in load_aliases().items() if words}
 
 
 def models(document: PolicyDocument, reporters: dict[int, int]) -> dict[int, Model]:

@@ -9,6 +9,7 @@ from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.catalog import Catalog
 from knowledge.executor import Executor
 from knowledge.facts import FactFinder
+from knowledge.indicator_names import IndicatorNames
 from knowledge.indicators import IndicatorAnswers
 from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.models import PolicyDocument
@@ -29,7 +30,7 @@ class QuestionEngine:
         known += "".join(s.title + s.text for s in (document.guiding_thought, *document.principles, *document.guarantees))
         know_simplified(known)  # before anything below folds the document's text
         self.index = MeasureIndex(document.measures, self.lexicon)
-        matcher = IndicatorMatcher(document.indicators)
+        matcher = IndicatorMatcher(document.indicators, IndicatorNames(document.indicators))
         self.catalog = Catalog(document, self.lexicon)
         self.facts = FactFinder(document, self.lexicon)
         self.reader = QuestionReader(document, self.lexicon, matcher, self.facts, self.catalog)

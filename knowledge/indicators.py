@@ -5,7 +5,6 @@ from __future__ import annotations
 from knowledge.answers import Answer, IndicatorHit, Intent, combine
 from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame, Op
-from knowledge.lexicon import short_names
 from knowledge.normalize import strip_noise
 from knowledge.references import NAME_FILTER, unit_said
 from knowledge.search import IndicatorMatcher, MeasureIndex
@@ -40,7 +39,7 @@ class IndicatorAnswers:
         """The topic without the indicator names it contains ("济南工匠建设工程" → "建设工程")."""
         rest = f.topic
         for number in f.indicators:
-            for name in short_names(self.hit(number).name):
+            for name in self.matcher.names[number]:
                 rest = rest.replace(name, "")
         return strip_noise(rest)
 

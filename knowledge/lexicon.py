@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jieba
 
+from knowledge.indicator_names import short_names
 from knowledge.models import PolicyDocument
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.json"
@@ -17,8 +18,6 @@ PHRASE_SPLIT = re.compile(r"[，,。；;：:、“”‘’\"（）()《》\s]|�
 QUOTED = re.compile(r"[“\"]([^”\"]{2,12})[”\"]")
 DEPARTMENT_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:局|委|办|部|联|协|会|连|汇|据)")
 FUZZY_DEPARTMENT = 66
-NAME_PREFIXES = ("新增", "市级", "全市", "开展", "参加", "各级", "省级")
-PLACE_PREFIXES = ("泉城", "济南")  # dropped only when a name of three or more characters is left
 CUE_KEYS = (
     "lead_words", "department_scope_words", "together_words", "indicator_words", "detail_words", "count_words",
     "each_words", "negation_words", "exclusion_words", "mention_words", "filter_words", "anaphora_words",
@@ -141,20 +140,6 @@ def _trie_regex(node: dict) -> str:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     return f"(?:{body})?" if "" in node else body
-
-
-def short_names(name: str) -> list[str]:
-    """Ways people shorten an indicator name: without 新增/市级 prefixes and quotes."""
-    plain = re.sub(r"[“”\"（）()]", "", name)
-    out = [name, plain, re.sub(r"[（(][^（）()]*[）)]|[“”\"]", "", name)]  # 技能人才（劳模）师徒结对 → 技能人才师徒结对
-    for prefix in NAME_PREFIXES:
-        if plain.startswith(prefix) and len(plain) - len(prefix) >= 2:
-            out.append(plain[len(prefix) :])
-    for name_ in list(out):
-        for prefix in PLACE_PREFIXES:
-            if name_.startswith(prefix) and len(name_) - len(prefix) >= 3:
-                out.append(name_[len(prefix) :])
-    return list(dict.fromkeys(out))
 
 
 def document_phrases(document: PolicyDocument) -> set[str]:

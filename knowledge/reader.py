@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from knowledge.catalog import Catalog, contexts_of
 from knowledge.facts import FactFinder
 from knowledge.frame import Cue, Frame
-from knowledge.lexicon import DEPARTMENT_LIKE, Lexicon, any_of, short_names
+from knowledge.lexicon import DEPARTMENT_LIKE, Lexicon, any_of
 from knowledge.mention_terms import MentionTerms
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, strip_noise
@@ -64,7 +64,7 @@ class QuestionReader:
         self.home_places = any_of(lexicon.home_places)
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
-        self.short_names = {i.number: short_names(i.name) for i in document.indicators}
+        self.short_names = indicators.names
         self.names = {i.number: strip_noise(i.name) for i in document.indicators}
         self.units = {i.number: i.unit for i in document.indicators if len(i.unit) > 1}
         self.unit_pattern = any_of(self.units.values())

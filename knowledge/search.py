@@ -8,7 +8,8 @@ from collections import Counter
 from itertools import chain, repeat
 from dataclasses import dataclass
 
-from knowledge.lexicon import Lexicon, short_names
+from knowledge.indicator_names import IndicatorNames, short_names
+from knowledge.lexicon import Lexicon
 from knowledge.models import Indicator, Measure, split_sentences
 from knowledge.normalize import bigrams, strip_noise
 
@@ -123,15 +124,19 @@ class MeasureIndex:
 
 
 class IndicatorMatcher:
-    """Finds indicators named in a question by bigram overlap with their names and short forms."""
+    """Finds indicators named in a question by bigram overlap with their names and short forms; a topic that is
+    exactly one of the data file's aliases names its indicator, as it does in a report."""
 
-    def __init__(self, indicators: tuple[Indicator, ...]) -> None:
+    def __init__(self, indicators: tuple[Indicator, ...], names: IndicatorNames) -> None:
+        self.names = names.names  # knowledge.indicator_names: the names the report grammar resolves too
         self._names = [
             (ind.number, name, len(grams))
             for ind in indicators
             for name in short_names(ind.name)
             if (grams := set(bigrams(strip_noise(name))))
         ]
+        derived = {strip_noise(name) for _, name, _ in self._names}
+        self._aliases = {key: number for key, number in names.keys.items() if key not in derived}
         self._plain = {ind.number: strip_noise(ind.name) for ind in indicators}
         self._bare_names = [strip_noise(name) for _, name, _ in self._names]
         fuzzy = sorted(((number, name) for number, name, _ in self._names if len(name) >= 3), key=lambda nn: len(nn[1]))
@@ -222,4 +227,8 @@ class IndicatorMatcher:
                     score = max(score, 0.9 * on_topic / len(topic))
             if score > best.get(number, (0.0, ""))[0]:
                 best[number] = (score, name)
+        alias = strip_noise(core)
+        number = self._aliases.get(alias)  # the topic is exactly a data file's alias: as the report grammar reads it
+        if number is not None and alias in bare:
+            best[number] = (1.0 + len(alias) / 100, alias)
         return best

@@ -1,38 +1,18 @@
-"""Indicator names people type: the parsed table's names, derived short forms and a data file of aliases."""
+"""Indicator names in reports: exact or contained names resolve, near misses get suggestions (names from knowledge)."""
 
 from __future__ import annotations
 
-import json
-import re
 from functools import cached_property
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from knowledge.indicator_names import ALIASES_FILE, IndicatorNames
 from knowledge.models import Indicator, PolicyDocument
 from knowledge.normalize import match_key
 
-ALIASES_FILE = Path(__file__).parent / "data" / "indicator_aliases.json"
-DROP_PREFIXES = ("新增", "市级", "参加", "开展", "全市", "各级", "省级")
-PARENTHETICAL = re.compile(r"[（(][^（）()]*[）)]")
 SUGGEST_CUTOFF = 45
 NEAR_CUTOFF = 70
-
-
-def short_forms(name: str) -> list[str]:
-    """技能人才（劳模）师徒结对 → 技能人才师徒结对; 新增泉城首席技师 → 泉城首席技师 …"""
-    forms = [name, PARENTHETICAL.sub("", name)]
-    for form in list(forms):
-        current = form
-        changed = True
-        while changed:
-            changed = False
-            for prefix in DROP_PREFIXES:
-                if current.startswith(prefix) and len(current) > len(prefix) + 1:
-                    current = current[len(prefix):]
-                    forms.append(current)
-                    changed = True
-    return forms
 
 
 class IndicatorCatalog:
@@ -40,23 +20,7 @@ class IndicatorCatalog:
 
     def __init__(self, document: PolicyDocument, aliases_file: Path = ALIASES_FILE) -> None:
         self.indicators: dict[int, Indicator] = {i.number: i for i in document.indicators}
-        extra = json.loads(aliases_file.read_text(encoding="utf-8")).get("aliases", {}) if aliases_file.exists() else {}
-        self.keys: dict[str, int] = {}
-        full = {match_key(i.name): i.number for i in document.indicators}
-        derived: dict[str, set[int]] = {}
-        for indicator in document.indicators:
-            for form in short_forms(indicator.name):
-                derived.setdefault(match_key(form), set()).add(indicator.number)
-        for name, words in extra.items():
-            number = full.get(match_key(name))
-            if number is None:
-                continue  # an alias for an indicator this document does not have
-            for word in words:
-                derived.setdefault(match_key(word), set()).add(number)
-        for key, numbers in derived.items():
-            if len(numbers) == 1 and key not in full and len(key) >= 2:
-                self.keys[key] = next(iter(numbers))
-        self.keys.update(full)
+        self.keys: dict[str, int] = IndicatorNames(document.indicators, aliases_file).keys
 
     def get(self, number: int) -> Indicator | None:
         return self.indicators.get(number)

@@ -56,3 +56,31 @@ def test_one_fold_for_questions_reports_and_units():
     assert fold("濟南工匠　１２ＡＢ") == "济南工匠 12ab"
     assert match_key("“双师型”教师（比例）！ ") == "双师型教师比例" and match_key("市 总工会") == "市总工会"
     assert match_key("職工創新創效競賽") == match_key("职工创新创效竞赛")
+
+
+def test_questions_and_reports_resolve_every_indicator_name_alike():
+    import datetime as dt
+
+    from knowledge.engine import QuestionEngine
+    from knowledge.indicator_names import IndicatorNames
+    from knowledge.parser import load_policy
+    from reporting.catalog import IndicatorCatalog
+    from reporting.grammar import parse_report, read_message
+
+    document = load_policy()
+    names, engine, catalog = IndicatorNames(document.indicators), QuestionEngine(document), IndicatorCatalog(document)
+    full = {i.name: i.number for i in document.indicators}
+    today = dt.date(2026, 11, 20)
+    assert len(document.indicators) == 22
+    checked = 0
+    for indicator in document.indicators:
+        for name in names.names[indicator.number]:
+            owner = names.resolve(name)
+            if owner is None:
+                continue  # a short form two indicators share: neither side may pick one
+            assert owner == full.get(name, indicator.number), name  # a name is its own, or another's full name
+            reported = parse_report(read_message(f"{name} 12", today), catalog, today).items[0].indicator
+            asked = [hit.number for hit in engine.answer(f"{name}2025年目标是多少").indicators]
+            assert (reported, asked[:1]) == (owner, [owner]), name
+            checked += 1
+    assert checked >= 80
