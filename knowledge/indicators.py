@@ -21,7 +21,7 @@ class IndicatorAnswers:
         self.index = index
         self.matcher = matcher
         self.numbers = tuple(i.number for i in document.indicators)
-        self.years = tuple(sorted({y for i in document.indicators for y in i.values}))
+        self.years = document.years
         self.by_category = {c: tuple(i.number for i in document.indicators if i.category == c)
                             for c in document.categories}
         self._hits = {

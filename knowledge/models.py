@@ -57,6 +57,13 @@ class Section(Frozen):
     text: str
 
 
+class Target(Frozen):
+    """One of the indicator table's target years and the value set for it (None where a row has none)."""
+
+    year: int
+    value: float | None
+
+
 class Indicator(Frozen):
     """A row of the 指标体系 table: values keyed by year, the first year the baseline."""
 
@@ -78,6 +85,11 @@ class Indicator(Frozen):
     @property
     def baseline(self) -> float:
         return self.values[self.baseline_year]
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """The years after the baseline, as the document's table gives them (2023 and 2025 in the shipped one)."""
+        return tuple(Target(year=year, value=self.values[year]) for year in self.years[1:])
 
     def value_for(self, year: int) -> float | None:
         return self.values.get(year)
@@ -108,6 +120,11 @@ class PolicyDocument(Frozen):
             for dept in measure.departments:
                 seen.setdefault(dept, None)
         return tuple(seen)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The indicator table's year columns: the baseline year, then the target years."""
+        return tuple(sorted({year for i in self.indicators for year in i.values}))
 
     @property
     def categories(self) -> tuple[str, ...]:

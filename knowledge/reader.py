@@ -47,7 +47,7 @@ class QuestionReader:
         self.indicator_matcher = indicators
         self.measure_numbers = frozenset(m.number for m in document.measures)
         self.indicator_numbers = frozenset(i.number for i in document.indicators)
-        self.years = tuple(sorted({y for i in document.indicators for y in i.values}))
+        self.years = document.years
         self.cue_patterns = {cue: any_of(lexicon.cue_words[cue.value]) for cue in Cue}
         self.cue_starts = {cue: frozenset(w[0] for w in lexicon.cue_words[cue.value] if w) for cue in Cue}
         cues_of: dict[str, set[Cue]] = {}

@@ -1,4 +1,4 @@
-"""The weekly chart as PNG bytes: share of the 2025 target per indicator, coloured by status, CJK labels."""
+"""The weekly chart as PNG bytes: share of the final target per indicator, coloured by status, CJK labels."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from knowledge.models import Target  # noqa: E402
+from knowledge.numerals import format_number  # noqa: E402
 from reporting.summary_models import IndicatorStatus, WeeklySummary  # noqa: E402
-from reporting.units import format_number  # noqa: E402
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 STATUS_COLOURS = {"已完成": "#2e7d32", "超前": "#1565c0", "正常": "#78909c", "滞后": "#c62828"}
@@ -49,9 +50,18 @@ def bar_text(row: IndicatorStatus) -> str:
     """What stands at the end of a bar: the real share (a bar beyond SHOWN_CAP is drawn at the cap) and the status."""
     if row.figure is None:
         return NO_DATA
-    if row.share_2025 is None:
-        return f"{format_number(row.figure)}{row.unit}（无2025年目标）"
-    return f"{row.share_2025:.0f}% {row.status}"
+    if row.final_share is None:
+        return f"{format_number(row.figure)}{row.unit}（无{_year(row.final)}目标）"
+    return f"{row.final_share:.0f}% {row.status}"
+
+
+def _year(target: Target | None) -> str:
+    return f"{target.year}年" if target else ""
+
+
+def _final_year(summary: WeeklySummary) -> str:
+    """The last year the document sets targets for: the year every bar is a share of."""
+    return f"{summary.years[-1]}年" if len(summary.years) > 1 else ""
 
 
 def bar_colour(row: IndicatorStatus) -> str:
@@ -72,13 +82,14 @@ def chart_title(summary: WeeklySummary) -> str:
 
 def chart_caption(summary: WeeklySummary) -> str:
     """The photo's caption says what the picture shows, with the same numbers as its title."""
-    return (f"指标进度图 {summary.week}，截至{summary.as_of:%Y-%m-%d %H:%M}：每条横条是该指标占2025年目标的比例，"
+    return (f"指标进度图 {summary.week}，截至{summary.as_of:%Y-%m-%d %H:%M}："
+            f"每条横条是该指标占{_final_year(summary)}目标的比例，"
             f"颜色为状态，黑色竖线为按进度应达的位置。本周上报 {summary.report_count} 条，"
             f"{summary.period} 报送完成率 {_completeness(summary)}。")
 
 
 def draw_chart(summary: WeeklySummary) -> Figure:
-    """One horizontal bar per indicator (share of the 2025 target), a tick where the trajectory expects it."""
+    """One horizontal bar per indicator (share of the final target), a tick where the trajectory expects it."""
     font = cjk_font()
     small = font.copy()
     small.set_size(8)
@@ -87,11 +98,11 @@ def draw_chart(summary: WeeklySummary) -> Figure:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = range(len(rows))
-    shares = [min(r.share_2025 or 0.0, SHOWN_CAP) for r in rows]
+    shares = [min(r.final_share or 0.0, SHOWN_CAP) for r in rows]
     colours = [bar_colour(r) for r in rows]
     axes.barh(positions, shares, color=colours, height=0.65)
     for y, row, share in zip(positions, rows, shares):
-        expected_share = row.expected_share_2025
+        expected_share = row.expected_share
         if expected_share is not None:
             expected_share = min(expected_share, SHOWN_CAP)
             axes.plot([expected_share] * 2, [y - 0.38, y + 0.38], color="#212121", linewidth=1.2)
@@ -99,7 +110,8 @@ def draw_chart(summary: WeeklySummary) -> Figure:
     axes.set_yticks(list(positions), [_label(r.number, r.name) for r in rows], fontproperties=small)
     axes.set_xlim(0, SHOWN_CAP + 25)
     axes.axvline(100, color="#9e9e9e", linestyle="--", linewidth=0.8)
-    axes.set_xlabel(f"占2025年目标（%）；超过{SHOWN_CAP:.0f}%的画到{SHOWN_CAP:.0f}%，数字为实际比例", fontproperties=font)
+    axes.set_xlabel(f"占{_final_year(summary)}目标（%）；超过{SHOWN_CAP:.0f}%的画到{SHOWN_CAP:.0f}%，数字为实际比例",
+                    fontproperties=font)
     axes.set_title(chart_title(summary), fontproperties=font)
     drawn = dict.fromkeys(colours)
     legend = [Patch(color=c, label=s) for s, c in (*STATUS_COLOURS.items(), (NO_DATA, NO_DATA_COLOUR)) if c in drawn]

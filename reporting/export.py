@@ -22,8 +22,6 @@ from storage.models import Liaison
 PROGRESS_SHEET = "指标进度"
 REPORTS_SHEET = "上报明细"
 LIAISONS_SHEET = "联络员"
-PROGRESS_HEADER = ("编号", "类别", "指标", "单位", "口径", "2021基数", "2023目标", "2025目标", "城市数值",
-                   "上周数值", "较上周变化", "占2023目标%", "占2025目标%", "按进度应达", "状态", "上报单位数", "判定规则")
 REPORTS_HEADER = ("记录ID", "单位", "指标编号", "指标", "月份", "数值", "单位", "累计值", "报送人ID", "报送人",
                   "报送时间", "原文", "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID")
 NUMBER_WIDTH = 12  # a figure as written: 1368000, 136.5, 0.25
@@ -76,13 +74,20 @@ def _time(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""  # type: ignore[attr-defined]
 
 
+def progress_header(years: Sequence[int]) -> tuple[str, ...]:
+    """The 指标进度 columns for the document's year columns (baseline first): 2021基数, 2023目标 … 占2025目标%."""
+    return ("编号", "类别", "指标", "单位", "口径", f"{years[0]}基数", *(f"{y}目标" for y in years[1:]), "城市数值",
+            "上周数值", "较上周变化", *(f"占{y}目标%" for y in years[1:]), "按进度应达", "状态", "上报单位数", "判定规则")
+
+
 def progress_rows(summary: WeeklySummary) -> Iterator[tuple]:
+    targets = summary.years[1:]
     for i in summary.indicators:
         pct = _is_percent(i.unit)
         yield (i.number, i.category, i.name, i.unit, "累计值" if i.kind == "count" else "时点值",
-               _amount(i.baseline, pct), _amount(i.target_2023, pct), _amount(i.target_2025, pct),
+               _amount(i.baseline, pct), *(_amount(i.target_for(y), pct) for y in targets),
                _amount(i.figure, pct), _amount(i.previous_figure, pct), _amount(i.change, pct),
-               _share(i.share_2023), _share(i.share_2025), _amount(i.expected, pct), i.status, i.reporting_units,
+               *(_share(i.share_for(y)) for y in targets), _amount(i.expected, pct), i.status, i.reporting_units,
                i.rule)
 
 
@@ -142,7 +147,8 @@ def reporter_names(liaisons: Iterable[Liaison], admins: Iterable[int]) -> dict[i
 def _sheets(summary: WeeklySummary, reports: Iterable[Sequence], liaisons: Sequence[Liaison],
             indicators: Sequence[Indicator], names: dict[int, str], widths: Sequence[float]) -> list[Sheet]:
     progress, people = list(progress_rows(summary)), list(liaison_rows(liaisons))
-    return [Sheet(PROGRESS_SHEET, PROGRESS_HEADER, column_widths(PROGRESS_HEADER, progress), progress),
+    header = progress_header(summary.years)
+    return [Sheet(PROGRESS_SHEET, header, column_widths(header, progress), progress),
             Sheet(REPORTS_SHEET, REPORTS_HEADER, widths, report_rows(reports, indicators, names)),
             Sheet(LIAISONS_SHEET, LIAISONS_HEADER, column_widths(LIAISONS_HEADER, people), people)]
 

@@ -31,11 +31,11 @@ class IndicatorKind(Frozen):
     kind: Kind
     aggregate: Aggregate = Aggregate.SUM
 
-    @property
-    def rule(self) -> str:
-        """The rule in words, as replies and summaries state it."""
+    def rule(self, baseline_year: int) -> str:
+        """The rule in words, as replies and summaries state it, for the document's baseline year."""
         if self.kind is Kind.COUNT:
-            return "累计值：2021年基线 + 2022年1月起各单位每月新增之和（单位报“累计”时以其累计数为准）"
+            return (f"累计值：{baseline_year}年基线 + {baseline_year + 1}年1月起各单位每月新增之和"
+                    "（单位报“累计”时以其累计数为准）")
         if self.aggregate is Aggregate.MEAN:
             return "时点值（比例，不跨单位相加）：各单位最新上报值的平均"
         return "时点值：各单位最新一次上报之和"

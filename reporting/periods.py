@@ -10,7 +10,6 @@ from errors import ReportInputError
 from knowledge.models import Frozen
 from knowledge.numerals import cn_to_int, digits_to_int
 
-FIRST_YEAR = 2022
 CN_MONTH = "(?:十[一二]?|[一二三四五六七八九])"
 CN_YEAR = "[零〇○一二三四五六七八九]{4}"
 EXAMPLE = "济南工匠 12 2026年10月"
@@ -135,16 +134,17 @@ def bad_month_error(text: str) -> ReportInputError:
     return ReportInputError(f"“{text}”不是有效的月份，月份应为1到12。", EXAMPLE)
 
 
-def check_period(period: Period, today: dt.date) -> None:
-    """Reject months still to come and months before reporting began."""
+def check_period(period: Period, today: dt.date, baseline_year: int) -> None:
+    """Reject months still to come and months before reporting began (the year after the document's baseline)."""
     if period > Period.of(today):
         current = Period.of(today)
         raise ReportInputError(
             f"{period.label}还没到，不能上报未来月份（现在是{current.label}）。",
             f"济南工匠 12 {last_month(today).label}",
         )
-    if period.year < FIRST_YEAR:
+    first = baseline_year + 1
+    if period.year < first:
         raise ReportInputError(
-            f"{period.label}早于{FIRST_YEAR}年1月；2021年是基线，上报从{FIRST_YEAR}年1月开始。",
-            f"济南工匠 12 {FIRST_YEAR}年3月",
+            f"{period.label}早于{first}年1月；{baseline_year}年是基线，上报从{first}年1月开始。",
+            f"济南工匠 12 {first}年3月",
         )

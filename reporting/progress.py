@@ -9,13 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from knowledge.models import Frozen, Indicator
+from knowledge.models import Frozen, Indicator, Target
 from reporting.kinds import Aggregate, IndicatorKind, Kind
 from reporting.periods import Period
 from storage.unit_figures import CUMULATIVE, FIRST, LATEST, TOTAL, UnitFigure
 
 BEHIND_SHARE = 0.95
-STATUS_RULE = "状态按月线性进度：2021年12月基线 → 2023年12月目标 → 2025年12月目标，之后持平；低于进度的95%为滞后"
+
+
+def status_rule(years: Sequence[int]) -> str:
+    """The status rule in words, for the table's year columns (baseline first): the years come from the document."""
+    steps = " → ".join([f"{years[0]}年12月基线", *(f"{year}年12月目标" for year in years[1:])])
+    return f"状态按月线性进度：{steps}，之后持平；低于进度的{BEHIND_SHARE:.0%}为滞后"
 
 
 class Status(StrEnum):
@@ -36,8 +41,8 @@ class IndicatorProgress(Frozen):
     kind: IndicatorKind
     figure: float | None
     baseline: float
-    target_2023: float | None
-    target_2025: float | None
+    baseline_year: int
+    targets: tuple[Target, ...]  # the document's target years, in order
     as_of: Period
     expected: float
     status: Status
@@ -52,12 +57,17 @@ class IndicatorProgress(Frozen):
         return self.figure / target * 100
 
     @property
-    def share_2023(self) -> float | None:
-        return self.share(self.target_2023)
+    def final(self) -> Target | None:
+        """The last target year's target: the one summaries measure against."""
+        return self.targets[-1] if self.targets else None
 
     @property
-    def share_2025(self) -> float | None:
-        return self.share(self.target_2025)
+    def final_share(self) -> float | None:
+        return self.share(self.final.value) if self.final else None
+
+    @property
+    def status_rule(self) -> str:
+        return status_rule([self.baseline_year, *(t.year for t in self.targets)])
 
 
 def _month_of_year_end(year: int) -> int:
@@ -123,8 +133,8 @@ def indicator_progress(
         kind=kind,
         figure=value,
         baseline=indicator.baseline,
-        target_2023=indicator.value_for(2023),
-        target_2025=indicator.value_for(2025),
+        baseline_year=indicator.baseline_year,
+        targets=indicator.targets,
         as_of=as_of,
         expected=expected,
         status=status_of(indicator, value, expected),

@@ -10,7 +10,7 @@ from reporting.outcomes import (
     Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView, ReportReceipt,
     Revoked, StoredItem, UndoneItem, UndoReceipt,
 )
-from reporting.progress import STATUS_RULE, IndicatorProgress
+from reporting.progress import IndicatorProgress
 
 REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList,
                    Revoked, ProgressView, MineView, Notice)
@@ -36,10 +36,14 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
+def _final(p: IndicatorProgress) -> str:
+    return f"{p.final.year}年目标" if p.final else "目标"
+
+
 def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> list[str]:
     """City figure, how much of each target it completes, the status, and (unless given once elsewhere) the rule."""
     if p.figure is None:
-        city = f"全市：暂无上报（2021年基线 {s.esc(amount(p.baseline, p.unit, p.percent))}）"
+        city = f"全市：暂无上报（{p.baseline_year}年基线 {s.esc(amount(p.baseline, p.unit, p.percent))}）"
     elif p.kind.kind == "count":
         city = (f"全市累计：{s.esc(amount(p.figure, p.unit, p.percent))}（基线 {format_number(p.baseline)}"
                 f" + {p.units_reported}个单位上报 {format_number(p.reported_sum)}）")
@@ -47,9 +51,10 @@ def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> l
         how = "最新值的平均" if p.kind.aggregate == "mean" else "最新上报之和"
         city = f"全市：{s.esc(amount(p.figure, p.unit, p.percent))}（{p.units_reported}个单位{how}）"
     lines = [city]
-    if p.figure is not None:
-        lines.append(f"完成2023年目标（{s.esc(amount(p.target_2023, p.unit, p.percent))}）的{_share(p.share_2023)}，"
-                     f"完成2025年目标（{s.esc(amount(p.target_2025, p.unit, p.percent))}）的{_share(p.share_2025)}")
+    if p.figure is not None and p.targets:
+        done = [f"完成{t.year}年目标（{s.esc(amount(t.value, p.unit, p.percent))}）的{_share(p.share(t.value))}"
+                for t in p.targets]
+        lines.append("，".join(done))
     lines.append(f"状态：{s.bold(p.status.value)}（按进度截至{p.as_of.label}应达 {s.esc(amount(p.expected, p.unit, p.percent))}）")
     if with_rule:
         lines += [line for line in (history_note(p), rule_line(p)) if line]
@@ -57,7 +62,7 @@ def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> l
 
 
 def rule_line(p: IndicatorProgress) -> str:
-    return f"规则：{p.kind.rule}；{STATUS_RULE}"
+    return f"规则：{p.kind.rule(p.baseline_year)}；{p.status_rule}"
 
 
 def history_note(p: IndicatorProgress) -> str | None:
@@ -158,8 +163,9 @@ def _progress(view: ProgressView, s: _Style) -> list[str]:
     lines = [s.bold(f"指标进度（截至{view.as_of.label}）")]
     for p in view.items:
         lines.append(f"#{p.number} {s.esc(p.name)}：{s.esc(amount(p.figure, p.unit, p.percent))}，"
-                     f"2025年目标 {_share(p.share_2025)}，{p.status.value}（{p.kind.label}）")
-    lines.append(f"{STATUS_RULE}。查看单项：/progress 济南工匠")
+                     f"{_final(p)} {_share(p.final_share)}，{p.status.value}（{p.kind.label}）")
+    if view.items:
+        lines.append(f"{view.items[0].status_rule}。查看单项：/progress 济南工匠")
     return lines
 
 

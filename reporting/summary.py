@@ -18,7 +18,7 @@ from reporting.grammar import ReportItem
 from reporting.kinds import IndicatorKind
 from reporting.periods import Period, last_month
 from reporting.plausibility import RULES, doubt
-from reporting.progress import STATUS_RULE, IndicatorProgress
+from reporting.progress import IndicatorProgress, status_rule
 from reporting.summary_models import IndicatorStatus, LateUnit, Outlier, WeeklySummary
 from reporting.weeks import Week
 from storage.summary_queries import Duty, WeekFigure, WindowFacts
@@ -76,9 +76,9 @@ def _indicator_status(data: SummaryInput, number: int) -> IndicatorStatus:
     indicator, now = data.document.indicator(number), data.progress[number]
     return IndicatorStatus(
         number=number, category=indicator.category, name=indicator.name, unit=indicator.unit,  # type: ignore[union-attr]
-        kind=now.kind.kind.value, baseline=now.baseline, target_2023=now.target_2023, target_2025=now.target_2025,
-        figure=now.figure, previous_figure=data.previous[number].figure, share_2023=now.share_2023,
-        share_2025=now.share_2025, expected=now.expected, status=now.status.value, rule=now.kind.rule,
+        kind=now.kind.kind.value, baseline=now.baseline, targets=now.targets, figure=now.figure,
+        previous_figure=data.previous[number].figure, shares=tuple(now.share(t.value) for t in now.targets),
+        expected=now.expected, status=now.status.value, rule=now.kind.rule(now.baseline_year),
         reporting_units=now.units_reported,
     )
 
@@ -135,14 +135,14 @@ def compute_weekly(data: SummaryInput) -> WeeklySummary:
     win, activity = data.window, data.facts.activity
     expected, complete, late = _units(data.facts.duties)
     deadline = deadline_of(win.period, data.remind_day)
-    rules = "；".join(dict.fromkeys(data.kinds[i.number].rule for i in data.document.indicators))
+    rules = "；".join(dict.fromkeys(data.kinds[i.number].rule(i.baseline_year) for i in data.document.indicators))
     return WeeklySummary(
-        week=data.week.label, monday=data.week.monday, sunday=data.week.sunday, as_of=win.as_of,
+        week=data.week.label, years=data.document.years, monday=data.week.monday, sunday=data.week.sunday, as_of=win.as_of,
         period=win.period.key, deadline=deadline, deadline_passed=win.as_of.date() >= deadline,
         report_count=sum(a.reports for a in activity), correction_count=sum(a.corrections for a in activity),
         reporting_units=tuple(a.unit for a in activity),
         expected_units=expected, complete_units=complete, late_units=late,
         indicators=tuple(_indicator_status(data, i.number) for i in data.document.indicators),
         outliers=data.outliers,
-        rule=f"{STATUS_RULE}。口径：{rules}。异常值：{RULES}。",
+        rule=f"{status_rule(data.document.years)}。口径：{rules}。异常值：{RULES}。",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from knowledge.models import Frozen
+from knowledge.models import Frozen, Target
 
 
 class IndicatorStatus(Frozen):
@@ -16,12 +16,10 @@ class IndicatorStatus(Frozen):
     unit: str
     kind: str
     baseline: float
-    target_2023: float | None
-    target_2025: float | None
+    targets: tuple[Target, ...]  # the document's target years, in order
     figure: float | None
     previous_figure: float | None
-    share_2023: float | None
-    share_2025: float | None
+    shares: tuple[float | None, ...]  # the figure as a percentage of each target
     expected: float | None
     status: str
     rule: str
@@ -34,11 +32,26 @@ class IndicatorStatus(Frozen):
         return self.figure - self.previous_figure
 
     @property
-    def expected_share_2025(self) -> float | None:
-        """Where the trajectory says the figure should be now, as a share of the 2025 target."""
-        if self.expected is None or not self.target_2025:
+    def final(self) -> Target | None:
+        """The last target year's target: the one the chart and the summary text measure against."""
+        return self.targets[-1] if self.targets else None
+
+    @property
+    def final_share(self) -> float | None:
+        return self.shares[-1] if self.shares else None
+
+    def target_for(self, year: int) -> float | None:
+        return next((t.value for t in self.targets if t.year == year), None)
+
+    def share_for(self, year: int) -> float | None:
+        return next((s for t, s in zip(self.targets, self.shares) if t.year == year), None)
+
+    @property
+    def expected_share(self) -> float | None:
+        """Where the trajectory says the figure should be now, as a share of the final target."""
+        if self.expected is None or self.final is None or not self.final.value:
             return None
-        return 100.0 * self.expected / self.target_2025
+        return 100.0 * self.expected / self.final.value
 
 
 class LateUnit(Frozen):
@@ -63,6 +76,7 @@ class WeeklySummary(Frozen):
     """Everything `/weekly` says about one ISO week, computed once from the stored reports."""
 
     week: str
+    years: tuple[int, ...]  # the indicator table's year columns: the baseline year, then the target years
     monday: dt.date
     sunday: dt.date
     as_of: dt.datetime

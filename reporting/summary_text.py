@@ -39,8 +39,9 @@ def _period_label(key: str) -> str:
 def _indicator_line(i: IndicatorStatus) -> str:
     if i.figure is None:
         return f"{i.number} {i.name}：暂无数据"
-    share = "—" if i.share_2025 is None else f"{i.share_2025:.0f}%"
-    return (f"{i.number} {i.name}：{number(i.figure)}{i.unit}｜占2025目标 {share}｜{i.status}"
+    share = "—" if i.final_share is None else f"{i.final_share:.0f}%"
+    final = f"占{i.final.year}目标" if i.final else "目标"
+    return (f"{i.number} {i.name}：{number(i.figure)}{i.unit}｜{final} {share}｜{i.status}"
             f"｜较上周 {signed(i.change)}")
 
 
@@ -62,7 +63,8 @@ def render_weekly(summary: WeeklySummary) -> str:
         title = "逾期未报齐" if summary.deadline_passed else "尚未报齐"
         late = [f"{u.unit}（缺指标 {','.join(str(n) for n in u.missing)}）" for u in summary.late_units]
         lines.append(f"{title}：{names(late)}")
-    lines += ["", "指标进度（城市数值｜占2025目标｜状态｜较上周）："]
+    final = f"占{summary.years[-1]}目标" if len(summary.years) > 1 else "目标"
+    lines += ["", f"指标进度（城市数值｜{final}｜状态｜较上周）："]
     lines += [_indicator_line(i) for i in summary.indicators]
     if summary.outliers:
         lines += ["", "异常值（与该单位以往数值相差悬殊，请核实）："]

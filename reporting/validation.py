@@ -25,4 +25,4 @@ def check_item(item: ReportItem, indicator: Indicator, today: dt.date) -> None:
         raise ReportInputError(
             f"“{indicator.name}”是比例，不能超过100%（您写的是{format_number(item.value)}%）。", f"{indicator.name} 66%"
         )
-    check_period(item.period, today)
+    check_period(item.period, today, indicator.baseline_year)

@@ -132,11 +132,11 @@ def _check_drawing(summary: WeeklySummary) -> None:
     for label, row in zip([t.get_text() for t in axes.get_yticklabels()], rows, strict=True):
         number, name = label.strip().split(" ", 1)
         assert int(number) == row.number and (name == row.name or row.name.startswith(name.removesuffix("…")))
-    assert [bar.get_width() for bar in _bars(figure)] == [min(r.share_2025 or 0.0, SHOWN_CAP) for r in rows]
+    assert [bar.get_width() for bar in _bars(figure)] == [min(r.final_share or 0.0, SHOWN_CAP) for r in rows]
     assert [t.get_text() for t in axes.texts] == [bar_text(r) for r in rows]
     for row, text in zip(rows, axes.texts):
-        if row.share_2025 is not None:
-            assert text.get_text() == f"{row.share_2025:.0f}% {row.status}"
+        if row.final_share is not None:
+            assert text.get_text() == f"{row.final_share:.0f}% {row.status}"
     assert axes.get_title() == chart_title(summary)
     assert _outside(figure) == []
 
@@ -154,10 +154,11 @@ async def test_the_chart_draws_what_its_title_and_caption_say(service: BotServic
 
 async def test_no_text_leaves_the_picture_even_with_extreme_figures(service: BotService) -> None:
     summary = await service.summaries.build_weekly()
-    rows = [i.model_copy(update={"figure": 1e7, "share_2025": 123456.0, "status": "已完成", "name": i.name * 3})
-            for i in summary.indicators]
-    rows[0] = rows[0].model_copy(update={"share_2025": None, "target_2025": None})  # a figure without a 2025 target
-    rows[1] = rows[1].model_copy(update={"figure": None, "share_2025": None})
+    rows = [i.model_copy(update={"figure": 1e7, "shares": (123456.0,) * len(i.targets), "status": "已完成",
+                                 "name": i.name * 3}) for i in summary.indicators]
+    without = (*rows[0].targets[:-1], rows[0].targets[-1].model_copy(update={"value": None}))
+    rows[0] = rows[0].model_copy(update={"targets": without, "shares": (*rows[0].shares[:-1], None)})  # no 2025 target
+    rows[1] = rows[1].model_copy(update={"figure": None, "shares": (None,) * len(rows[1].targets)})
     extreme = summary.model_copy(update={"indicators": tuple(rows), "report_count": 123456, "expected_units": ()})
     _check_drawing(extreme)
     assert bar_text(rows[0]) == "10000000万人（无2025年目标）" and bar_text(rows[1]) == "无数据"

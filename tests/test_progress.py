@@ -121,10 +121,13 @@ def test_status_for_a_falling_target_mirrors() -> None:
 
 def test_the_acceptance_example() -> None:
     progress = indicator_progress(CRAFTSMEN, KINDS[15], units(fig(1, 2026, 10, 12)), p(2026, 10))
-    assert progress.figure == 42 and progress.target_2023 == 90 and progress.target_2025 == 150
-    assert progress.share_2023 == pytest.approx(46.6667, rel=1e-4) and progress.share_2025 == pytest.approx(28)
+    assert progress.figure == 42 and [(t.year, t.value) for t in progress.targets] == [(2023, 90), (2025, 150)]
+    shares = [progress.share(t.value) for t in progress.targets]
+    assert shares == pytest.approx([46.6667, 28], rel=1e-4) and progress.final_share == pytest.approx(28)
+    assert progress.status_rule == ("状态按月线性进度：2021年12月基线 → 2023年12月目标 → 2025年12月目标，之后持平；"
+                                    "低于进度的95%为滞后")
     assert progress.expected == 150 and progress.status is Status.BEHIND
-    assert "基线" in progress.kind.rule
+    assert "2021年基线 + 2022年1月起" in progress.kind.rule(progress.baseline_year)
 
 
 def test_progress_of_a_level_mid_plan() -> None:

@@ -77,7 +77,8 @@ async def test_a_finished_week_counts_its_reports_completeness_and_changes(two_w
     jiangjiang = line(summary, 15)
     assert (jiangjiang.figure, jiangjiang.previous_figure, jiangjiang.change) == (44, 42, 2)
     assert jiangjiang.status == "滞后" and jiangjiang.expected == 150  # flat at the 2025 target after Dec 2025
-    assert jiangjiang.share_2025 == pytest.approx(44 / 150 * 100)
+    assert jiangjiang.final_share == jiangjiang.share_for(2025) == pytest.approx(44 / 150 * 100)
+    assert summary.years == (2021, 2023, 2025) and jiangjiang.target_for(2023) == 90
     assert line(summary, 16).change == 0
     skilled = line(summary, 1)
     assert (skilled.figure, skilled.previous_figure, skilled.change) == (136.5, None, None)
