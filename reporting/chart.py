@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from knowledge.models import Target  # noqa: E402
 from knowledge.numerals import format_number  # noqa: E402
 from reporting.summary_models import IndicatorStatus, WeeklySummary  # noqa: E402
 
-CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-subset.otf"  # OFL; see fonts/
 STATUS_COLOURS = {"已完成": "#2e7d32", "超前": "#1565c0", "正常": "#78909c", "滞后": "#c62828"}
 NO_DATA_COLOUR = "#cfd8dc"
 NO_DATA = "无数据"
@@ -32,13 +31,9 @@ EXPECTED_LABEL = "按进度应达"
 
 @functools.cache
 def cjk_font() -> font_manager.FontProperties:
-    """The Noto Sans CJK font shipped by mplfonts, registered once, so Chinese renders as characters."""
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the mplfonts package (CJK fonts for charts) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FONT_FILE
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path))
+    """Noto Sans CJK SC cut to GB2312 and the policy's characters (shipped in reporting/fonts), registered once."""
+    font_manager.fontManager.addfont(str(CJK_FONT_FILE))
+    return font_manager.FontProperties(fname=str(CJK_FONT_FILE))
 
 
 def _label(number: int, name: str) -> str:

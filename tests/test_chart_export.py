@@ -1,4 +1,4 @@
-"""The chart is a real PNG with CJK text drawn from a CJK font; exports open and hold every row."""
+"""The chart is a real PNG with CJK text drawn from the shipped CJK font (no boxes); exports open and hold every row."""
 
 from __future__ import annotations
 
@@ -10,17 +10,37 @@ import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from matplotlib import image as mpimg
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from openpyxl import load_workbook
 
+from bench.cjk_font import gb2312
 from bot.service import BotService
-from reporting.chart import cjk_font, render_chart
+from knowledge.parser import SHIPPED_POLICY
+from reporting.chart import CJK_FONT_FILE, chart_title, cjk_font, render_chart
 from reporting.export import LIAISONS_SHEET, PROGRESS_SHEET, REPORTS_SHEET
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
 
+pytestmark = pytest.mark.service
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MISSING_GLYPH = r".*missing from font"  # matplotlib's warning when it draws a box for a character
+SAMPLE = "指标进度滞后已完成济南工匠按应达无数据年月技能人才市总工会（）：，…—%"
+
+
+def glyph_pixels(text: str) -> np.ndarray:
+    """One line of text in the chart font, as the grey levels of an Agg canvas."""
+    font = cjk_font().copy()
+    font.set_size(28)
+    figure = Figure(figsize=(0.6, 0.6), dpi=100)
+    canvas = FigureCanvasAgg(figure)
+    figure.text(0.5, 0.5, text, fontproperties=font, ha="center", va="center")
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., 0].copy()
 
 
 @pytest.fixture
@@ -42,16 +62,39 @@ async def service(tmp_path: Path) -> AsyncIterator[BotService]:
     await service.close()
 
 
-async def test_the_chart_is_a_png_with_chinese_glyphs(service: BotService, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.pure
+def test_the_shipped_font_covers_gb2312_and_the_policy() -> None:
     font = cjk_font()
-    assert "CJK" in font.get_name()
-    face = FT2Font(font.get_file())
-    for char in "指标进度滞后已完成济南工匠":
-        assert face.get_char_index(ord(char)) != 0, char  # the font really has these characters
-    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
-        warnings.simplefilter("always")
+    assert "CJK" in font.get_name() and Path(font.get_file()) == CJK_FONT_FILE
+    assert CJK_FONT_FILE.stat().st_size < 3_000_000  # a subset, not the 16 MB original
+    assert "SIL OPEN FONT LICENSE Version 1.1" in (CJK_FONT_FILE.parent / "OFL.txt").read_text(encoding="utf-8")
+    face = FT2Font(str(CJK_FONT_FILE))
+    wanted = set(gb2312()) | {c for c in SHIPPED_POLICY.read_text(encoding="utf-8") if not c.isspace()}
+    wanted |= {chr(c) for c in range(0x21, 0x7F)}
+    missing = sorted(c for c in wanted if face.get_char_index(ord(c)) == 0)
+    assert not missing, "".join(missing)
+
+
+@pytest.mark.pure
+def test_real_glyphs_are_drawn_not_boxes() -> None:
+    with pytest.warns(UserWarning, match=MISSING_GLYPH):
+        box = glyph_pixels("\ue000")  # a private-use character: no font has it, the .notdef box is drawn
+    assert (box < 128).any()  # the box is visible, so an unknown character is noticed rather than dropped
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=MISSING_GLYPH)
+        drawn = {char: glyph_pixels(char) for char in SAMPLE}
+    for char, pixels in drawn.items():
+        assert (pixels < 128).any(), char  # ink on the canvas
+        assert not np.array_equal(pixels, box), char  # and not the box
+    assert len({pixels.tobytes() for pixels in drawn.values()}) == len(drawn)  # every character a shape of its own
+
+
+async def test_the_chart_is_a_png_with_chinese_glyphs(service: BotService, caplog: pytest.LogCaptureFixture) -> None:
+    title = chart_title(await service.summaries.build_weekly())
+    assert "指标进度" in title and "报送完成率" in title
+    with warnings.catch_warnings(), caplog.at_level(logging.WARNING):
+        warnings.filterwarnings("error", message=MISSING_GLYPH)  # a box anywhere in the chart fails the test
         report = await service.summaries.weekly_report()
-    assert not [w for w in caught if "missing from" in str(w.message)]  # matplotlib warns when it draws boxes
     assert not [r for r in caplog.records if "missing from" in r.getMessage()]
     png = report.chart.data
     assert png.startswith(PNG_SIGNATURE) and report.chart.name == "weekly-2026-W47.png"
