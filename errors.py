@@ -2,7 +2,9 @@
 
     BotError                       base of everything we raise on purpose
     ├── PolicyFormatError          the policy document does not have the expected shape
-    ├── DatabaseUnusable           the database file cannot serve: corrupt, foreign, newer, read-only, locked
+    ├── StorageError               storage's own failures, typed and wordless: bot/storage_errors.py words them
+    │   ├── DatabaseUnusable       the database file cannot serve; `problem` (Unusable) says why: corrupt, foreign …
+    │   └── StorageUnavailable     the database is locked or read-only right now; nothing was stored
     ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`); main.py exits 2
     │   └── SettingInvalid         one setting's value is unusable: one Chinese line with the value and an example
     └── UserFacingError            expected; carries a Chinese reply and a working example
@@ -11,11 +13,12 @@
         ├── PermissionDenied       the actor may not do this (checked in the service layer)
         ├── NotFound               unknown unit, invite, report, measure …
         ├── InviteError            an invite code that is used, expired or unknown
-        ├── RateLimited            the user sends faster than the flood limit allows
-        └── StorageUnavailable     the database is locked or read-only right now
+        └── RateLimited            the user sends faster than the flood limit allows
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 
 class BotError(Exception):
@@ -26,12 +29,47 @@ class PolicyFormatError(BotError):
     """The policy text lacks a part the parser needs."""
 
 
-class DatabaseUnusable(BotError):
-    """The file at BOT_DB cannot be our database; `reason` is Chinese and names no setting (storage knows none)."""
+class StorageError(BotError):
+    """A failure of storage itself: typed, so the layers above word it for whoever reads it."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+
+class Unusable(StrEnum):
+    """Why a database file cannot serve; `detail` or `versions` on the error carry the facts a reason quotes."""
+
+    DIRECTORY = "a directory"
+    MISSING = "no such file"
+    CREATE_DENIED = "cannot create: no write permission"
+    CREATE_PATH_BLOCKED = "cannot create: a part of the path is a file"
+    CREATE_FAILED = "cannot create"  # detail: the system's reason
+    READ_DENIED = "cannot read: no read permission"
+    READ_FAILED = "cannot read"  # detail: the system's reason
+    NOT_A_DATABASE = "not an SQLite database"
+    READ_ONLY = "read-only"
+    LOCKED = "locked by another program"
+    CANNOT_OPEN = "cannot open"
+    CORRUPT = "corrupt"  # detail: SQLite's first complaint, if any
+    FAILED = "SQLite error"  # detail: SQLite's message
+    FOREIGN_APPLICATION = "another program's file"  # detail: its application_id
+    FOREIGN_TABLES = "another program's tables"  # detail: their names, comma-separated
+    FOREIGN_MIGRATIONS = "another program's schema_migrations table"
+    NEWER_SCHEMA = "written by a newer version"  # versions: (found, the newest this one knows)
+    UNKNOWN_SCHEMA = "unknown schema versions"  # versions: the unknown ones
+    CONSOLE_SANDBOX = "the console's sandbox, asked for by the Telegram bot"
+    BOT_DATABASE = "the Telegram bot's database, asked for by the console"
+
+
+class DatabaseUnusable(StorageError):
+    """The file cannot be our database; storage names the problem, never a setting or a sentence (bot/ does)."""
+
+    def __init__(self, problem: Unusable, detail: str = "", versions: tuple[int, ...] = ()) -> None:
+        super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
+        self.problem = problem
+        self.detail = detail
+        self.versions = versions
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be written right now (locked, read-only); nothing was stored."""
 
 
 class ConfigError(BotError):
@@ -101,7 +139,3 @@ class RateLimited(UserFacingError):
     def __init__(self, message: str, quiet: bool = False) -> None:
         super().__init__(message)
         self.quiet = quiet
-
-
-class StorageUnavailable(UserFacingError):
-    """The database cannot be written right now; nothing was stored."""

@@ -74,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(policy_error(settings, exc) if settings else exc, file=sys.stderr)
         return 2
-    except StorageUnavailable as exc:  # locked for longer than the busy timeout while starting
-        print(exc.reply, file=sys.stderr)
+    except StorageUnavailable:  # locked for longer than the busy timeout while starting
+        from bot.storage_errors import STORAGE_DOWN
+
+        print(STORAGE_DOWN, file=sys.stderr)
         return 1
 
 

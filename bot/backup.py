@@ -9,6 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.settings import Settings
+from bot.storage_errors import unusable_reason
 from errors import DatabaseUnusable
 from storage.preflight import check_database, create_private
 
@@ -55,7 +56,7 @@ def run_restore(settings: Settings, source: str) -> int:
     try:
         check_database(backup, create=False)
     except DatabaseUnusable as problem:
-        print(f"备份文件 {backup} {problem}，没有恢复。例如：python main.py restore backups/bot-2026-11-24.db",
+        print(f"备份文件 {backup} {unusable_reason(problem)}，没有恢复。例如：python main.py restore backups/bot-2026-11-24.db",
               file=sys.stderr)
         return 2
     if live.exists() and backup.resolve() == live.resolve():

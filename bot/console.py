@@ -10,12 +10,13 @@ from pathlib import Path
 from bot.models import Actor, MessageRef
 from bot.service import BotService
 from bot.settings import Settings
+from bot.storage_errors import STORAGE_DOWN
 from errors import StorageUnavailable, UserFacingError
 from knowledge.answers import Answer, ChatContext
 from knowledge.render import render_text
 from reporting.outcomes import PendingConfirmation
 from reporting.render import REPORT_OUTCOMES, render_report_text
-from storage.db import STORAGE_DOWN, cannot_write_now
+from storage.db import cannot_write_now
 
 CONSOLE_USER_ID = 0
 RETRY_LOCAL_S = 30.0  # a locked database: try again to make the local user a liaison at most this often
@@ -142,6 +143,8 @@ class ConsoleSession:
                 outcome = await self.service.handle_text(self.actor, text, self.context, self._next_message())
         except UserFacingError as exc:
             return exc.reply
+        except StorageUnavailable:
+            return STORAGE_DOWN
         except sqlite3.OperationalError as exc:  # a read while another program holds an exclusive lock
             if not cannot_write_now(exc):
                 raise

@@ -108,7 +108,8 @@ class BotService:
 
     async def start(self, actor: Actor, payload: str) -> object:
         """/start with a deep-link payload: redeem it as an invite code; a bad code becomes a Notice."""
-        from errors import UserFacingError
+        from bot.storage_errors import STORAGE_DOWN
+        from errors import StorageUnavailable, UserFacingError
         from reporting.outcomes import Notice
 
         if self.reports is None:
@@ -117,3 +118,5 @@ class BotService:
             return await self.reports.join(actor, payload)
         except UserFacingError as exc:
             return Notice(text=exc.reply)
+        except StorageUnavailable:
+            return Notice(text=STORAGE_DOWN)

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from bot.settings import HELP, Settings
+from bot.storage_errors import unusable_reason
 from errors import DatabaseUnusable, PolicyFormatError, SettingInvalid
 from storage.preflight import check_database
 
@@ -55,7 +56,7 @@ def _database(field: str, path: Path, **options: object) -> int:
     try:
         return check_database(path, **options)  # type: ignore[arg-type]
     except DatabaseUnusable as exc:
-        raise SettingInvalid(f"BOT_{field.upper()}", path, exc.reason, HELP[field][1]) from None
+        raise SettingInvalid(f"BOT_{field.upper()}", path, unusable_reason(exc), HELP[field][1]) from None
 
 
 def _same_file(one: Path, other: Path) -> bool:

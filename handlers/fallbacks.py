@@ -9,7 +9,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from errors import UserFacingError
+from bot.storage_errors import STORAGE_DOWN
+from errors import StorageUnavailable, UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,9 @@ UNKNOWN_COMMAND = "没有这个命令。可用命令请看 /help，也可以直�
 async def on_error(update: object, context: BotContext) -> None:
     """Expected errors become their Chinese reply; anything else is logged with its traceback."""
     error = context.error
+    if isinstance(error, StorageUnavailable):  # storage says what failed; the words are made here
+        await _tell(update, STORAGE_DOWN)
+        return
     if isinstance(error, UserFacingError):
         if not getattr(error, "quiet", False):  # a flooding sender is told once, not once per message
             await _tell(update, error.reply)

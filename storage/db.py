@@ -21,7 +21,7 @@ from storage.preflight import create_private
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
-STORAGE_DOWN = "数据库暂时无法写入，本条数据没有保存，请稍后重发。"
+STORAGE_DOWN = "locked or read-only: nothing was stored"  # for logs; bot.storage_errors words it for people
 UNAVAILABLE_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR")
 
 CREATE_MIGRATIONS_TABLE = (

@@ -7,7 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from errors import DatabaseUnusable
+from errors import DatabaseUnusable, Unusable
 from storage.migrations import MIGRATIONS
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -27,19 +27,14 @@ SMALL_TABLE_CHECKS = (  # the history tables (reports, processed_updates, update
     ("pending_reports", "PRAGMA quick_check(pending_reports)"), ("sent_notifications", "PRAGMA quick_check(sent_notifications)"),
     ("report_counts", "PRAGMA quick_check(report_counts)"),
 )
-NOT_A_DATABASE = "不是 SQLite 数据库（文件已损坏，或是别的文件）"
-READ_ONLY = "是只读的（文件或所在目录没有写权限）"
-ROLE_CONFLICT = {
-    "bot": "是终端模式的试用数据库，不能给 Telegram 机器人使用",
-    "console": "是 Telegram 机器人的数据库，终端模式不能使用（终端模式有自己的试用数据库）",
-}
+ROLE_CONFLICT = {"bot": Unusable.CONSOLE_SANDBOX, "console": Unusable.BOT_DATABASE}  # the role asking → the problem
 REASONS = (  # SQLite error names → why the file cannot serve
-    ("SQLITE_BUSY", "正被其他程序锁定，请稍后再试"),
-    ("SQLITE_LOCKED", "正被其他程序锁定，请稍后再试"),
-    ("SQLITE_READONLY", READ_ONLY),
-    ("SQLITE_CANTOPEN", "无法打开（没有权限，或路径不对）"),
-    ("SQLITE_NOTADB", NOT_A_DATABASE),
-    ("SQLITE_CORRUPT", "已损坏（请用备份恢复）"),
+    ("SQLITE_BUSY", Unusable.LOCKED),
+    ("SQLITE_LOCKED", Unusable.LOCKED),
+    ("SQLITE_READONLY", Unusable.READ_ONLY),
+    ("SQLITE_CANTOPEN", Unusable.CANNOT_OPEN),
+    ("SQLITE_NOTADB", Unusable.NOT_A_DATABASE),
+    ("SQLITE_CORRUPT", Unusable.CORRUPT),
 )
 
 
@@ -80,35 +75,36 @@ def check_database(
     of the console's `local_user_id` left by an older version are revoked. Returns how many were revoked.
     """
     if os.path.isdir(path):
-        raise DatabaseUnusable("是一个目录，不是数据库文件")
+        raise DatabaseUnusable(Unusable.DIRECTORY)
     if not os.path.lexists(path):
         if not create:
-            raise DatabaseUnusable("文件不存在")
+            raise DatabaseUnusable(Unusable.MISSING)
         try:
             create_private(path)
         except PermissionError:
-            raise DatabaseUnusable("无法创建（没有写权限）") from None
+            raise DatabaseUnusable(Unusable.CREATE_DENIED) from None
         except (FileExistsError, NotADirectoryError):
-            raise DatabaseUnusable("无法创建（路径中有一段是文件，不是目录）") from None
+            raise DatabaseUnusable(Unusable.CREATE_PATH_BLOCKED) from None
         except OSError as exc:
-            raise DatabaseUnusable(f"无法创建（{exc.strerror or exc}）") from None
+            raise DatabaseUnusable(Unusable.CREATE_FAILED, str(exc.strerror or exc)) from None
     try:
         with path.open("rb") as file:
             head = file.read(len(SQLITE_HEADER))
     except PermissionError:
-        raise DatabaseUnusable("无法读取（没有读取权限）") from None
+        raise DatabaseUnusable(Unusable.READ_DENIED) from None
     except OSError as exc:
-        raise DatabaseUnusable(f"无法读取（{exc.strerror or exc}）") from None
+        raise DatabaseUnusable(Unusable.READ_FAILED, str(exc.strerror or exc)) from None
     if head and head != SQLITE_HEADER:
-        raise DatabaseUnusable(NOT_A_DATABASE)
+        raise DatabaseUnusable(Unusable.NOT_A_DATABASE)
     if create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
-        raise DatabaseUnusable(READ_ONLY)
+        raise DatabaseUnusable(Unusable.READ_ONLY)
     conn = sqlite3.connect(path, timeout=LOCK_WAIT_S, isolation_level=None)
     try:
         return _check(conn, role, local_user_id, schema)
     except sqlite3.Error as exc:
         name = getattr(exc, "sqlite_errorname", "") or ""
-        raise DatabaseUnusable(next((r for code, r in REASONS if name.startswith(code)), f"无法使用（{exc}）")) from None
+        problem = next((problem for code, problem in REASONS if name.startswith(code)), Unusable.FAILED)
+        raise DatabaseUnusable(problem, str(exc) if problem is Unusable.FAILED else "") from None
     finally:
         conn.close()
 
@@ -116,12 +112,12 @@ def check_database(
 def _check(conn: sqlite3.Connection, role: str | None, local_user_id: int | None, schema: bool) -> int:
     problems = _damage(conn)
     if problems != ["ok"]:
-        raise DatabaseUnusable(f"已损坏（{' '.join(problems[0].split())[:120]}；请用备份恢复）")
+        raise DatabaseUnusable(Unusable.CORRUPT, " ".join(problems[0].split())[:120])
     if not schema:
         return 0
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     if app_id and app_id not in OWNERS:
-        raise DatabaseUnusable(f"属于其他程序（application_id {app_id:#x}），不是本程序的数据库")
+        raise DatabaseUnusable(Unusable.FOREIGN_APPLICATION, f"{app_id:#x}")
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
               if not row[0].startswith("sqlite_")}
     _check_schema(conn, tables)
@@ -161,18 +157,16 @@ def _check_schema(conn: sqlite3.Connection, tables: set[str]) -> None:
     if not tables:
         return
     if not OWN_TABLES <= tables:
-        shown = "、".join(sorted(tables)[:4]) + ("…" if len(tables) > 4 else "")
-        raise DatabaseUnusable(f"含有其他程序的表（{shown}），不是本程序的数据库")
+        raise DatabaseUnusable(Unusable.FOREIGN_TABLES, ", ".join(sorted(tables)))
     columns = {row[1] for row in conn.execute("PRAGMA table_info(schema_migrations)")}
     if not {"version", "name", "applied_at"} <= columns:
-        raise DatabaseUnusable("的 schema_migrations 表不是本程序的格式，不是本程序的数据库")
+        raise DatabaseUnusable(Unusable.FOREIGN_MIGRATIONS)
     known = {m.version for m in MIGRATIONS}
     unknown = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")} - known
     if unknown and max(unknown) > max(known):
-        raise DatabaseUnusable(f"由更新版本的程序写入（架构版本 {max(unknown)}，本程序最高支持 {max(known)}）；"
-                               "请升级程序，或换用与本程序版本对应的备份")
+        raise DatabaseUnusable(Unusable.NEWER_SCHEMA, versions=(max(unknown), max(known)))
     if unknown:
-        raise DatabaseUnusable(f"记录了本程序不认识的架构版本 {sorted(unknown)}，可能由其他版本的程序写入")
+        raise DatabaseUnusable(Unusable.UNKNOWN_SCHEMA, versions=tuple(sorted(unknown)))
 
 
 def _has(conn: sqlite3.Connection, tables: set[str], sql: str, *params: object) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from knowledge.numerals import amount, cn_numeral, cn_to_float, cn_to_int, digits_to_int, format_number
@@ -108,3 +110,32 @@ def test_target_years_are_read_from_the_document():
         assert header[11:13] == (f"占{years[1]}目标%", f"占{years[2]}目标%")
         answer = QuestionEngine(document).answer(f"济南工匠{years[2]}年目标是多少")
         assert answer.indicators[0].year == years[2]
+
+
+def test_storage_holds_no_user_text():
+    """Storage raises typed errors (errors.StorageError); the Chinese a person reads is made in bot/ or reporting/."""
+    import ast
+    from pathlib import Path
+
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    found = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "storage").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        found += [f"{path.name}:{node.lineno}" for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                  and isinstance(node.value, str) and id(node) not in docstrings and cjk.search(node.value)]
+    assert found == []
+
+
+def test_every_unusable_database_has_its_chinese_reason():
+    from bot.storage_errors import unusable_reason
+    from errors import DatabaseUnusable, Unusable
+
+    for problem in Unusable:
+        versions = (7, 5) if problem is Unusable.NEWER_SCHEMA else (7,)
+        reason = unusable_reason(DatabaseUnusable(problem, "x", versions))
+        assert re.search(r"[\u4e00-\u9fff]", reason) and "{" not in reason, problem
+    tables = DatabaseUnusable(Unusable.FOREIGN_TABLES, "a, b, c, d, e")
+    assert unusable_reason(tables) == "含有其他程序的表（a、b、c、d…），不是本程序的数据库"

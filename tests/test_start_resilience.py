@@ -21,7 +21,7 @@ from bot.console import CONSOLE_USER_ID, ConsoleSession
 from bot.models import Actor
 from bot.service import BotService
 from bot.settings import Settings
-from storage.db import STORAGE_DOWN
+from bot.storage_errors import STORAGE_DOWN
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 REPORT = "济南工匠 12 2026年10月"

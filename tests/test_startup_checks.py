@@ -11,8 +11,6 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-
-from errors import DatabaseUnusable
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,8 @@ import main
 from bot.liaison_admin import LOCAL_USER_ID
 from bot.settings import Settings
 from bot.startup import prepare
+from bot.storage_errors import unusable_reason
+from errors import DatabaseUnusable, Unusable
 from storage.preflight import APPLICATION_IDS
 
 NOBODY = 65534
@@ -233,5 +233,6 @@ def test_a_big_database_is_checked_by_its_schema_and_small_tables_not_page_by_pa
     data = bytearray(path.read_bytes())
     data[(root - 1) * size: root * size] = bytes((i * 37) % 256 for i in range(size))
     path.write_bytes(bytes(data))
-    with pytest.raises(DatabaseUnusable, match="损坏"):
+    with pytest.raises(DatabaseUnusable) as refused:
         preflight.check_database(path, role="bot")
+    assert refused.value.problem is Unusable.CORRUPT and unusable_reason(refused.value).startswith("已损坏")

@@ -12,9 +12,10 @@ import aiosqlite
 import pytest
 
 from bot.service import BotService
+from bot.storage_errors import STORAGE_DOWN
 from errors import StorageUnavailable
 from reporting.outcomes import Joined, ReportReceipt
-from storage.db import STORAGE_DOWN, Database
+from storage.db import Database
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
 from tests.bot_driver import ADMIN_ID, BotDriver
 
@@ -78,7 +79,7 @@ async def test_a_locked_database_refuses_clearly_stores_nothing_and_recovers(ser
             await reports.create_invite(ADMIN, "市教育局 22")
         answer = await service.handle_text(OTHER, "谁负责产教融合?")  # questions need no writes
         assert "市教育局" in render_text_of(answer)
-    assert refused.value.reply == STORAGE_DOWN and re.search(r"[\u4e00-\u9fff]", refused.value.reply)
+    assert not re.search(r"[\u4e00-\u9fff]", str(refused.value))  # storage says what failed; bot/ words it
     assert await table_counts(reports.db) == before  # nothing half-written, the message is not marked as seen
 
     receipt = await service.handle_text(LIAISON, "济南工匠 12；首席技师 3", None, message)  # the same message, resent
@@ -103,9 +104,8 @@ async def test_a_read_only_database_refuses_every_write_and_recovers(service: Bo
             lambda: reports.revoke(ADMIN, "市总工会"),
             lambda: reports.undo(LIAISON),
         ):
-            with pytest.raises(StorageUnavailable) as refused:
+            with pytest.raises(StorageUnavailable):
                 await attempt()
-            assert refused.value.reply == STORAGE_DOWN
         assert (await reports.progress(ADMIN, "15")).items[0].number == 15  # reading still works
     assert await table_counts(reports.db) == before
 
