@@ -1,53 +1,36 @@
-"""Our question sets through the real `main.py ask --json -` path, and the dialog set through the facade."""
+"""Our question sets through the real `main.py ask --json -` path, and the dialog sets through the facade.
+
+The sets and the known misses are listed once, in tests/eval_runner.py and tests/eval_dialogs.py, for `make eval` too.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
 
-from tests.eval_dialogs import run_dialogs
-from tests.eval_runner import ask_all, load, score
+from tests.eval_dialogs import DIALOGS, run_dialogs
+from tests.eval_runner import BLIND, KNOWN_MISSES, ROOT, SINGLES, ask_all, load, score
 
-DATA = Path(__file__).resolve().parent / "data"
-BLIND = DATA / "blind"
-# Each round's locked half was scored once (closing notes) and is development data since; round 3 stays locked.
-SETS = [DATA / "qa_own.jsonl", DATA / "qa_public.jsonl"] + [
-    BLIND / name for name in ("singles_dev.jsonl", "singles_round1_scored.jsonl",
-                              "round2_singles_dev.jsonl", "round2_singles_scored.jsonl", "round3_singles_scored.jsonl",
-                              "round4_singles_scored.jsonl", "round6_singles_scored.jsonl",
-                              "round7_singles_scored.jsonl", "round12_singles_scored.jsonl",
-                              "round13_singles_dev.jsonl")]
-DIALOGS = [BLIND / name for name in ("dialogs_dev.jsonl", "dialogs_round1_scored.jsonl",
-                                     "round2_dialogs_dev.jsonl", "round2_dialogs_scored.jsonl",
-                                     "round3_dialogs_scored.jsonl", "round4_dialogs_scored.jsonl",
-                                     "round5_dialogs_scored.jsonl", "round6_dialogs_scored.jsonl",
-                                     "round7_dialogs_scored.jsonl", "round8_dialogs_scored.jsonl",
-                                     "round9_dialogs_scored.jsonl", "round10_dialogs_scored.jsonl",
-                                     "round11_dialogs_scored.jsonl", "round12_dialogs_scored.jsonl",
-                                     "round13_dialogs_dev.jsonl")]
+pytestmark = pytest.mark.process  # the single questions go through a `main.py ask --json -` child
 
 
-# Misses we know and chose to leave, each with the reason; anything else failing fails the suite.
-KNOWN_MISSES = {
-    "文件要推动形成什么样的创新氛围？": "the 指导思想 and measure 1 both say it; the ranking prefers the measure",
-    "济南市最低工资标准是多少？": "工资 and 标准 are in measure 11; a stricter bar lost two in-scope paraphrases",
-}
+@pytest.mark.pure
+def test_every_set_make_eval_scores_is_in_the_repo() -> None:
+    """`make eval` on a fresh clone: every set is a file of the clone, and no blind set is left out."""
+    for path in [*SINGLES, *DIALOGS]:
+        assert path.is_file() and path.resolve().is_relative_to(ROOT), path
+    assert set(BLIND.glob("*.jsonl")) == {p for p in [*SINGLES, *DIALOGS] if p.parent == BLIND}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "../shared" not in makefile and "tests.eval_runner" in makefile and "tests.eval_dialogs" in makefile
 
 
 def test_every_question_of_every_set_is_answered_right():
-    records = load(SETS)
+    records = load(SINGLES)
     report = score(records, ask_all([r["q"] for r in records], timeout=120))
-    misses = [f"{m.record['q']}: {m.failed}" for m in report.misses if m.record["q"] not in KNOWN_MISSES]
-    assert not misses, "\n".join(misses)
+    assert not report.unknown, "\n".join(f"{m.record['q']}: {m.failed}" for m in report.unknown)
     assert len(report.misses) <= len(KNOWN_MISSES)
-
-
-KNOWN_DIALOG_MISSES = {
-    "r9d029": "不是创新环境类的那个 refers to the list two turns back; the state keeps only the last list",
-}
 
 
 def test_every_turn_of_every_development_dialog_is_answered_right():
     report = run_dialogs(load(DIALOGS))
-    misses = [m for m in report.misses if not any(f"[{key}]" in m for key in KNOWN_DIALOG_MISSES)]
-    assert not misses, "\n".join(misses)
+    assert not report.unknown, "\n".join(report.unknown)
     assert report.turns[1] >= 400
