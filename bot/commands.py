@@ -4,7 +4,7 @@ from __future__ import annotations
 
 PUBLIC_COMMANDS = {
     "start": "开始使用", "help": "使用说明", "measures": "工作措施列表", "measure": "查看某条措施，例如 /measure 8",
-    "indicators": "指标体系（2021基数、2023和2025目标）", "dept": "某部门负责的措施，例如 /dept 市总工会",
+    "indicators": "指标体系（基数与各年目标）", "dept": "某部门负责的措施，例如 /dept 市总工会",
     "report": "报送指标数据（联络员）", "mine": "本单位的指标和报送情况（联络员）", "progress": "指标进度",
     "undo": "撤销上一条报送", "join": "使用邀请码成为联络员",
 }

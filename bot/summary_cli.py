@@ -24,7 +24,7 @@ async def run_summary(
             print("周报需要数据库（BOT_DB）。", file=sys.stderr)
             return 1
         try:
-            chosen = parse_week(week, summaries.now())
+            chosen = parse_week(week, summaries.now(), summaries.document.years[0])
         except UserFacingError as exc:
             print(exc.reply.replace("/weekly", "python main.py summary --week"), file=sys.stderr)
             return 2

@@ -107,7 +107,7 @@ class SummaryService:
         """`/weekly [2026-W47]` for an admin, in a private chat."""
         self.require_admin(actor)
         require_private(actor)
-        return await self.weekly_report(parse_week(week_text, self.now()))
+        return await self.weekly_report(parse_week(week_text, self.now(), self.document.years[0]))
 
     async def active_liaisons(self) -> list[Liaison]:
         """Active liaisons with their indicators in two statements (not one per liaison)."""
@@ -145,7 +145,7 @@ class SummaryService:
     async def build_weekly(self, week: Week | None = None) -> WeeklySummary:
         """The summary of `week` (default: this week so far), as of now or the week's end if earlier."""
         now = self.now()
-        week = week or parse_week(None, now)
+        week = week or parse_week(None, now, self.document.years[0])
         win = window(week, self.settings.zone, now)
         progress = await self.progress_at(win.end, win.period)
         previous = await self.progress_at(win.start, win.previous_period)

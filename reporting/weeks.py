@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from errors import InputError
 from knowledge.models import Frozen
 
-FIRST_YEAR = 2022
 WEEK_EXAMPLE = "/weekly 2026-W47（或 /weekly 上周）"
 _WEEK = re.compile(r"(?:(\d{4})\s*[-年]?\s*)?[Ww第]\s*(\d{1,2})\s*周?")
 
@@ -54,7 +53,7 @@ def week_of(day: dt.date) -> Week:
     return Week(year=iso.year, number=iso.week)
 
 
-def parse_week(text: str | None, now: dt.datetime) -> Week:
+def parse_week(text: str | None, now: dt.datetime, baseline_year: int) -> Week:
     """'2026-W47', '2026W47', 'W47' (this year), '第47周', '本周', '上周'; none means this week."""
     today = now.date()
     current = week_of(today)
@@ -68,8 +67,8 @@ def parse_week(text: str | None, now: dt.datetime) -> Week:
         raise InputError(f"看不懂周次“{spec}”。请用 ISO 周，格式为 年-W周数。", WEEK_EXAMPLE)
     year = int(match.group(1)) if match.group(1) else current.year
     number = int(match.group(2))
-    if year < FIRST_YEAR:  # before the calendar check: year 0 is no date at all
-        raise InputError(f"数据从 {FIRST_YEAR} 年开始，{year}年第{number}周没有数据。", WEEK_EXAMPLE)
+    if year <= baseline_year:  # figures start the year after the baseline; checked first: year 0 is no date at all
+        raise InputError(f"数据从 {baseline_year + 1} 年开始，{year}年第{number}周没有数据。", WEEK_EXAMPLE)
     last_week = dt.date(year, 12, 28).isocalendar().week  # 28 December is always in the year's last ISO week
     if not 1 <= number <= last_week:
         raise InputError(f"{year} 年只有第 1 到第 {last_week} 周。", WEEK_EXAMPLE)

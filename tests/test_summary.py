@@ -142,14 +142,14 @@ async def test_only_admins_get_summaries_exports_and_reminders(two_weeks: BotSer
 
 def test_week_arguments() -> None:
     now = dt.datetime(2026, 11, 25, 12, tzinfo=ZONE)
-    assert parse_week(None, now) == Week(year=2026, number=48)
+    assert parse_week(None, now, 2021) == Week(year=2026, number=48)
     for same in ("上周", "2026W47", "w47", "第47周", "2026-W47"):
-        assert parse_week(same, now) == W47
-    assert parse_week("2026-W01", now).monday == dt.date(2025, 12, 29)
+        assert parse_week(same, now, 2021) == W47
+    assert parse_week("2026-W01", now, 2021).monday == dt.date(2025, 12, 29)
     for bad, phrase in (("2026-W60", "第 1 到第 53 周"), ("2027-W01", "还没有开始"), ("2021-W10", "2022"),
                         ("0000-W01", "2022"), ("0001-W53", "2022"), ("下周二", "看不懂")):
         with pytest.raises(InputError) as refused:
-            parse_week(bad, now)
+            parse_week(bad, now, 2021)
         assert phrase in refused.value.reply and "2026-W47" in refused.value.reply
 
 
