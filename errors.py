@@ -10,8 +10,10 @@
     └── UserFacingError            expected; carries a Chinese reply and a working example
         ├── InputError             the message cannot be understood or is out of range
         │   └── ReportInputError   a figure report that cannot be stored as written
+        ├── Unauthorized           a web request without valid, fresh, signed Telegram init data (HTTP 401)
         ├── PermissionDenied       the actor may not do this (checked in the service layer)
         ├── NotFound               unknown unit, invite, report, measure …
+        ├── Conflict               the thing changed meanwhile: a figure already decided, undone or corrected
         ├── InviteError            an invite code that is used, expired or unknown
         └── RateLimited            the user sends faster than the flood limit allows
 """
@@ -121,12 +123,20 @@ class ReportInputError(InputError):
     """A figure report that cannot be stored as written."""
 
 
+class Unauthorized(UserFacingError):
+    """A dashboard request whose Telegram init data is missing, forged, tampered with or stale."""
+
+
 class PermissionDenied(UserFacingError):
     """The actor is not allowed to do this."""
 
 
 class NotFound(UserFacingError):
     """The thing named does not exist."""
+
+
+class Conflict(UserFacingError):
+    """The request was right when made, but the thing changed meanwhile (a figure decided, undone or corrected)."""
 
 
 class InviteError(UserFacingError):

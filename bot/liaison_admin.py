@@ -49,7 +49,7 @@ class LiaisonAdmin:
 
     def __init__(
         self, db: Database, document: PolicyDocument, admins: frozenset[int], clock: Callable[[], dt.datetime],
-        zone: ZoneInfo, invite_days: int = 7, lexicon: Lexicon | None = None,
+        zone: ZoneInfo, invite_days: int = 7, lexicon: Lexicon | None = None, approval: bool = False,
     ) -> None:
         self.db = db
         self.lexicon = lexicon  # the policy's departments and their aliases, for /invite
@@ -60,6 +60,8 @@ class LiaisonAdmin:
         self.clock = clock
         self.zone = zone
         self.invite_days = invite_days
+        self.approval = approval  # BOT_APPROVAL: a liaison's figures are held until an admin approves them
+        self.on_held: Callable[[tuple[int, ...]], None] | None = None  # told the ids of figures just held for review
         self.units = UnitRepository()
         self.invites = InviteRepository()
         self.liaisons = LiaisonRepository()

@@ -8,6 +8,7 @@ from errors import PermissionDenied
 from reporting.outcomes import MineView, MyUnit, ProgressView, RecentReport
 from reporting.periods import Period, last_month
 from reporting.progress import IndicatorProgress, indicator_progress
+from storage.reviews import awaiting_by_indicator
 from storage.unit_figures import LAST, Units
 
 PROGRESS_EXAMPLE = "/progress 济南工匠"
@@ -23,6 +24,10 @@ class ProgressQueries(LiaisonAdmin):
         if units is None or not numbers <= units.keys():
             units = await self.figures.now(numbers)
         return {number: self._progress(number, units[number]) for number in numbers}
+
+    async def city_progress(self, numbers: set[int]) -> dict[int, IndicatorProgress]:
+        """Each indicator's standing for the city now, from the figures that count."""
+        return await self._progress_map(numbers)
 
     def _progress(self, number: int, units: Units) -> IndicatorProgress:
         """As of the month just ended, or of a later month a unit already reported for."""
@@ -40,7 +45,9 @@ class ProgressQueries(LiaisonAdmin):
             numbers = list(self.parse_indicator_list(query, PROGRESS_EXAMPLE))
         progress = await self._progress_map(set(numbers))
         items = tuple(progress[n] for n in numbers)
-        return ProgressView(items=items, as_of=max(i.as_of for i in items))
+        awaiting = await self.db.run(awaiting_by_indicator) if self.approval else {}
+        return ProgressView(items=items, as_of=max(i.as_of for i in items),
+                            pending={n: awaiting[n] for n in numbers if n in awaiting})
 
     async def mine(self, actor: Actor) -> MineView:
         """`/mine`: my units, indicators, what is missing for the month just ended, recent reports (privately)."""
@@ -53,18 +60,19 @@ class ProgressQueries(LiaisonAdmin):
         recent: list[RecentReport] = []
         async with self.db.reading() as conn:
             for liaison in liaisons:
-                missing = [n for n in liaison.indicators
-                           if await self.reports.current(conn, liaison.unit_id, n, period.key) is None]
+                missing = [n for n in liaison.indicators  # a returned figure is to be sent again
+                           if not await self.reports.reported(conn, liaison.unit_id, n, period.key)]
                 units.append(MyUnit(unit_name=liaison.unit_name, indicators=self._refs(liaison.indicators),
                                     missing=self._refs(tuple(missing)), missing_period=period))
                 for row in await self.reports.recent_for_unit(conn, liaison.unit_id, 10):
                     indicator = self.catalog.indicators.get(row.indicator)
                     if indicator is not None:
-                        current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+                        latest = await self.reports.latest(conn, row.unit_id, row.indicator, row.period)
                         recent.append(RecentReport(
                             report_id=row.id, unit_name=row.unit_name, name=indicator.name, unit=indicator.unit,
                             percent=indicator.percent, period=Period.parse_key(row.period), value=row.value,
-                            cumulative=row.cumulative, active=current is not None and current.id == row.id))
+                            cumulative=row.cumulative, active=latest is not None and latest.id == row.id,
+                            held=row.held, review_note=row.review_note))
         recent.sort(key=lambda r: r.report_id, reverse=True)
         return MineView(units=tuple(units), recent=tuple(recent[:10]), is_admin=self.is_admin(actor.user_id))
 

@@ -19,28 +19,29 @@ class ReportReceipts(ProgressQueries):
     """Receipts and undo notes from what the transaction returned; progress from the cached unit figures."""
 
     async def _receipt(self, result: StoreResult, assignments: list[Assignment], message: MessageRef | None,
-                       edit: bool, units: dict[int, Units] | None = None) -> ReportReceipt | Notice:
+                       edit: bool, units: dict[int, Units] | None = None, held: bool = False) -> ReportReceipt | Notice:
         """What the sender is told once the transaction committed: figures, progress, what an edit undid.
 
         `units`: the rows read right after the commit, in the write's hop; an indicator they lack costs a hop.
+        `held`: the figures await an admin's review (BOT_APPROVAL), so the progress does not count them yet.
         """
         if result.duplicate:
             return await self._replay(message) if message is not None else Notice(text="这条消息已经处理过了。")
         progress = await self._progress_map({i.indicator for _, i in assignments} | {r.indicator for r in result.dropped},
                                             units)
-        items = tuple(self._stored_item(report_id, unit, item, previous, progress[item.indicator])
+        items = tuple(self._stored_item(report_id, unit, item, previous, progress[item.indicator], held)
                       for (report_id, previous), (unit, item) in zip(result.stored, assignments))
         undone = tuple(self._dropped_item(row, progress[row.indicator]) for row in result.dropped)
         return ReportReceipt(items=items, undone=undone, edited=edit)
 
     def _stored_item(self, report_id: int, unit: Unit, item: ReportItem, previous: CurrentFigure | None,
-                     progress: IndicatorProgress) -> StoredItem:
+                     progress: IndicatorProgress, held: bool = False) -> StoredItem:
         indicator = self.catalog.indicators[item.indicator]
         return StoredItem(
             report_id=report_id, unit_name=unit.name, indicator=item.indicator, name=indicator.name,
             unit=indicator.unit, percent=indicator.percent, period=item.period, value=item.value,
             cumulative=item.cumulative, replaced_value=previous.value if previous else None,
-            replaced_cumulative=previous.cumulative if previous else False, progress=progress)
+            replaced_cumulative=previous.cumulative if previous else False, progress=progress, held=held)
 
     def _dropped_item(self, row: DroppedFigure, progress: IndicatorProgress) -> UndoneItem:
         indicator = self.catalog.indicators[row.indicator]
@@ -51,7 +52,7 @@ class ReportReceipts(ProgressQueries):
     async def _undone_item(self, row: ReportRow, progress: IndicatorProgress) -> UndoneItem:
         indicator = self.catalog.indicators[row.indicator]
         async with self.db.reading() as conn:
-            restored = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
+            restored = await self.reports.latest(conn, row.unit_id, row.indicator, row.period)
         return UndoneItem(report_id=row.id, unit_name=row.unit_name, indicator=row.indicator, name=indicator.name,
                           unit=indicator.unit, percent=indicator.percent, period=Period.parse_key(row.period),
                           value=row.value, restored_value=restored.value if restored else None, progress=progress)
@@ -64,7 +65,7 @@ class ReportReceipts(ProgressQueries):
             return Notice(text="这条消息已经处理过了。")
         progress = await self._progress_map({r.indicator for r in rows})
         items = tuple(self._stored_item(r.id, Unit(id=r.unit_id, name=r.unit_name), _item_of(r), None,
-                                        progress[r.indicator]) for r in rows)
+                                        progress[r.indicator], r.held is not None) for r in rows)
         return ReportReceipt(items=items, duplicate=True)
 
 

@@ -19,6 +19,7 @@ from reporting.units import format_number
 from reporting.validation import check_item
 from storage.models import Liaison, ReportRow, Unit
 from storage.report_writes import History, NewFigure, StorePlan, store_message
+from storage.reports import HELD_PENDING
 
 TOKEN_BYTES = 6
 MAX_ITEMS = 30  # more than there are indicators; one message must not write hundreds of rows
@@ -194,13 +195,16 @@ class ReportService(ReportReceipts):
     async def _save(self, actor: Actor, assignments: list[Assignment], text: str, message: MessageRef | None,
                     key: str | None, edit: bool = False, token: str | None = None, judge=None,
                     park_token: str = "") -> ReportReceipt | Notice | None:
-        """One transaction in one hop (storage/report_writes.py); None when `judge` parked the message instead."""
+        """One transaction in one hop (storage/report_writes.py); None when `judge` parked the message instead.
+
+        With BOT_APPROVAL on, a liaison's figures are held for an admin's review (an admin's own count at once)."""
+        held = HELD_PENDING if self.approval and not self.is_admin(actor.user_id) else None
         plan = StorePlan(
             figures=tuple(NewFigure(unit.id, item.indicator, item.period.key, item.value, item.cumulative)
                           for unit, item in assignments),
             reporter_id=actor.user_id, chat_id=message.chat_id if message else None,
             message_id=message.message_id if message else None, source_text=text, now=self.now().isoformat(),
-            key=key, token=token, edit=edit, judge=judge, park_token=park_token)
+            key=key, token=token, edit=edit, judge=judge, park_token=park_token, held=held)
         numbers = {item.indicator for _, item in assignments}  # the receipt's rows, read in the write's own hop
         result, units = await self.db.write(partial(store_message, plan=plan),
                                             then=partial(self.figures.now_on_thread, numbers=numbers))
@@ -208,11 +212,13 @@ class ReportService(ReportReceipts):
             raise NotFound("这条数据已经确认或取消过了。")
         if result.parked:
             return None
-        return await self._receipt(result, assignments, message, edit, units)
+        if held and result.stored and self.on_held is not None:
+            self.on_held(tuple(report_id for report_id, _ in result.stored))
+        return await self._receipt(result, assignments, message, edit, units, held=held is not None)
 
-    async def _is_current(self, conn, row: ReportRow) -> bool:
-        current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
-        return current is not None and current.id == row.id
+    async def _is_latest(self, conn, row: ReportRow) -> bool:
+        latest = await self.reports.latest(conn, row.unit_id, row.indicator, row.period)
+        return latest is not None and latest.id == row.id
 
     async def undo(self, actor: Actor, report_ids: tuple[int, ...] | None = None,
                    command: MessageRef | None = None) -> UndoReceipt | Notice:
@@ -232,7 +238,7 @@ class ReportService(ReportReceipts):
                 if latest and latest.message_id is not None:
                     rows = [r for r in await self.reports.by_message(conn, latest.chat_id, latest.message_id)
                             if r.active and r.reporter_id == actor.user_id
-                            and await self._is_current(conn, r)]  # an edited message holds its replaced first figures
+                            and await self._is_latest(conn, r)]  # an edited message holds its replaced first figures
         if not rows:
             raise NotFound("没有可以撤销的数据。", "济南工匠 12")
         liaisons = await self.liaisons_of(actor.user_id)
@@ -246,8 +252,8 @@ class ReportService(ReportReceipts):
                     raise PermissionDenied("只能撤销本单位、由您负责的指标的数据。")
                 if not row.active:
                     raise NotFound("这条数据已经撤销过了。")
-                current = await self.reports.current(conn, row.unit_id, row.indicator, row.period)
-                if current is None or current.id != row.id:
+                latest = await self.reports.latest(conn, row.unit_id, row.indicator, row.period)
+                if latest is None or latest.id != row.id:
                     raise ReportInputError("这条数据已被后来的上报更正，不能再撤销；如需撤销，请撤销更正后的那条。",
                                            "/undo")
                 await self.reports.undo(conn, row.id, actor.user_id, now)

@@ -15,7 +15,9 @@ from knowledge.models import PolicyDocument
 from knowledge.parser import load_policy
 
 if TYPE_CHECKING:
+    from bot.dashboard_service import DashboardService
     from bot.report_service import ReportService
+    from bot.review_service import ReviewService
     from bot.summary_service import SummaryService
 
 Clock = Callable[[], dt.datetime]
@@ -31,21 +33,28 @@ class BotService:
         self.clock: Clock = clock or (lambda: dt.datetime.now(settings.zone))
         self.reports: ReportService | None = None
         self.summaries: SummaryService | None = None
+        self.reviews: ReviewService | None = None  # approval (BOT_APPROVAL) and its queue
+        self.dashboard: DashboardService | None = None  # the admins' web page (BOT_WEB_PORT)
         self.flood = FloodLimit(settings.flood_per_minute, self.clock)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> BotService:
         """The full service: policy, database at BOT_DB (migrated) and the report service; close() when done."""
+        from bot.dashboard_service import DashboardService
         from bot.report_service import ReportService
+        from bot.review_service import ReviewService
         from bot.summary_service import SummaryService
         from storage.db import open_database
 
         service = cls(settings, load_policy(settings.policy), clock)
         db = await open_database(settings.db, service.clock)
         service.reports = ReportService(db, service.document, frozenset(settings.admins), service.clock,
-                                        settings.zone, settings.invite_days, service.engine.lexicon)
+                                        settings.zone, settings.invite_days, service.engine.lexicon,
+                                        approval=settings.approval)
         service.summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin,
                                            service.reports.figures)
+        service.reviews = ReviewService(service.reports)
+        service.dashboard = DashboardService(service.reports, service.reviews, settings.remind_day, settings.web_url)
         return service
 
     async def warm(self) -> None:
@@ -58,6 +67,8 @@ class BotService:
             await self.reports.db.close()
             self.reports = None
             self.summaries = None
+            self.reviews = None
+            self.dashboard = None
 
     @classmethod
     def for_questions(cls, settings: Settings, clock: Clock | None = None) -> BotService:

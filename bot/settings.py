@@ -37,7 +37,13 @@ HELP: dict[str, tuple[str, str]] = {
     "webhook_port": ("应为 1 到 65535 之间的端口号", "BOT_WEBHOOK_PORT=8443"),
     "invite_days": ("应为 1 到 3650 之间的天数", "BOT_INVITE_DAYS=7"),
     "flood_per_minute": ("应为不小于 0 的整数（0 表示不限）", "BOT_FLOOD_PER_MINUTE=30"),
+    "web_listen": ("不是 IP 地址或主机名", "BOT_WEB_LISTEN=127.0.0.1"),
+    "web_port": ("应为 1 到 65535 之间的端口号", "BOT_WEB_PORT=8080"),
+    "web_url": ("不是 https 网址（Telegram 只打开 https 页面；本机测试可用 http://127.0.0.1）",
+                "BOT_WEB_URL=https://bot.example.com/"),
+    "approval": ("应为 on 或 off", "BOT_APPROVAL=on"),
 }
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Settings(BaseSettings):
@@ -59,8 +65,12 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     invite_days: int = 7
     flood_per_minute: int = 30
+    web_listen: str = "127.0.0.1"
+    web_port: int | None = None  # unset: no web server (no dashboard)
+    web_url: str | None = None  # the public https address Telegram opens for /dashboard
+    approval: bool = False  # on: a liaison's figures count only once an admin approves them
 
-    @field_validator("token", "api_url", "policy", "webhook_url", mode="before")
+    @field_validator("token", "api_url", "policy", "webhook_url", "web_port", "web_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -116,14 +126,38 @@ class Settings(BaseSettings):
             raise ValueError("应以 /bot 结尾（令牌直接接在后面）")
         return value
 
-    @field_validator("webhook_listen")
+    @field_validator("webhook_listen", "web_listen")
     @classmethod
-    def _listen_address(cls, value: str) -> str:
+    def _listen_address(cls, value: str, info: ValidationInfo) -> str:
         try:
             ipaddress.ip_address(value)
         except ValueError:
             if not HOSTNAME.fullmatch(value):
-                raise ValueError(HELP["webhook_listen"][0]) from None
+                raise ValueError(HELP[str(info.field_name)][0]) from None
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        try:
+            parsed.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            raise ValueError("端口不对") from None
+        local = parsed.scheme == "http" and parsed.hostname in LOOPBACK
+        if (parsed.scheme != "https" and not local) or not parsed.hostname or any(c.isspace() for c in value):
+            raise ValueError(HELP["web_url"][0])
+        return value
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("on", "off", "true", "false", "1", "0", "yes", "no"):
+            return value.strip().lower() in ("on", "true", "1", "yes")
+        if isinstance(value, str):
+            raise ValueError(HELP["approval"][0])
         return value
 
     @field_validator("tz")
@@ -141,9 +175,11 @@ class Settings(BaseSettings):
         parse_weekly_at(value)
         return value
 
-    @field_validator("remind_day", "webhook_port", "invite_days", "flood_per_minute")
+    @field_validator("remind_day", "webhook_port", "invite_days", "flood_per_minute", "web_port")
     @classmethod
-    def _in_range(cls, value: int, info: ValidationInfo) -> int:
+    def _in_range(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is None:
+            return None
         low, high = RANGES[str(info.field_name)]
         if not low <= value <= high:
             raise ValueError(HELP[str(info.field_name)][0])
@@ -168,15 +204,20 @@ class Settings(BaseSettings):
         return f"{head}/file/{tail}" if head else f"file/{tail}"
 
 
-RANGES = {"remind_day": (1, 28), "webhook_port": (1, 65535), "invite_days": (1, 3650), "flood_per_minute": (0, 2**62)}
+RANGES = {"remind_day": (1, 28), "webhook_port": (1, 65535), "invite_days": (1, 3650), "flood_per_minute": (0, 2**62),
+          "web_port": (1, 65535)}
 
 
 def load_settings(**values: object) -> Settings:
     """Settings from the environment and .env; a bad value raises errors.SettingInvalid, never a traceback."""
     try:
-        return Settings(**values)  # type: ignore[arg-type]
+        settings = Settings(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise setting_error(exc) from None
+    if settings.web_url and settings.web_port is None:  # the page would have no server behind it
+        raise SettingInvalid("BOT_WEB_URL", settings.web_url, "已设置，但没有设置 BOT_WEB_PORT，看板不会启动",
+                             "BOT_WEB_PORT=8080（并设置 BOT_WEB_URL=https://bot.example.com/）")
+    return settings
 
 
 def setting_error(exc: ValidationError) -> SettingInvalid:

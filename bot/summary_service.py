@@ -24,6 +24,7 @@ from storage.db import Database
 from storage.models import Liaison
 from storage.notifications import SentNotifications
 from storage.reports import instant_text
+from storage.reviews import awaiting_by_indicator
 from storage.summary_queries import SummaryQueries, WindowFacts, missing_now, week_figures, window_facts
 from storage.unit_figures import UnitFigures
 
@@ -155,10 +156,12 @@ class SummaryService:
         if len(self._judged) > JUDGED_KEPT:
             self._judged.clear()
         outliers = find_outliers(self.document, self.kinds, figures, spreads, self._judged)
-        return compute_weekly(SummaryInput(
+        summary = compute_weekly(SummaryInput(
             document=self.document, kinds=self.kinds, week=week, window=win, remind_day=self.settings.remind_day,
             progress=progress, previous=previous, facts=facts, outliers=outliers,
         ))
+        awaiting = await self.db.run(awaiting_by_indicator)  # shown apart: they count once approved
+        return summary.model_copy(update={"awaiting_review": awaiting}) if awaiting else summary
 
     async def weekly_report(self, week: Week | None = None) -> WeeklyReport:
         from reporting.chart import chart_caption, render_chart  # matplotlib loads on first use, not at bot start

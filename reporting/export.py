@@ -23,7 +23,8 @@ PROGRESS_SHEET = "指标进度"
 REPORTS_SHEET = "上报明细"
 LIAISONS_SHEET = "联络员"
 REPORTS_HEADER = ("记录ID", "单位", "指标编号", "指标", "月份", "数值", "单位", "累计值", "报送人ID", "报送人",
-                  "报送时间", "原文", "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID")
+                  "报送时间", "原文", "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID", "审核时间", "审核人ID",
+                  "退回原因")
 NUMBER_WIDTH = 12  # a figure as written: 1368000, 136.5, 0.25
 USER_ID_WIDTH = 12  # Telegram user ids have up to 10–12 digits
 TIME_WIDTH = len("2026-11-11 10:00:00")
@@ -100,17 +101,17 @@ def report_rows(reports: Iterable[Sequence], indicators: Sequence[Indicator],
                 reporter_names: dict[int, str]) -> Iterator[tuple]:
     """Every stored row in id order, as storage.export_queries reads them: corrections and undos stay visible.
 
-    The status is reporting.effective's rule: SQL says whether a row is undone and whether it is the current one
-    (IS_CURRENT), effective.status names it."""
+    The status is reporting.effective's rule: SQL says whether a row is undone, whether it is the one that counts
+    (IS_CURRENT) and, for a held row, whether it is the latest word (IS_LATEST); effective.status names it."""
     names = {i.number: i.name for i in indicators}
     units = {i.number: i.unit for i in indicators}
     percent = {i.number: _is_percent(i.unit, i.percent) for i in indicators}
     for (rid, unit, number, period, value, cumulative, reporter, created, text, replaces, superseded, undone,
-         current, undone_at, undone_by) in reports:
+         current, undone_at, undone_by, held, latest, reviewed_at, reviewed_by, note) in reports:
         yield (rid, unit, number, names.get(number, ""), period, _amount(value, percent.get(number, False), 9),
                units.get(number, ""), "是" if cumulative else "", reporter, reporter_names.get(reporter, ""),
-               _stamp(created), text, replaces, superseded, status(bool(undone), bool(current)), _stamp(undone_at),
-               undone_by)
+               _stamp(created), text, replaces, superseded, status(bool(undone), bool(current), held, bool(latest)),
+               _stamp(undone_at), undone_by, _stamp(reviewed_at), reviewed_by, note)
 
 
 def report_widths(unit_names: Iterable[str], indicators: Sequence[Indicator], reporter_names: dict[int, str],
@@ -121,7 +122,8 @@ def report_widths(unit_names: Iterable[str], indicators: Sequence[Indicator], re
     return declared_widths(REPORTS_HEADER, (
         ids, _longest(unit_names), 2, _longest(i.name for i in indicators), len("2026-10"), NUMBER_WIDTH,
         _longest(i.unit for i in indicators), 2, USER_ID_WIDTH, _longest(reporter_names.values()), TIME_WIDTH,
-        TEXT_WIDTH, ids, ids, display_width(CORRECTED), TIME_WIDTH, USER_ID_WIDTH))
+        TEXT_WIDTH, ids, ids, display_width(CORRECTED), TIME_WIDTH, USER_ID_WIDTH, TIME_WIDTH, USER_ID_WIDTH,
+        TEXT_WIDTH))
 
 
 def _longest(texts: Iterable[str]) -> int:

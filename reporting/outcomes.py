@@ -24,6 +24,7 @@ class StoredItem(Frozen):
     replaced_value: float | None = None
     replaced_cumulative: bool = False
     progress: IndicatorProgress
+    held: bool = False  # awaiting an admin's review (BOT_APPROVAL): not counted in `progress` yet
 
 
 class UndoneItem(Frozen):
@@ -154,6 +155,7 @@ class Revoked(Frozen):
 class ProgressView(Frozen):
     items: tuple[IndicatorProgress, ...]
     as_of: Period
+    pending: dict[int, int] = {}  # indicator → figures awaiting review, not counted (BOT_APPROVAL)
 
 
 class MyUnit(Frozen):
@@ -173,6 +175,8 @@ class RecentReport(Frozen):
     value: float
     cumulative: bool
     active: bool
+    held: str | None = None  # 'pending' 待审核 or 'returned' 已退回
+    review_note: str | None = None
 
 
 class MineView(Frozen):

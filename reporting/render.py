@@ -11,6 +11,7 @@ from reporting.outcomes import (
     Revoked, StoredItem, UndoneItem, UndoReceipt,
 )
 from reporting.progress import IndicatorProgress
+from storage.reports import HELD_PENDING, HELD_RETURNED
 
 REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList,
                    Revoked, ProgressView, MineView, Notice)
@@ -76,12 +77,18 @@ def history_note(p: IndicatorProgress) -> str | None:
 def _stored(item: StoredItem, s: _Style, duplicate: bool) -> list[str]:
     what = "（累计）" if item.cumulative else ""
     head = "已保存过" if duplicate else ("已更正" if item.replaced_value is not None else "已保存")
-    lines = [f"✅ {head}：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
+    mark = f"⏳ {head}，待审核" if item.held else f"✅ {head}"
+    lines = [f"{mark}：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
              f"{s.bold(s.esc(amount(item.value, item.unit, item.percent)))}{what}"]
     if item.replaced_value is not None:
         old = amount(item.replaced_value, item.unit, item.percent) + ("（累计）" if item.replaced_cumulative else "")
         lines.append(f"更正了此前上报的 {s.esc(old)}（旧值保留在历史记录中）")
+    if item.held:
+        lines.append(PENDING_NOTE)
     return lines + progress_lines(item.progress, s, with_rule=False)
+
+
+PENDING_NOTE = "这条数据需要管理员审核，审核通过后才计入全市数值；审核结果会通知您。"
 
 
 def _undone(item: UndoneItem, s: _Style) -> list[str]:
@@ -159,11 +166,13 @@ def _liaisons(view: LiaisonList, s: _Style) -> list[str]:
 def _progress(view: ProgressView, s: _Style) -> list[str]:
     if len(view.items) == 1:
         p = view.items[0]
-        return [s.bold(f"#{p.number} {s.esc(p.name)}（{p.kind.label}）")] + progress_lines(p, s)
+        waiting = [f"另有 {view.pending[p.number]} 条数据待审核，审核通过后计入。"] if view.pending.get(p.number) else []
+        return [s.bold(f"#{p.number} {s.esc(p.name)}（{p.kind.label}）")] + progress_lines(p, s) + waiting
     lines = [s.bold(f"指标进度（截至{view.as_of.label}）")]
     for p in view.items:
+        waiting = f"；另有 {view.pending[p.number]} 条待审核，未计入" if view.pending.get(p.number) else ""
         lines.append(f"#{p.number} {s.esc(p.name)}：{s.esc(amount(p.figure, p.unit, p.percent))}，"
-                     f"{_final(p)} {_share(p.final_share)}，{p.status.value}（{p.kind.label}）")
+                     f"{_final(p)} {_share(p.final_share)}，{p.status.value}（{p.kind.label}）{waiting}")
     if view.items:
         lines.append(f"{view.items[0].status_rule}。查看单项：/progress 济南工匠")
     return lines
@@ -183,6 +192,10 @@ def _mine(view: MineView, s: _Style) -> list[str]:
         lines.append(s.bold("最近上报"))
         for r in view.recent:
             state = "" if r.active else "（已撤销或已被更正）"
+            if r.active and r.held == HELD_PENDING:
+                state = "（待审核）"
+            elif r.held == HELD_RETURNED:
+                state = f"（已退回：{s.esc(r.review_note or '')}）"
             lines.append(f"· {r.period.label} {s.esc(r.name)} {s.esc(amount(r.value, r.unit, r.percent))}{state}")
     return lines
 

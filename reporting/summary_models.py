@@ -92,6 +92,7 @@ class WeeklySummary(Frozen):
     indicators: tuple[IndicatorStatus, ...]
     outliers: tuple[Outlier, ...]
     rule: str
+    awaiting_review: dict[int, int] = {}  # indicator → figures awaiting an admin's review, not counted (BOT_APPROVAL)
 
     @property
     def completeness(self) -> float | None:

@@ -66,6 +66,10 @@ def render_weekly(summary: WeeklySummary) -> str:
     final = f"占{summary.years[-1]}目标" if len(summary.years) > 1 else "目标"
     lines += ["", f"指标进度（城市数值｜{final}｜状态｜较上周）："]
     lines += [_indicator_line(i) for i in summary.indicators]
+    if summary.awaiting_review:
+        waiting = [f"指标{n} {count} 条" for n, count in sorted(summary.awaiting_review.items())]
+        total = sum(summary.awaiting_review.values())
+        lines.append(f"当前待审核（未计入以上数值）：共 {total} 条，{names(waiting)}")
     if summary.outliers:
         lines += ["", "异常值（与该单位以往数值相差悬殊，请核实）："]
         lines += [f"{o.unit} 指标{o.indicator} {_period_label(o.period)}：{number(o.value)}（{o.reason}）"

@@ -16,13 +16,16 @@ from urllib.parse import quote
 from storage import reports
 
 IS_CURRENT = reports.IS_CURRENT  # the rule's one SQL form, named here so the statement below is a constant
+IS_LATEST = reports.IS_LATEST
 BATCH = 2000
 READ_TIMEOUT_MS = 5000
 # (id, unit, indicator, period, value, cumulative, reporter id, created at, source text, replaces id,
-#  superseded by, undone (0/1), current (0/1), undone at, undone by) in id order
+#  superseded by, undone (0/1), current (0/1), undone at, undone by, held, latest (0/1), reviewed at, reviewed by,
+#  review note) in id order
 EXPORT_REPORTS = (
     "SELECT r.id, u.name, r.indicator, r.period, r.value, r.cumulative, r.reporter_id, r.created_at, r.source_text,"
-    f" r.replaces_id, r.superseded_by, r.undone_at IS NOT NULL, {IS_CURRENT}, r.undone_at, r.undone_by"
+    f" r.replaces_id, r.superseded_by, r.undone_at IS NOT NULL, {IS_CURRENT}, r.undone_at, r.undone_by,"
+    f" r.held, r.held IS NOT NULL AND {IS_LATEST}, r.reviewed_at, r.reviewed_by, r.review_note"
     " FROM reports r JOIN units u ON u.id = r.unit_id ORDER BY r.id"
 )
 UNIT_NAMES = "SELECT name FROM units"

@@ -149,6 +149,35 @@ M0006_PROCESSED_AGE = Migration(
     ("CREATE INDEX processed_updates_age ON processed_updates(julianday(processed_at))",),
 )
 
+# A figure held back from counting (held: 'pending' 待审核 until an admin approves it, 'returned' 已退回) and the
+# decision on it (who, when, why returned). Only figures that count are in the rule's covering index: `held` joins
+# it, so the rule (storage.reports) reads it without the table. A decision is stamped like an undo, with its own
+# trigger-kept count, so the summary cache's watermark catches approvals (storage/unit_figures.py).
+M0007_REVIEW = Migration(
+    7,
+    "approval: figures held back until an admin approves or returns them; decisions stamped and counted",
+    (
+        "ALTER TABLE reports ADD COLUMN held TEXT CHECK (held IN ('pending', 'returned'))",
+        "ALTER TABLE reports ADD COLUMN reviewed_at TEXT",
+        "ALTER TABLE reports ADD COLUMN reviewed_by INTEGER",
+        "ALTER TABLE reports ADD COLUMN review_note TEXT",
+        "DROP INDEX reports_current",
+        "CREATE INDEX reports_current ON reports(indicator, unit_id, period, id, value, cumulative, held)"
+        " WHERE undone_at IS NULL",
+        "CREATE INDEX reports_pending ON reports(id) WHERE held = 'pending' AND undone_at IS NULL",
+        "CREATE INDEX reports_reviewed ON reports(julianday(reviewed_at)) WHERE reviewed_at IS NOT NULL",
+        "ALTER TABLE report_counts ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0",
+        "CREATE TRIGGER reports_reviewed_inserted AFTER INSERT ON reports WHEN NEW.reviewed_at IS NOT NULL"
+        " BEGIN UPDATE report_counts SET reviewed = reviewed + 1 WHERE id = 1; END",
+        "CREATE TRIGGER reports_reviewed_changed AFTER UPDATE OF reviewed_at ON reports"
+        " WHEN (OLD.reviewed_at IS NULL) <> (NEW.reviewed_at IS NULL)"
+        " BEGIN UPDATE report_counts SET reviewed = reviewed + (CASE WHEN NEW.reviewed_at IS NULL THEN -1 ELSE 1 END)"
+        " WHERE id = 1; END",
+        "CREATE TRIGGER reports_reviewed_deleted AFTER DELETE ON reports WHEN OLD.reviewed_at IS NOT NULL"
+        " BEGIN UPDATE report_counts SET reviewed = reviewed - 1 WHERE id = 1; END",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX, M0004_SUMMARY_INDEXES, M0005_UNDONE_COUNT,
-    M0006_PROCESSED_AGE)
+    M0006_PROCESSED_AGE, M0007_REVIEW)

@@ -102,6 +102,10 @@ class ReportRow(Frozen):
     superseded_by: int | None = None
     undone_at: dt.datetime | None = None
     undone_by: int | None = None
+    held: str | None = None  # 'pending' (待审核) or 'returned' (已退回); None: counts (approved, or never held)
+    reviewed_at: dt.datetime | None = None
+    reviewed_by: int | None = None
+    review_note: str | None = None  # why it was returned
 
     @property
     def active(self) -> bool:
@@ -126,4 +130,8 @@ class ReportRow(Frozen):
             superseded_by=row["superseded_by"],
             undone_at=_time(row["undone_at"]),
             undone_by=row["undone_by"],
+            held=row["held"],
+            reviewed_at=_time(row["reviewed_at"]),
+            reviewed_by=row["reviewed_by"],
+            review_note=row["review_note"],
         )

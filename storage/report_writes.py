@@ -2,7 +2,8 @@
 
 Database.write runs `store_message` inside BEGIN IMMEDIATE … COMMIT, so the acknowledgement path pays one thread
 hop and one commit per message; the plausibility history comes from the same indexed query that finds the row a
-figure replaces (reports_current: indicator, unit, period, id, not undone).
+figure replaces (reports_current: indicator, unit, period, id, not undone): the sender's latest word on each month
+(IS_LATEST), which with approval off is the figure that counts.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from typing import NamedTuple
 from storage import reports
 
 # The statements of storage/reports.py, named here as constants of this module (tests/test_security.py checks it).
-IS_CURRENT = reports.IS_CURRENT
+IS_LATEST = reports.IS_LATEST
 INSERT_PENDING = reports.INSERT_PENDING
 INSERT_PROCESSED = reports.INSERT_PROCESSED
 INSERT_REPORT = reports.INSERT_REPORT
 MARK_SUPERSEDED = reports.MARK_SUPERSEDED
 MARK_UNDONE = reports.MARK_UNDONE
 RESOLVE_PENDING = reports.RESOLVE_PENDING
-UNIT_HISTORY = f"SELECT r.id, r.period, r.value, r.cumulative FROM reports r WHERE r.indicator = ? AND r.unit_id = ? AND {IS_CURRENT}"
-CURRENT_ID_VALUE = f"SELECT r.id, r.value FROM reports r WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_CURRENT}"
+UNIT_HISTORY = f"SELECT r.id, r.period, r.value, r.cumulative FROM reports r WHERE r.indicator = ? AND r.unit_id = ? AND {IS_LATEST}"
+LATEST_ID_VALUE = f"SELECT r.id, r.value FROM reports r WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_LATEST}"
 MESSAGE_ROWS = (
     "SELECT r.id, r.unit_id, u.name, r.indicator, r.period, r.value FROM reports r JOIN units u ON u.id = r.unit_id"
     " WHERE r.chat_id = ? AND r.message_id = ? AND r.undone_at IS NULL ORDER BY r.id"
@@ -41,7 +42,7 @@ class NewFigure(NamedTuple):
 
 
 class CurrentFigure(NamedTuple):
-    """A current row of a unit's indicator: what plausibility compares with and what a new figure replaces."""
+    """The latest row of a month of a unit's indicator: what plausibility compares with and a new figure replaces."""
 
     id: int
     period: str
@@ -80,6 +81,7 @@ class StorePlan:
     edit: bool = False  # undo this message's figures that the edit dropped
     judge: Judge | None = None
     park_token: str = ""
+    held: str | None = None  # storage.reports.HELD_PENDING: stored awaiting an admin's review (BOT_APPROVAL=on)
 
 
 @dataclass
@@ -113,7 +115,7 @@ def store_message(conn: sqlite3.Connection, plan: StorePlan) -> StoreResult:
         previous = history.get(figure.period)
         cursor = conn.execute(INSERT_REPORT, (
             figure.unit_id, figure.indicator, figure.period, figure.value, int(figure.cumulative), plan.reporter_id,
-            plan.chat_id, plan.message_id, plan.source_text, plan.now, previous.id if previous else None))
+            plan.chat_id, plan.message_id, plan.source_text, plan.now, previous.id if previous else None, plan.held))
         report_id = cursor.lastrowid
         if previous is not None:
             conn.execute(MARK_SUPERSEDED, (report_id, plan.now, previous.id))
@@ -139,15 +141,15 @@ def _undo_dropped(conn: sqlite3.Connection, plan: StorePlan) -> list[DroppedFigu
     dropped = []
     for row_id, unit_id, unit_name, indicator, period, value in conn.execute(
             MESSAGE_ROWS, (plan.chat_id, plan.message_id)).fetchall():
-        if (unit_id, indicator, period) in keep or _current_id(conn, unit_id, indicator, period) != row_id:
+        if (unit_id, indicator, period) in keep or _latest_id(conn, unit_id, indicator, period) != row_id:
             continue
         conn.execute(MARK_UNDONE, (plan.now, plan.reporter_id, row_id))
-        restored = conn.execute(CURRENT_ID_VALUE, (indicator, unit_id, period)).fetchone()
+        restored = conn.execute(LATEST_ID_VALUE, (indicator, unit_id, period)).fetchone()
         dropped.append(DroppedFigure(row_id, unit_id, unit_name, indicator, period, value,
                                      restored[1] if restored else None))
     return dropped
 
 
-def _current_id(conn: sqlite3.Connection, unit_id: int, indicator: int, period: str) -> int | None:
-    row = conn.execute(CURRENT_ID_VALUE, (indicator, unit_id, period)).fetchone()
+def _latest_id(conn: sqlite3.Connection, unit_id: int, indicator: int, period: str) -> int | None:
+    row = conn.execute(LATEST_ID_VALUE, (indicator, unit_id, period)).fetchone()
     return row[0] if row else None

@@ -11,16 +11,21 @@ from storage.models import ReportRow
 
 REPORT_COLUMNS = (
     "r.id, r.unit_id, u.name AS unit_name, r.indicator, r.period, r.value, r.cumulative, r.reporter_id,"
-    " r.chat_id, r.message_id, r.source_text, r.created_at, r.replaces_id, r.superseded_by, r.undone_at, r.undone_by"
+    " r.chat_id, r.message_id, r.source_text, r.created_at, r.replaces_id, r.superseded_by, r.undone_at, r.undone_by,"
+    " r.held, r.reviewed_at, r.reviewed_by, r.review_note"
 )
 FROM_REPORTS = "FROM reports r JOIN units u ON u.id = r.unit_id"
-# The rule of reporting.effective written as SQL, the only SQL form of it: a row counts when it is alive and no
-# newer row of its unit × indicator × month is. Alive now: not undone. Alive just before the instant :at (a past
-# week): created before it and not undone by then (indexes reports_created, reports_undone: julianday of each).
-# Every query that wants the rows that count uses IS_CURRENT or IS_CURRENT_AT; `{r}` is the row's table alias.
-ALIVE = "{r}.undone_at IS NULL"
+HELD_PENDING = "pending"  # reports.held: 待审核, waiting for an admin (BOT_APPROVAL=on)
+HELD_RETURNED = "returned"  # reports.held: 已退回 by an admin, with a reason
+# The rules of reporting.effective written as SQL, their only SQL form. A row counts when it is alive and no
+# newer row of its unit × indicator × month is. Alive now: not undone and not held back (awaiting review or
+# returned). Alive just before the instant :at (a past week): counting from before it (created then, or approved
+# then: an approval stamps reviewed_at) and not undone by then (indexes reports_created, reports_undone: julianday
+# of each). Every query that wants the rows that count uses IS_CURRENT or IS_CURRENT_AT; `{r}` is the row's alias.
+ALIVE = "{r}.undone_at IS NULL AND {r}.held IS NULL"
 ALIVE_AT = (
-    "julianday({r}.created_at) < julianday(:at) AND ({r}.undone_at IS NULL OR julianday({r}.undone_at) >= julianday(:at))"
+    "julianday(COALESCE({r}.reviewed_at, {r}.created_at)) < julianday(:at) AND {r}.held IS NULL"
+    " AND ({r}.undone_at IS NULL OR julianday({r}.undone_at) >= julianday(:at))"
 )
 NEWEST_ALIVE = (
     "{alive} AND {r}.id = (SELECT MAX({r}2.id) FROM reports {r}2 WHERE {r}2.indicator = {r}.indicator"
@@ -28,15 +33,30 @@ NEWEST_ALIVE = (
 )
 IS_CURRENT = NEWEST_ALIVE.format(r="r", alive=ALIVE.format(r="r"), alive2=ALIVE.format(r="r2"))
 IS_CURRENT_AT = NEWEST_ALIVE.format(r="r", alive=ALIVE_AT.format(r="r"), alive2=ALIVE_AT.format(r="r2"))
+# The sender's latest word on a key: the newest row not undone, whatever its review (what a correction replaces,
+# what /undo takes back). With approval off nothing is held, so it is the row IS_CURRENT finds.
+SUBMITTED = "{r}.undone_at IS NULL"
+IS_LATEST = NEWEST_ALIVE.format(r="r", alive=SUBMITTED.format(r="r"), alive2=SUBMITTED.format(r="r2"))
+# A month is reported (reminders, late units) when a row of it is neither undone nor returned: awaiting review is
+# reported. Just before :at: created before it, not undone by then, not returned by then.
+REPORTED = "{r}.undone_at IS NULL AND {r}.held IS NOT 'returned'"
+REPORTED_AT = (
+    "julianday({r}.created_at) < julianday(:at) AND ({r}.undone_at IS NULL OR julianday({r}.undone_at) >= julianday(:at))"
+    " AND ({r}.held IS NOT 'returned' OR julianday({r}.reviewed_at) >= julianday(:at))"
+)
 INSERT_REPORT = (
     "INSERT INTO reports (unit_id, indicator, period, value, cumulative, reporter_id, chat_id, message_id,"
-    " source_text, created_at, replaces_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " source_text, created_at, replaces_id, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 MARK_SUPERSEDED = "UPDATE reports SET superseded_by = ?, superseded_at = ? WHERE id = ?"
 MARK_UNDONE = "UPDATE reports SET undone_at = ?, undone_by = ? WHERE id = ? AND undone_at IS NULL"
 REPORT_BY_ID = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.id = ?"
-CURRENT_FOR_KEY = (
-    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_CURRENT}"
+LATEST_FOR_KEY = (
+    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_LATEST}"
+)
+IS_REPORTED = (
+    "SELECT EXISTS (SELECT 1 FROM reports r WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ?"
+    f" AND {REPORTED.format(r='r')})"
 )
 BY_MESSAGE = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.chat_id = ? AND r.message_id = ? ORDER BY r.id"
 LATEST_ACTIVE_BY_REPORTER = (
@@ -69,13 +89,14 @@ class ReportRepository:
     async def add(
         self, conn: Connection, *, unit_id: int, indicator: int, period: str, value: float, cumulative: bool,
         reporter_id: int, chat_id: int | None, message_id: int | None, source_text: str, now: dt.datetime,
+        held: str | None = None,
     ) -> tuple[int, ReportRow | None]:
-        """Insert a figure; returns its id and the current row it replaced, if any."""
-        previous = await self.current(conn, unit_id, indicator, period)
+        """Insert a figure (held back for review when `held`); returns its id and the latest row it replaced, if any."""
+        previous = await self.latest(conn, unit_id, indicator, period)
         cursor = await conn.execute(
             INSERT_REPORT,
             (unit_id, indicator, period, value, int(cumulative), reporter_id, chat_id, message_id, source_text,
-             now.isoformat(), previous.id if previous else None),
+             now.isoformat(), previous.id if previous else None, held),
         )
         report_id = cursor.lastrowid
         if previous is not None:
@@ -90,9 +111,15 @@ class ReportRepository:
         found = await _rows(conn, REPORT_BY_ID, (report_id,))
         return found[0] if found else None
 
-    async def current(self, conn: Connection, unit_id: int, indicator: int, period: str) -> ReportRow | None:
-        found = await _rows(conn, CURRENT_FOR_KEY, (indicator, unit_id, period))
+    async def latest(self, conn: Connection, unit_id: int, indicator: int, period: str) -> ReportRow | None:
+        """The key's latest submission (IS_LATEST): with approval off, the row that counts."""
+        found = await _rows(conn, LATEST_FOR_KEY, (indicator, unit_id, period))
         return found[0] if found else None
+
+    async def reported(self, conn: Connection, unit_id: int, indicator: int, period: str) -> bool:
+        """Whether the month has a report neither undone nor returned (one awaiting review is reported)."""
+        row = await fetch_one(conn, IS_REPORTED, (indicator, unit_id, period))
+        return bool(row and row[0])
 
     async def by_message(self, conn: Connection, chat_id: int, message_id: int) -> list[ReportRow]:
         return await _rows(conn, BY_MESSAGE, (chat_id, message_id))

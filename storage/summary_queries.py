@@ -18,9 +18,10 @@ from storage.models import Liaison
 from storage.reports import instant_text
 
 # The rule's SQL (storage.reports), named here so the statements below are constants of this module.
-ALIVE = reports.ALIVE
 ALIVE_AT = reports.ALIVE_AT
 IS_CURRENT = reports.IS_CURRENT
+REPORTED = reports.REPORTED
+REPORTED_AT = reports.REPORTED_AT
 
 CREATED_IN_WEEK = "julianday(r.created_at) >= julianday(:start)"
 # A week's activity: rows created in it and not undone by its end (ALIVE_AT with :at the window's end).
@@ -37,24 +38,26 @@ WEEK_FIGURES = (
 CHANGED_SINCE = (
     "SELECT EXISTS (SELECT 1 FROM reports WHERE julianday(created_at) >= julianday(:at))"
     " OR EXISTS (SELECT 1 FROM reports WHERE undone_at IS NOT NULL AND julianday(undone_at) >= julianday(:at))"
+    " OR EXISTS (SELECT 1 FROM reports WHERE reviewed_at IS NOT NULL AND julianday(reviewed_at) >= julianday(:at))"
 )
 # Liaisons on duty at :at (joined before, not revoked by then) with the assigned indicators their unit has no
-# figure for in :period; a figure exists when a row of its month is alive (so the newest alive row counts).
+# figure for in :period; a figure exists when a row of its month is reported (neither undone nor returned: one
+# awaiting review is reported).
 ON_DUTY = (
     "WITH duty AS (SELECT l.id, l.unit_id, l.name, l.username, l.user_id FROM liaisons l"
     " WHERE julianday(l.joined_at) < julianday(:at) AND (l.revoked_at IS NULL OR julianday(l.revoked_at) >= julianday(:at))"
     " AND EXISTS (SELECT 1 FROM liaison_indicators li WHERE li.liaison_id = l.id))"
     " SELECT u.name, d.name, d.username, d.user_id, (SELECT group_concat(li.indicator) FROM liaison_indicators li"
     " WHERE li.liaison_id = d.id AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.indicator = li.indicator"
-    " AND r.unit_id = d.unit_id AND r.period = :period AND {alive}))"
+    " AND r.unit_id = d.unit_id AND r.period = :period AND {reported}))"
     " FROM duty d JOIN units u ON u.id = d.unit_id ORDER BY u.name, d.id"
 )
-ON_DUTY_NOW = ON_DUTY.format(alive=ALIVE.format(r="r"))
-ON_DUTY_AT = ON_DUTY.format(alive=ALIVE_AT.format(r="r"))
+ON_DUTY_NOW = ON_DUTY.format(reported=REPORTED.format(r="r"))
+ON_DUTY_AT = ON_DUTY.format(reported=REPORTED_AT.format(r="r"))
 MISSING_NOW = (
     "SELECT l.id, group_concat(li.indicator) FROM liaisons l JOIN liaison_indicators li ON li.liaison_id = l.id"
     " WHERE l.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.indicator = li.indicator"
-    f" AND r.unit_id = l.unit_id AND r.period = :period AND {ALIVE.format(r='r')}) GROUP BY l.id"
+    f" AND r.unit_id = l.unit_id AND r.period = :period AND {REPORTED.format(r='r')}) GROUP BY l.id"
 )
 LIAISON_COLUMNS = (
     "l.id, l.user_id, l.unit_id, u.name AS unit_name, l.name, l.username, l.chat_id, l.joined_at, l.revoked_at"

@@ -7,10 +7,12 @@ it never reported 累计; its latest figure is the one of its latest month. repo
 were touched since (a row created or undone at or after it; reports_created, reports_undone) reduced as they stood.
 
 The cache holds one row per (indicator, unit), never one per report, and a spread (count, middle five) of the
-units the outlier check asked about. Before every use it reads two watermarks: rows with an id above the last
-seen are new, rows with julianday(undone_at) above the last seen were undone since; the count of undone
-rows (report_counts, kept by triggers) must agree, or an undo stamped earlier drops the cache. Only the units so
-touched are reduced again, one indexed query each, so writes by any connection are seen. Everything runs on the
+units the outlier check asked about. Before every use it reads three watermarks: rows with an id above the last
+seen are new, rows with julianday(undone_at) above the last seen were undone since, rows with
+julianday(reviewed_at) above the last seen were approved or returned since (an approval makes a row count); the
+counts of undone and of reviewed rows (report_counts, kept by triggers) must agree, or a mark stamped earlier drops
+the cache. Only the units so touched are reduced again, one indexed query each, so writes by any connection are
+seen. Everything runs on the
 connection's thread, a hop per indicator that needs work, so a cold start never holds the connection for long; a
 receipt reads its rows in its write's own hop, right after the COMMIT (now_on_thread).
 """
@@ -49,11 +51,13 @@ REDUCE = (
 INDICATOR_NOW = "WITH " + REDUCE.format(r="r", rows="reports r", counts=f"r.indicator = :indicator AND {IS_CURRENT}")
 UNIT_NOW = "WITH " + REDUCE.format(
     r="r", rows="reports r", counts=f"r.indicator = :indicator AND r.unit_id = :unit AND {IS_CURRENT}")
-# Months with a row created, or undone, at or after :at: only their figures can differ from now's.
+# Months with a row created, undone or reviewed at or after :at: only their figures can differ from now's.
 TOUCHED = (
     "SELECT indicator, unit_id, period FROM reports WHERE julianday(created_at) >= julianday(:at)"
     " UNION SELECT indicator, unit_id, period FROM reports WHERE undone_at IS NOT NULL"
     " AND julianday(undone_at) >= julianday(:at)"
+    " UNION SELECT indicator, unit_id, period FROM reports WHERE reviewed_at IS NOT NULL"
+    " AND julianday(reviewed_at) >= julianday(:at)"
 )
 # An indicator's units with touched months (:touched, JSON [[unit, month], …]) as they stood just before :at:
 # their untouched months as now, the touched ones by the rule at :at. (NOT IN a list of keys: SQLite indexes
@@ -83,17 +87,22 @@ SPREADS = (
 MARKS = (
     "SELECT (SELECT COALESCE(MAX(id), 0) FROM reports),"
     " (SELECT COALESCE(MAX(julianday(undone_at)), 0) FROM reports WHERE undone_at IS NOT NULL),"
-    " (SELECT undone FROM report_counts)"  # kept by triggers (migration 5): counting the rows grows with them
+    " (SELECT undone FROM report_counts),"  # kept by triggers (migration 5): counting the rows grows with them
+    " (SELECT COALESCE(MAX(julianday(reviewed_at)), 0) FROM reports WHERE reviewed_at IS NOT NULL),"
+    " (SELECT reviewed FROM report_counts)"  # kept by triggers (migration 7)
 )
 UNDONE_AFTER = "SELECT COUNT(*) FROM reports WHERE undone_at IS NOT NULL AND julianday(undone_at) > :mark"
-# Strictly after the mark: an undo stamped at the mark itself but made after the look is caught by the count.
+REVIEWED_AFTER = "SELECT COUNT(*) FROM reports WHERE reviewed_at IS NOT NULL AND julianday(reviewed_at) > :mark"
+# Strictly after the mark: an undo (a review) stamped at the mark itself but made after the look is caught by the
+# count.
 CHANGED = (
     "SELECT indicator, unit_id FROM reports WHERE id > :last UNION SELECT indicator, unit_id FROM reports"
-    " WHERE undone_at IS NOT NULL AND julianday(undone_at) > :mark"
+    " WHERE undone_at IS NOT NULL AND julianday(undone_at) > :mark UNION SELECT indicator, unit_id FROM reports"
+    " WHERE reviewed_at IS NOT NULL AND julianday(reviewed_at) > :review_mark"
 )
 
 SPREADS_PER_HOP = 2000
-Marks = tuple[int, float, int]  # last id, latest julianday(undone_at), undone rows
+Marks = tuple[int, float, int, float, int]  # last id, latest julianday(undone_at), undone rows, the same of reviews
 Units = tuple["UnitFigure", ...]
 Pair = tuple[int, int]  # (indicator, unit id)
 T = TypeVar("T")
@@ -267,7 +276,7 @@ class UnitFigures:
         if marks == before:
             return
         self._marks = None  # until the units are followed: whatever is raised on the way drops the cache next time
-        if before is None or marks[0] < before[0] or not self._undone_since(conn, before, marks):
+        if before is None or marks[0] < before[0] or not self._marked_since(conn, before, marks):
             self._held.clear()  # a first look, another file, or an undo stamped before the last one seen
             self._sorted.clear()
             self._spreads.clear()
@@ -276,13 +285,15 @@ class UnitFigures:
         self._marks = marks
 
     @staticmethod
-    def _undone_since(conn: sqlite3.Connection, before: Marks, marks: Marks) -> bool:
-        """Every undo since the last look is stamped after the latest one seen then (so CHANGED finds it)."""
-        return marks[2] - before[2] == conn.execute(UNDONE_AFTER, {"mark": before[1]}).fetchone()[0]
+    def _marked_since(conn: sqlite3.Connection, before: Marks, marks: Marks) -> bool:
+        """Every undo and review since the last look is stamped after the latest one seen then (so CHANGED finds it)."""
+        undos = marks[2] - before[2] == conn.execute(UNDONE_AFTER, {"mark": before[1]}).fetchone()[0]
+        return undos and (marks[4] == before[4] or  # no review since: the usual case costs no statement
+                          marks[4] - before[4] == conn.execute(REVIEWED_AFTER, {"mark": before[3]}).fetchone()[0])
 
     def _reduce_changed(self, conn: sqlite3.Connection, before: Marks) -> None:
         changed: dict[int, set[int]] = {}
-        for indicator, unit in conn.execute(CHANGED, {"last": before[0], "mark": before[1]}):
+        for indicator, unit in conn.execute(CHANGED, {"last": before[0], "mark": before[1], "review_mark": before[3]}):
             changed.setdefault(indicator, set()).add(unit)
         for indicator, units in changed.items():
             self._sorted.pop(indicator, None)

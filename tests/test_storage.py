@@ -87,10 +87,10 @@ async def test_reports_are_append_only(tmp_path: Path) -> None:
         assert replaced is None
         second, replaced = await reports.add(conn, value=15, message_id=2, **common)
         assert replaced is not None and replaced.id == first
-        assert (await reports.current(conn, unit.id, 15, "2026-10")).value == 15
+        assert (await reports.latest(conn, unit.id, 15, "2026-10")).value == 15
         assert await reports.undo(conn, second, 2, NOW)
         assert not await reports.undo(conn, second, 2, NOW)
-        assert (await reports.current(conn, unit.id, 15, "2026-10")).value == 12
+        assert (await reports.latest(conn, unit.id, 15, "2026-10")).value == 12
         assert await processed.mark(conn, "msg:2:1", NOW)
         assert not await processed.mark(conn, "msg:2:1", NOW)
     history = await db.fetchall("SELECT id, superseded_by, undone_at FROM reports ORDER BY id")

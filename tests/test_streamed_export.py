@@ -90,7 +90,8 @@ def test_a_stopped_export_gives_up_between_batches(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.executescript("CREATE TABLE units (id INTEGER PRIMARY KEY, name TEXT);"
                            "CREATE TABLE reports (id INTEGER PRIMARY KEY, unit_id, indicator, period, value, cumulative,"
-                           " reporter_id, created_at, source_text, replaces_id, superseded_by, undone_at, undone_by);"
+                           " reporter_id, created_at, source_text, replaces_id, superseded_by, undone_at, undone_by, held,"
+                           " reviewed_at, reviewed_by, review_note);"
                            "INSERT INTO units VALUES (1, '市总工会');"
                            "INSERT INTO reports (unit_id, indicator, period, value) VALUES (1, 15, '2026-10', 12);")
     conn = open_reader(path)
