@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 FILE ?=
 DIALOGS ?=
 
-.PHONY: install run test eval eval-locked bench bench-quick bench-big generate console clean
+.PHONY: install run test test-fast coverage eval eval-locked bench bench-quick bench-big generate console clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ console: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Only the pure and service layers (in memory, or over SQLite files in tmp_path): seconds. Layers: tests/layers.py.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "pure or service"
+
+# The whole suite under coverage.py, every Python process it starts measured too (main.py's commands, the bench's
+# children: [tool.coverage.run] in pyproject.toml); the data of all the processes combined, then one report.
+coverage: $(STAMP)
+	$(PY) -m coverage erase
+	$(PY) -m coverage run -m pytest; status=$$?; \
+	$(PY) -m coverage combine --quiet && $(PY) -m coverage report; exit $$status
 
 eval: $(STAMP)
 	status=0; $(PY) -m tests.eval_runner $(FILE) || status=1; $(PY) -m tests.eval_dialogs $(DIALOGS) || status=1; exit $$status
@@ -53,4 +64,4 @@ generate: $(STAMP)
 	$(PY) -m bench generate --db $(DEMO_DB) --reports $(REPORTS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .coverage .coverage.*

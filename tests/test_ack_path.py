@@ -23,6 +23,8 @@ from reporting.outcomes import Notice, PendingConfirmation, ReportReceipt
 from storage.db import Database
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Messages
 
+pytestmark = pytest.mark.service
+
 
 @contextmanager
 def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:

@@ -7,11 +7,14 @@ import re
 import zipfile
 from zoneinfo import ZoneInfo
 
+import pytest
 from openpyxl import load_workbook
 
 from reporting.export import REPORTS_SHEET
 from tests.bot_driver import BotDriver
 from tests.conftest import ADMIN_ID, OTHER_WORKER_ID, WORKER_ID
+
+pytestmark = pytest.mark.telegram
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

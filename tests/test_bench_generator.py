@@ -23,6 +23,8 @@ from reporting.plausibility import doubt
 from storage.migrations import MIGRATIONS
 from storage.preflight import APPLICATION_IDS, check_database
 
+pytestmark = pytest.mark.service
+
 ROOT = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=ZONE)
 REPORTS = 2000
@@ -42,6 +44,7 @@ def rows(path: Path, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         return conn.execute(sql, params).fetchall()
 
 
+@pytest.mark.process
 def test_the_command_writes_exactly_the_reports_asked_for_and_never_overwrites(tmp_path: Path) -> None:
     target = tmp_path / "demo.db"
     command = [sys.executable, "-m", "bench", "generate", "--db", str(target), "--reports", "1500",

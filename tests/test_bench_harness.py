@@ -26,6 +26,8 @@ from bench.generate import generate
 from bot.jobs import GRACE
 from reporting.weeks import last_remind_slot, last_weekly_slot
 
+pytestmark = pytest.mark.service
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = 1200
 
@@ -48,6 +50,7 @@ def count(path: Path, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
+@pytest.mark.pure
 def test_rounds_alternate_who_goes_first_and_the_table_shows_min_and_median() -> None:
     calls: list[str] = []
     ours, peer = alternate(3, lambda: calls.append("a") or 1.0, lambda: calls.append("b") or 2.0)
@@ -60,6 +63,7 @@ def test_rounds_alternate_who_goes_first_and_the_table_shows_min_and_median() ->
     assert [label(n) for n in (10_000, 100_000, 1_000_000, 1500)] == ["10k", "100k", "1M", "1500"]
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("day", [dt.date(2026, 11, 24), dt.date(2026, 3, 1), dt.date(2026, 3, 3), dt.date(2026, 1, 31)])
 def test_the_benchmark_bot_has_nothing_to_catch_up(day: dt.date) -> None:
     now = dt.datetime.combine(day, dt.time(8, 30), ZoneInfo("Asia/Shanghai"))
@@ -80,6 +84,7 @@ def test_every_floor_writes_every_report_row(tiny: Path, tmp_path: Path) -> None
         assert archive.read("上报明细.csv").decode("utf-8-sig").count("\r\n") == REPORTS + 1
 
 
+@pytest.mark.process
 def test_the_export_child_reports_time_memory_and_size(tiny: Path, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bench.export_child", "ours-csv", str(copy(tiny, tmp_path / "c.db")),
                            str(tmp_path / "out.zip")], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -109,6 +114,7 @@ def test_the_weekly_benchmark_runs_through_the_service(tiny: Path, tmp_path: Pat
     assert floor_ms(db) > 0
 
 
+@pytest.mark.process
 def test_the_bot_benchmark_session_end_to_end(tiny: Path, tmp_path: Path) -> None:
     from bench.bench_bot import session
 

@@ -161,6 +161,7 @@ async def test_the_cli_prints_the_same_summary_and_writes_the_files(
     assert "python main.py summary --week 2026-W47" in capsys.readouterr().err
 
 
+@pytest.mark.process
 def test_main_summary_runs_as_a_command(tmp_path: Path) -> None:
     import os
     import subprocess

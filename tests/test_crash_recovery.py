@@ -8,6 +8,10 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.process
+
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 READ_TIMEOUT = 30
 

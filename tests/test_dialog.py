@@ -12,6 +12,8 @@ from knowledge.engine import QuestionEngine
 from knowledge.parser import load_policy
 from knowledge.render import answer_json
 
+pytestmark = pytest.mark.pure
+
 START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc)
 UNION = [1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15]
 

@@ -34,6 +34,8 @@ from tests.fake_bot_api import FakeBotApi, chat_dict, user_dict
 from tests.load_scenario import INDICATOR, MONTHS
 from tests.test_fault_tolerance import SAVED, _report_update
 
+pytestmark = pytest.mark.service
+
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 START_TIMEOUT = 60
 WAIT = 60
@@ -120,6 +122,7 @@ def assert_stored_exactly_once(db: Path, sent: list) -> None:
     assert db_rows(db, "SELECT COUNT(*) FROM update_inbox WHERE done_at IS NULL") == [(0,)]
 
 
+@pytest.mark.process
 async def test_sigkill_in_a_polled_burst_of_50_reports_loses_none_stores_none_twice_and_answers_all(
     tmp_path: Path,
 ) -> None:
@@ -149,6 +152,7 @@ async def test_sigkill_in_a_polled_burst_of_50_reports_loses_none_stores_none_tw
     assert "handled again" in text and api.token not in text
 
 
+@pytest.mark.process
 async def test_webhook_answers_200_only_once_the_update_is_stored_and_a_kill_loses_none(tmp_path: Path) -> None:
     port = _free_port()
     env = {"BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/tg/hook", "BOT_WEBHOOK_PORT": str(port),
@@ -238,6 +242,7 @@ async def test_the_queue_stores_before_queueing_queues_a_redelivery_once_and_rep
         await db.close()
 
 
+@pytest.mark.pure
 async def test_an_update_is_finished_after_its_handlers_even_failing_ones_never_when_cut_off() -> None:
     finished: list[int] = []
 

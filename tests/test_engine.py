@@ -9,6 +9,8 @@ from knowledge.engine import QuestionEngine
 from knowledge.parser import load_policy
 from knowledge.render import answer_json, render_text
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.fixture(scope="module")
 def engine():

@@ -30,6 +30,7 @@ def test_every_question_of_every_set_is_answered_right():
     assert len(report.misses) <= len(KNOWN_MISSES)
 
 
+@pytest.mark.pure
 def test_every_turn_of_every_development_dialog_is_answered_right():
     report = run_dialogs(load(DIALOGS))
     assert not report.unknown, "\n".join(report.unknown)

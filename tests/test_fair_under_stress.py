@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from telegram import Update
 
 from bot.send_limits import FairRateLimiter
@@ -24,6 +25,8 @@ from bot.updates import PerChatUpdateProcessor
 from tests.bot_driver import ADMIN_ID, WORKER_ID, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi, chat_dict, user_dict
 from tests.load_scenario import QUESTIONS, hardening_scale
+
+pytestmark = pytest.mark.pure
 
 HOLD_LOCK = (
     "import sqlite3, sys\n"
@@ -59,6 +62,7 @@ def stored_update_ids(db: Path) -> set[int]:
         conn.close()
 
 
+@pytest.mark.process
 async def test_questions_are_answered_while_another_process_holds_the_database_lock(
     fake_api: FakeBotApi, tmp_path: Path,
 ) -> None:
@@ -83,6 +87,7 @@ def _message(api: FakeBotApi, user: int, text: str) -> dict:
                         "from": user_dict(user), "text": text}}
 
 
+@pytest.mark.telegram
 async def test_a_bystander_is_answered_before_a_burst_from_many_users_is_worked_off(
     fake_api: FakeBotApi, tmp_path: Path,
 ) -> None:

@@ -30,6 +30,8 @@ from tests.fake_bot_api import SEND_METHODS, FakeBotApi, FaultPlan, chat_dict, u
 from tests.fake_bot_methods import ApiError
 from tests.load_scenario import INDICATOR, MONTHS, QUESTIONS, city_figure, expected_replies, hardening_scale
 
+pytestmark = pytest.mark.process
+
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 START_TIMEOUT = 60
 SAVED = re.compile(r"✅ (?:已保存|已保存过|已更正)：(\S+) · .*? · (\d{4}年\d{1,2}月) · ")

@@ -12,6 +12,8 @@ from bot.retry import RetryingRequest
 from tests.conftest import WORKER_ID, running_bot, settings_for
 from tests.fake_bot_api import SEND_METHODS, FakeBotApi, FaultPlan
 
+pytestmark = pytest.mark.telegram
+
 
 async def test_every_reply_arrives_through_502s_and_429s(faulty_api: FakeBotApi, tmp_path: Path) -> None:
     questions = ["谁负责产教融合?", "市总工会负责哪些工作", "济南工匠2023年目标是多少", "那2025年呢？",

@@ -24,6 +24,8 @@ from reporting.summary_models import WeeklySummary
 from reporting.xlsx import as_written, column_widths, display_width
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, exported, open_service
 
+pytestmark = pytest.mark.service
+
 REPORTS = ((LIAISON, "济南工匠 12"), (LIAISON, "泉城首席技师 5"), (OTHER, "技能人才 136.5万"), (OTHER, "双师型 66%"),
            (OTHER, "新增参加企业新型学徒培训 0.5"))
 WRITTEN = {15: ("12", 12, "0"), 16: ("5", 5, "0"), 1: ("136.5", 136.5, "0.0"), 23: ("66", 66, '0"%"'),
@@ -47,6 +49,7 @@ async def service(tmp_path: Path) -> AsyncIterator[BotService]:
     await service.close()
 
 
+@pytest.mark.pure
 def test_numbers_are_written_as_format_number_writes_them() -> None:
     assert as_written(12.0) == (12, "0") and isinstance(as_written(12.0)[0], int)
     assert as_written(0.5) == (0.5, "0.0") and as_written(136.25) == (136.25, "0.00")
@@ -54,6 +57,7 @@ def test_numbers_are_written_as_format_number_writes_them() -> None:
     assert as_written(-3.0) == (-3, "0")
 
 
+@pytest.mark.pure
 def test_column_widths_cover_chinese_headers_and_cells() -> None:
     widths = column_widths(("编号", "原文"), [(1, "济南工匠 12"), (22, "x" * 500)])
     assert widths[0] >= 2 * len("编号") and widths[1] == 50.0  # Chinese counts double; very long text is capped

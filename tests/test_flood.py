@@ -15,6 +15,8 @@ from reporting.outcomes import ReportReceipt
 from tests.bot_driver import ADMIN_ID, BotDriver
 from tests.report_support import ADMIN, LIAISON, STRANGER, Clock, Messages, at
 
+pytestmark = pytest.mark.pure
+
 START = at(2026, 11, 24)
 
 
@@ -63,6 +65,7 @@ def test_flood_limit_forgets_quiet_users() -> None:
     assert flood.tracked_users() < 1100  # swept: only the last minute's senders (plus one sweep period) remain
 
 
+@pytest.mark.service
 async def test_the_service_limits_strangers_and_liaisons_but_not_admins(service: BotService, clock: Clock) -> None:
     service.flood = FloodLimit(5, clock)
     invite = await service.reports.create_invite(ADMIN, "市总工会 15")
@@ -84,6 +87,7 @@ async def test_the_service_limits_strangers_and_liaisons_but_not_admins(service:
     assert isinstance(await service.handle_text(LIAISON, "济南工匠 1 2026年6月", None, messages(LIAISON)), ReportReceipt)
 
 
+@pytest.mark.telegram
 async def test_telegram_floods_get_one_polite_reply_and_commands_are_limited_too(bot: BotDriver) -> None:  # noqa: F811
     service = bot.app.bot_data.service
     clock = Clock(START)

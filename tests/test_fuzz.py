@@ -26,6 +26,8 @@ from tests.fuzz_messages import MessageFuzzer
 from tests.load_scenario import hardening_scale
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, open_service
 
+pytestmark = pytest.mark.telegram
+
 SERVICE_MESSAGES = 10_000
 HANDLER_UPDATES = 2_000
 E2E_MESSAGES = 120
@@ -101,6 +103,7 @@ async def assert_only_entitled_rows(service: BotService, admins: set[int], liais
                 "SELECT COUNT(*) FROM reports WHERE reporter_id IN (?, ?)", (LIAISON.user_id, OTHER.user_id)))[0]}
 
 
+@pytest.mark.service
 async def test_ten_thousand_generated_messages_through_the_service(service: BotService) -> None:
     fuzz = MessageFuzzer(seed=2026)
     commands = commands_of(service)

@@ -14,6 +14,8 @@ from reporting.catalog import IndicatorCatalog
 from reporting.grammar import ReportItem, format_item, looks_like_report, parse_report, read_message
 from reporting.periods import Period
 
+pytestmark = pytest.mark.pure
+
 TODAY = dt.date(2026, 11, 24)
 UNITS = ("市人社局", "市总工会", "市教育局", "历下区")
 CATALOG = IndicatorCatalog(load_policy())

@@ -23,6 +23,8 @@ from tests.bot_driver import BotDriver
 from tests.conftest import ADMIN_ID, GROUP_ID, WORKER_ID
 from tests.fake_html import parse_html, utf16_len
 
+pytestmark = pytest.mark.telegram
+
 FIVE = ("市发展改革委", "市教育局", "市工业和信息化局", "市人力资源社会保障局", "市国资委")
 
 
@@ -208,12 +210,14 @@ def _user_message(bot: BotDriver):
 
 # ---- pure rendering: callback grammar and message splitting ----------------------------------------------
 
+@pytest.mark.pure
 @given(st.text(max_size=80))
 def test_callback_parse_never_trusts_garbage(data: str) -> None:
     parsed = callbacks.parse(data)
     assert parsed is None or parsed.data == data
 
 
+@pytest.mark.pure
 @given(st.sampled_from(["ml", "m", "mf", "mt", "q"]), st.integers(1, 999), st.text(min_size=1, max_size=40))
 def test_callback_data_round_trips_within_64_bytes(kind: str, number: int, question: str) -> None:
     data = {"ml": callbacks.measure_list(), "m": callbacks.measure(number), "mf": callbacks.measure_full(number),
@@ -226,6 +230,7 @@ _LINE = st.lists(st.one_of(st.text(alphabet="政策<>&\"a 😀", max_size=30).ma
                  max_size=12).map("".join)
 
 
+@pytest.mark.pure
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_LINE, min_size=1, max_size=30), st.integers(40, 300))
 def test_split_html_keeps_every_part_valid_and_under_the_limit(lines: list[str], limit: int) -> None:
@@ -239,6 +244,7 @@ def test_split_html_keeps_every_part_valid_and_under_the_limit(lines: list[str],
 
 # ---- wiring: per-chat ordering and token redaction ---------------------------------------------------------
 
+@pytest.mark.pure
 async def test_one_chat_in_order_different_chats_at_once() -> None:
     import asyncio
 
@@ -270,6 +276,7 @@ async def test_one_chat_in_order_different_chats_at_once() -> None:
     assert order[3:] == ["question end", "follow-up start", "follow-up end"]
 
 
+@pytest.mark.pure
 def test_the_token_is_redacted_from_log_lines() -> None:
     from bot.app import RedactToken
 
@@ -278,6 +285,7 @@ def test_the_token_is_redacted_from_log_lines() -> None:
     assert record.getMessage() == "GET https://api/bot<BOT_TOKEN>/getMe failed"
 
 
+@pytest.mark.pure
 def test_admin_help_lists_every_admin_and_liaison_command() -> None:
     from bot.commands import ADMIN_COMMANDS
     from bot.render import LIAISON_HELP, Role, render_help

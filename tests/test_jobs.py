@@ -20,6 +20,8 @@ from bot.service import BotService
 from bot.settings import Settings
 from tests.report_support import LIAISON, OTHER, ZONE, Clock, Messages, at
 
+pytestmark = pytest.mark.service
+
 ADMINS = (1, 5)
 ADMIN = Actor(user_id=1, chat_id=1, name="管理员")
 THIRD = Actor(user_id=4, chat_id=4, name="王五")

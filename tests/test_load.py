@@ -10,6 +10,8 @@ from tests.bot_driver import settings_for
 from tests.fake_bot_api import FakeBotApi
 from tests.load_scenario import city_figure, hardening_scale, run_load
 
+pytestmark = pytest.mark.telegram
+
 
 async def test_forty_workers_and_ten_liaisons_at_once(
     fake_api: FakeBotApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]

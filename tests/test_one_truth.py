@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -28,6 +29,8 @@ from reporting.progress import city_figure
 from reporting.units import format_number
 from storage.unit_figures import UnitFigure
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, exported, open_service
+
+pytestmark = pytest.mark.service
 
 Key = tuple[int, int, str]  # (unit id, indicator, period)
 NAMES = {15: "济南工匠", 16: "泉城首席技师", 1: "技能人才", 23: "双师型"}

@@ -14,6 +14,8 @@ from bot.settings import Settings, load_settings, parse_weekly_at
 from errors import PolicyFormatError, SettingInvalid
 from knowledge.parser import SHIPPED_POLICY, load_policy
 
+pytestmark = pytest.mark.service
+
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 COMMANDS = (["ask", "谁负责产教融合"], ["console"], ["run"], ["summary"], ["backup", "copy.db"], [])
 POLICY_PARTS = SHIPPED_POLICY.read_text(encoding="utf-8").partition("新增济南工匠（人）\t30")
@@ -117,6 +119,7 @@ def test_a_mangled_policy_is_a_policy_format_error(tmp_path: Path) -> None:
         load_policy(mangled)
 
 
+@pytest.mark.process
 def test_a_bad_setting_in_a_real_process_is_one_line_and_exit_2(tmp_path: Path) -> None:
     """Three real processes: the one line reaches a terminal with no logging or traceback around it."""
     for argv, setting, value in ((["run"], "BOT_TZ", "Mars/Olympus"), (["ask", "你好"], "BOT_ADMINS", "root"),

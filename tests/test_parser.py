@@ -9,6 +9,8 @@ import pytest
 from errors import PolicyFormatError
 from knowledge.parser import SHIPPED_POLICY, load_policy, parse_policy
 
+pytestmark = pytest.mark.pure
+
 SOURCE = SHIPPED_POLICY.read_text(encoding="utf-8")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from reporting.kinds import Aggregate, load_kinds
 from reporting.periods import Period
 from reporting.plausibility import doubt
 from reporting.units import UnitSpec
+
+pytestmark = pytest.mark.pure
 
 DOCUMENT = load_policy()
 KINDS = load_kinds(DOCUMENT)

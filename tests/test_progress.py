@@ -15,6 +15,8 @@ from reporting.progress import Status, city_figure, indicator_progress, status_o
 from storage.unit_figures import UnitFigure
 from tests.crafted_rows import Rows, at, schema
 
+pytestmark = pytest.mark.pure
+
 DOC = load_policy()
 KINDS = load_kinds(DOC)
 CRAFTSMEN = DOC.indicator(15)  # 新增济南工匠: 30 → 90 → 150 人, a count

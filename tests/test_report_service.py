@@ -16,6 +16,8 @@ from reporting.progress import Status
 from reporting.render import render_report_html, render_report_text
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at
 
+pytestmark = pytest.mark.service
+
 START = at(2026, 11, 24)
 
 

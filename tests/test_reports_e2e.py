@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import pytest
+
 from bot.settings import Settings
 from tests.bot_driver import BotDriver
 from tests.conftest import ADMIN_ID, OTHER_WORKER_ID, WORKER_ID
+
+pytestmark = pytest.mark.telegram
 
 STRANGER_ID = 7007
 

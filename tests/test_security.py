@@ -23,6 +23,8 @@ from tests.fake_bot_api import FakeBotApi, FaultPlan
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, at
 from tests.test_fault_tolerance import bot_process
 
+pytestmark = pytest.mark.service
+
 ROOT = Path(__file__).resolve().parents[1]
 START = at(2026, 11, 24)
 HOSTILE = '<a href="javascript:x">&amp;</a><b>'
@@ -35,6 +37,7 @@ async def table_counts(service: BotService) -> dict[str, int]:
 
 # ---- every user-supplied string is escaped in HTML replies ---------------------------------------------
 
+@pytest.mark.telegram
 async def test_hostile_names_units_and_texts_reach_users_literally(bot: BotDriver) -> None:  # noqa: F811
     liaison = 7100
     bot.names[liaison] = HOSTILE
@@ -128,6 +131,7 @@ async def test_admin_operations_refuse_liaisons_and_strangers_and_change_nothing
 
 # ---- the token never appears in logs or error output ------------------------------------------------------
 
+@pytest.mark.process
 async def test_the_token_stays_out_of_logs_when_every_send_fails(tmp_path: Path) -> None:
     plan = FaultPlan(fail_rate=1.0, methods=frozenset({"sendMessage"}), max_in_a_row=10**9)
     async with FakeBotApi(faults=plan) as api:
@@ -145,6 +149,7 @@ async def test_the_token_stays_out_of_logs_when_every_send_fails(tmp_path: Path)
     assert api.token not in output and api.token.split(":")[1] not in output  # … without the token
 
 
+@pytest.mark.pure
 def test_settings_never_show_the_token() -> None:
     from bot.settings import Settings
 
@@ -208,6 +213,7 @@ def _is_parameter(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in ("sql", "statement")
 
 
+@pytest.mark.pure
 def test_storage_and_reporting_build_sql_only_from_constants() -> None:
     files = sorted([*ROOT.glob("storage/*.py"), *ROOT.glob("reporting/*.py")])
     assert len(files) > 10
@@ -215,6 +221,7 @@ def test_storage_and_reporting_build_sql_only_from_constants() -> None:
     assert problems == []
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("bad", [
     'def f(conn, name):\n    return conn.execute(f"SELECT * FROM units WHERE name = \'{name}\'")',
     'def f(conn, name):\n    return conn.execute("SELECT * FROM units WHERE name = \'%s\'" % name)',
@@ -227,6 +234,7 @@ def test_the_sql_scan_catches_injection_patterns(bad: str) -> None:
 
 # ---- button data is validated, not trusted --------------------------------------------------------------------
 
+@pytest.mark.telegram
 async def test_forged_report_buttons_do_nothing_for_someone_else(bot: BotDriver) -> None:  # noqa: F811
     reports = bot.app.bot_data.service.reports
     owner, intruder = 7400, 7401

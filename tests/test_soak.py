@@ -24,6 +24,8 @@ from tests.conftest import in_process_bot
 from tests.load_scenario import MONTHS, QUESTIONS, hardening_scale
 from tests.report_support import Clock, at
 
+pytestmark = pytest.mark.telegram
+
 WAVE_USERS = 25  # a round's replies fit in Telegram's burst of 30 sends
 STEP = dt.timedelta(minutes=4)  # service time between two rounds: a wave of 12 rounds lasts longer than IDLE
 SWEEP = 16

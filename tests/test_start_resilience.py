@@ -23,6 +23,8 @@ from bot.service import BotService
 from bot.settings import Settings
 from bot.storage_errors import STORAGE_DOWN
 
+pytestmark = pytest.mark.service
+
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 REPORT = "济南工匠 12 2026年10月"
 
@@ -90,6 +92,7 @@ class FlakyApp:
             raise self.error
 
 
+@pytest.mark.pure
 async def test_every_failed_attempt_to_reach_the_api_is_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     sleeps: list[float] = []
 
@@ -110,6 +113,7 @@ async def test_every_failed_attempt_to_reach_the_api_is_a_warning(caplog: pytest
     assert len(sleeps) == 6
 
 
+@pytest.mark.process
 async def test_main_run_keeps_trying_an_unreachable_api_and_says_so(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))

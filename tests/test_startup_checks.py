@@ -23,6 +23,8 @@ from bot.storage_errors import unusable_reason
 from errors import DatabaseUnusable, Unusable
 from storage.preflight import APPLICATION_IDS
 
+pytestmark = pytest.mark.service
+
 NOBODY = 65534
 REPORT = "济南工匠 12 2026年10月\n"
 

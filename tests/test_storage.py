@@ -14,6 +14,8 @@ from storage.reports import ProcessedUpdates, ReportRepository
 from storage.repositories import InviteRepository, LiaisonRepository, UnitRepository
 from tests.report_support import at
 
+pytestmark = pytest.mark.service
+
 NOW = at(2026, 11, 24)
 
 

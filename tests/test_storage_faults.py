@@ -19,6 +19,8 @@ from storage.db import Database
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
 from tests.bot_driver import ADMIN_ID, BotDriver
 
+pytestmark = pytest.mark.service
+
 TABLES = ("units", "invites", "liaisons", "reports", "processed_updates", "pending_reports")
 
 
@@ -113,6 +115,7 @@ async def test_a_read_only_database_refuses_every_write_and_recovers(service: Bo
     assert isinstance(await reports.join(OTHER, spare.code), Joined)
 
 
+@pytest.mark.telegram
 async def test_telegram_users_get_the_chinese_reply_and_can_resend(bot: BotDriver) -> None:  # noqa: F811
     [invite] = await bot.send_text(ADMIN_ID, "/invite 市总工会 15")
     code = re.search(r"start=([A-Za-z0-9_-]+)", invite.text).group(1)

@@ -22,6 +22,8 @@ from storage.export_queries import ExportStopped, open_reader, report_batches
 from tests.conftest import ADMIN_ID, in_process_bot
 from tests.report_support import ADMIN, LIAISON, Clock, Messages, at, open_service
 
+pytestmark = pytest.mark.service
+
 HEADER = ("记录ID", "单位", "数值", "比例", "原文")
 
 
@@ -149,6 +151,7 @@ def test_folders_a_killed_process_left_are_swept(tmp_path: Path) -> None:
     assert not old.exists() and fresh.exists()
 
 
+@pytest.mark.telegram
 async def test_telegram_gets_the_file_from_disk_or_hears_it_is_too_big(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,6 +20,8 @@ from tests.crafted_rows import Rows, schema
 from tests.crafted_rows import at as crafted_at
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, ZONE, Clock, Messages, at, open_service
 
+pytestmark = pytest.mark.service
+
 W46, W47 = Week(year=2026, number=46), Week(year=2026, number=47)
 
 
@@ -140,6 +142,7 @@ async def test_only_admins_get_summaries_exports_and_reminders(two_weeks: BotSer
     assert "/export csv" in bad.value.reply
 
 
+@pytest.mark.pure
 def test_week_arguments() -> None:
     now = dt.datetime(2026, 11, 25, 12, tzinfo=ZONE)
     assert parse_week(None, now, 2021) == Week(year=2026, number=48)
@@ -153,6 +156,7 @@ def test_week_arguments() -> None:
         assert phrase in refused.value.reply and "2026-W47" in refused.value.reply
 
 
+@pytest.mark.pure
 def test_schedule_slots() -> None:
     monday_nine = dt.time(9)
     now = dt.datetime(2026, 11, 23, 9, 0, 30, tzinfo=ZONE)

@@ -8,10 +8,14 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.settings import Settings
 from tests.bot_driver import BotDriver
 from tests.conftest import GROUP_ID, WORKER_ID, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi
+
+pytestmark = pytest.mark.telegram
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 FIVE = ("市发展改革委", "市教育局", "市工业和信息化局", "市人力资源社会保障局", "市国资委")
@@ -90,6 +94,7 @@ async def test_the_bot_api_url_and_file_url_come_from_settings(fake_api: FakeBot
     assert app.bot.base_file_url == f"http://127.0.0.1:{fake_api.port}/file/bot{fake_api.token}"
 
 
+@pytest.mark.process
 async def test_main_run_serves_a_user_and_stops_on_sigterm(fake_api: FakeBotApi, tmp_path: Path) -> None:
     env = {**os.environ, "BOT_TOKEN": fake_api.token, "BOT_API_URL": fake_api.api_url,
            "BOT_DB": str(tmp_path / "bot.db"), "BOT_ADMINS": "1001", "PYTHONUNBUFFERED": "1"}
@@ -112,6 +117,7 @@ async def test_main_run_serves_a_user_and_stops_on_sigterm(fake_api: FakeBotApi,
     assert fake_api.token not in output and "HTTP Request" not in output
 
 
+@pytest.mark.process
 async def test_main_run_without_a_token_explains_how_to_set_it(tmp_path: Path) -> None:
     env = {**os.environ, "BOT_TOKEN": ""}
     process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=tmp_path, env=env,
@@ -123,6 +129,7 @@ async def test_main_run_without_a_token_explains_how_to_set_it(tmp_path: Path) -
     assert "Traceback" not in message and out == b""
 
 
+@pytest.mark.process
 async def test_main_run_with_a_rejected_token_exits_2_without_showing_it(fake_api: FakeBotApi, tmp_path: Path) -> None:
     env = {**os.environ, "BOT_TOKEN": "999:WRONG-TOKEN", "BOT_API_URL": fake_api.api_url, "BOT_DB": str(tmp_path / "b.db")}
     process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=tmp_path, env=env,
@@ -132,6 +139,7 @@ async def test_main_run_with_a_rejected_token_exits_2_without_showing_it(fake_ap
     assert "BOT_TOKEN 无效" in out.decode() and "WRONG-TOKEN" not in out.decode()
 
 
+@pytest.mark.pure
 def test_settings_blank_token_is_missing() -> None:
     assert Settings(_env_file=None, token="  ").token is None
 

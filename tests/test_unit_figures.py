@@ -10,6 +10,7 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from storage.db import open_database
 from storage.reports import IS_CURRENT, IS_CURRENT_AT
 from storage.unit_figures import RELOAD_OVER, Spread, UnitFigures, Units
 from tests.crafted_rows import Rows, at, schema
+
+pytestmark = pytest.mark.service
 
 
 def values(found: dict[int, Units], number: int = 15) -> list[tuple[int, float]]:
@@ -68,6 +71,7 @@ async def test_the_cache_drops_what_it_cannot_follow(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.pure
 @given(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0, 10.0, 40.0, 100.0, 1e6]), max_size=12), st.data())
 def test_the_middle_of_the_other_figures_has_their_median(figures: list[float], data: st.DataObject) -> None:
     ranked = sorted(figures)
@@ -88,6 +92,7 @@ def plan(conn: sqlite3.Connection, sql: str, params: dict) -> list[str]:
 PARTIAL = re.compile(r"reports_(undone|reviewed|pending)\b")
 
 
+@pytest.mark.pure
 def test_summaries_read_reports_through_indexes_only() -> None:
     """No statement walks the reports table, or a whole index of it: each starts from an indexed key or instant."""
     conn = schema()
