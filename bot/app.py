@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import sys
@@ -22,23 +23,25 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.api_wait import wait_for_api
+from bot.api_wait import STOP_SIGNALS, wait_for_api
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
 from bot.inbox import DurableUpdateQueue, PollingRequest, UpdateInbox
 from bot.jobs import schedule
 from bot.retry import RetryingRequest
+from bot.review_notices import announce_held
 from bot.send_limits import FairRateLimiter
 from bot.service import BotService
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
+from bot.web_server import start_web_server
 from errors import ConfigError
-from handlers import admin, browse, fallbacks, flood_guard, inline, questions, reports, start
+from handlers import admin, browse, fallbacks, flood_guard, inline, questions, reports, review, start
 
 log = logging.getLogger(__name__)
 
 # Order matters: commands and buttons first, free text next, the catch-alls of `fallbacks` last.
-HANDLER_MODULES = (flood_guard, start, browse, inline, reports, admin, questions, fallbacks)
+HANDLER_MODULES = (flood_guard, start, browse, inline, reports, admin, review, questions, fallbacks)
 POLLING = {"timeout": 30, "bootstrap_retries": -1, "allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
 MISSING_TOKEN = (
     "未设置 BOT_TOKEN，无法启动 Telegram 机器人。请在环境变量或 .env 文件中设置，例如：\n"
@@ -109,7 +112,9 @@ async def serving(app: BotApplication, settings: Settings, **overrides: Any) -> 
     try:
         if app.post_init:
             await app.post_init(app)
-        if settings.webhook_url:
+        if settings.webhook_url and settings.web_port is not None:
+            pass  # the web server (started in post_init) takes the webhook: bot/web_server.py
+        elif settings.webhook_url:
             await app.updater.start_webhook(**{**webhook_options(settings), **overrides})
         else:
             await app.updater.start_polling(**{**POLLING, **overrides})
@@ -135,7 +140,9 @@ def run_bot(settings: Settings) -> int:
     try:
         if not wait_for_api(app, settings.api_url):  # bot/api_wait.py: logs every failed attempt to reach the API
             return 0
-        if settings.webhook_url:
+        if settings.webhook_url and settings.web_port is not None:  # one server: dashboard and webhook
+            asyncio.get_event_loop().run_until_complete(_serve_until_stopped(app, settings))
+        elif settings.webhook_url:
             app.run_webhook(**webhook_options(settings))
         else:
             app.run_polling(**POLLING)
@@ -185,17 +192,40 @@ def _configure_logging(token: str) -> None:
     quiet_http_logs()
 
 
+async def _serve_until_stopped(app: BotApplication, settings: Settings) -> None:
+    """Webhook mode on the dashboard's server: run as run_webhook would, until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    async with serving(app, settings):
+        await stop.wait()
+
+
 async def _post_init(app: Application, settings: Settings) -> None:
-    """Open the service (policy, index, database) once, queue what a crash left unhandled, register the menu."""
+    """Open the service (policy, index, database) once, queue what a crash left unhandled, register the menu;
+    start the dashboard's web server (and its webhook) when BOT_WEB_PORT is set."""
     data: BotData = app.bot_data
     data.service = await BotService.open(settings)
     if isinstance(app.update_queue, DurableUpdateQueue) and data.service.reports is not None:
         await app.update_queue.open(UpdateInbox(data.service.reports.db, data.service.clock), app.bot)
+    if data.service.reports is not None:  # each figure held for review gets a card to every admin
+        service = data.service
+        service.reports.on_held = lambda ids: app.create_task(announce_held(app.bot, service, ids), name="review")
     await register_menu(app, settings)
+    if settings.web_port is not None:
+        token = settings.token.get_secret_value() if settings.token else ""
+        data.web = await start_web_server(app, settings, webhook_secret(token))
+        if settings.webhook_url:
+            await app.bot.set_webhook(settings.webhook_url, secret_token=webhook_secret(token),
+                                      allowed_updates=Update.ALL_TYPES)
 
 
 async def _post_shutdown(app: Application) -> None:
     data: BotData = app.bot_data
+    if data.web is not None:
+        await data.web.stop()
+        data.web = None
     if isinstance(app.update_queue, DurableUpdateQueue):
         await app.update_queue.close()
     if data.service is not None:

@@ -12,4 +12,5 @@ ADMIN_COMMANDS = {
     "invite": "邀请联络员，例如 /invite 市总工会 15,16", "liaisons": "联络员列表", "revoke": "撤销联络员",
     "weekly": "本周汇总（/weekly 2026-W47 查看某周）", "export": "导出 XLSX（/export csv 为 CSV）",
     "remind": "提醒未报送的联络员（每期一次；/remind force 再次提醒）",
+    "dashboard": "数据看板（网页：进度、明细、完成情况、审核）",
 }

@@ -21,6 +21,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.service: BotService | None = None
+        self.web: Any = None  # bot.web_server.WebServer while the dashboard's server runs (BOT_WEB_PORT)
         self._lookups = 0
 
     def tick(self, app: Application[Any, Any, Any, Any, Any, Any], now: dt.datetime) -> None:

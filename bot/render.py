@@ -30,8 +30,11 @@ class Role(StrEnum):
 
 
 class Button(Frozen):
+    """An inline button: callback data, or a Web App to open (`web_app`: its https address; private chats only)."""
+
     text: str
-    data: str
+    data: str = ""
+    web_app: str | None = None
 
 
 class Reply(Frozen):

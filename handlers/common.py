@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import ChatState
+from bot.keyboards import keyboard_markup
 from bot.models import Actor, MessageRef
-from bot.render import Button, Reply, Role, split_html
+from bot.render import Reply, Role, split_html
 from bot.service import BotService
 
 
@@ -32,12 +33,6 @@ async def role_of(service: BotService, actor: Actor) -> Role:
     if service.reports is not None and await service.reports.is_liaison(actor.user_id):
         return Role.LIAISON
     return Role.WORKER
-
-
-def keyboard_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows])
 
 
 async def send_reply(message: Message, reply: Reply, state: ChatState | None = None) -> list[Message]:

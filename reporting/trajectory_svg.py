@@ -13,8 +13,8 @@ from knowledge.numerals import format_number
 from reporting.periods import Period
 from reporting.progress import IndicatorProgress, Status
 
-WIDTH, HEIGHT = 320, 132
-LEFT, RIGHT, TOP, BOTTOM = 8, 12, 16, 20
+WIDTH, HEIGHT = 320, 100
+LEFT, RIGHT, TOP, BOTTOM = 8, 12, 16, 18
 STATUS_CLASS = {Status.DONE: "done", Status.AHEAD: "ahead", Status.ON_TRACK: "on-track", Status.BEHIND: "behind",
                 Status.NO_DATA: "no-data"}
 

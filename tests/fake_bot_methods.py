@@ -35,9 +35,10 @@ class BotMessage:
 
     @property
     def buttons(self) -> list[list[tuple[str, str]]]:
-        """Inline keyboard as rows of (text, callback_data or url)."""
+        """Inline keyboard as rows of (text, callback_data, url or a Web App's url)."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [[(b["text"], b.get("callback_data") or b.get("url") or "") for b in row] for row in rows]
+        return [[(b["text"], b.get("callback_data") or b.get("url") or (b.get("web_app") or {}).get("url", ""))
+                 for b in row] for row in rows]
 
     @property
     def button_texts(self) -> list[str]:
@@ -224,7 +225,7 @@ class BotApiMethods:
                                 "file_size": len(message.data)}
         if message.caption:
             body["caption"] = message.caption
-        if message.reply_markup:
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:  # a ForceReply is not echoed
             body["reply_markup"] = message.reply_markup
         if message.edits:
             body["edit_date"] = int(time.time())

@@ -1,0 +1,101 @@
+"""The dashboard's JSON API under /api/: read the request, call the service as the verified user, answer JSON.
+
+bot/web_server.py has already verified the init data (request["actor"]); admin rights are the services' to check,
+so a non-admin meets the same PermissionDenied (403) wherever they knock. Bad ids and bodies are InputError (400).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.models import Actor
+from bot.service import BotService
+from bot.web_views import board_json, decision_json, detail_json, grid_json, history_json, queue_json
+from errors import InputError, UserFacingError
+from reporting.review_outcomes import Decision
+
+NO_DATABASE = "看板需要数据库，当前机器人只开启了问答功能。"
+MAX_ID = 2**63 - 1
+REASON_BODY = '请求内容应为 JSON，例如 {"reason": "数值与台账不符，请核对后重报"}'
+Notify = Callable[[Decision], Awaitable[bool]]
+ACTOR = web.RequestKey("actor", Actor)  # set by bot/web_server.py once the init data is verified
+
+
+def _number(request: web.Request, name: str, what: str) -> int:
+    text = request.match_info.get(name, "")
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        raise InputError(f"{what}应为正整数，收到“{text[:40]}”。")
+    return int(text)
+
+
+def routes(service: Callable[[], BotService], notify: Notify) -> web.RouteTableDef:
+    """The API's routes over the running bot's service; `notify` tells a liaison about a decision."""
+    api = web.RouteTableDef()
+
+    def opened() -> BotService:
+        found = service()
+        if found.dashboard is None or found.reviews is None:
+            raise UserFacingError(NO_DATABASE)
+        return found
+
+    def actor(request: web.Request) -> Actor:
+        return request[ACTOR]
+
+    @api.get("/api/indicators")
+    async def indicators(request: web.Request) -> web.Response:
+        return web.json_response(board_json(await opened().dashboard.board(actor(request))))  # type: ignore[union-attr]
+
+    @api.get("/api/indicators/{number}")
+    async def indicator(request: web.Request) -> web.Response:
+        number = _number(request, "number", "指标编号")
+        detail = await opened().dashboard.indicator(actor(request), number)  # type: ignore[union-attr]
+        return web.json_response(detail_json(detail))
+
+    @api.get("/api/indicators/{number}/units/{unit}")
+    async def unit_history(request: web.Request) -> web.Response:
+        number, unit = _number(request, "number", "指标编号"), _number(request, "unit", "单位编号")
+        history = await opened().dashboard.unit_history(actor(request), number, unit)  # type: ignore[union-attr]
+        return web.json_response(history_json(history))
+
+    @api.get("/api/completeness")
+    async def completeness(request: web.Request) -> web.Response:
+        months = request.query.get("months", "6")
+        if not months.isascii() or not months.isdigit():
+            raise InputError(f"months 应为 1 到 24 的整数，收到“{months[:20]}”。", "/api/completeness?months=6")
+        grid = await opened().dashboard.completeness(actor(request), int(months))  # type: ignore[union-attr]
+        return web.json_response(grid_json(grid))
+
+    @api.get("/api/pending")
+    async def pending(request: web.Request) -> web.Response:
+        return web.json_response(queue_json(await opened().reviews.queue(actor(request))))  # type: ignore[union-attr]
+
+    @api.post("/api/pending/{id}/approve")
+    async def approve(request: web.Request) -> web.Response:
+        report_id = _number(request, "id", "数据编号")
+        decision = await opened().reviews.approve(actor(request), report_id)  # type: ignore[union-attr]
+        return web.json_response(decision_json(decision, await notify(decision)))
+
+    @api.post("/api/pending/{id}/return")
+    async def return_figure(request: web.Request) -> web.Response:
+        report_id = _number(request, "id", "数据编号")
+        opened().reviews.require_admin(actor(request))  # type: ignore[union-attr] - before reading a stranger's body
+        reason = await _reason(request)
+        decision = await opened().reviews.return_figure(actor(request), report_id, reason)  # type: ignore[union-attr]
+        return web.json_response(decision_json(decision, await notify(decision)))
+
+    return api
+
+
+async def _reason(request: web.Request) -> str:
+    """The "reason" of a JSON object body."""
+    try:
+        body = json.loads(await request.text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(REASON_BODY) from None
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str):
+        raise InputError(REASON_BODY)
+    return reason
