@@ -13,10 +13,11 @@ from knowledge.numerals import cn_to_int, digits_to_int
 CN_MONTH = "(?:十[一二]?|[一二三四五六七八九])"
 CN_YEAR = "[零〇○一二三四五六七八九]{4}"
 EXAMPLE = "济南工匠 12 2026年10月"
+# 2026.10 (and 2026-10, 2026/10) is a month unless a multiplier or a unit follows: 2000.75万人 is a figure
 
 PERIOD_PATTERN = re.compile(
     rf"(?P<ym>(?P<y>(?<!\d)\d{{4}}|{CN_YEAR})\s*年\s*(?P<m>\d{{1,2}}|{CN_MONTH})\s*月份?)"
-    rf"|(?P<dash>(?<![\d.])(?P<dy>20\d{{2}})\s*[-/.]\s*(?P<dm>\d{{1,2}})(?![\d.]))"
+    rf"|(?P<dash>(?<![\d.])(?P<dy>20\d{{2}})\s*[-/.]\s*(?P<dm>\d{{1,2}})(?![\d.]|\s*[万亿千百%％人个家项次对名场]))"
     rf"|(?P<rel>(?P<ry>今年|去年|前年)\s*(?P<rm>\d{{1,2}}|{CN_MONTH})\s*月份?)"
     rf"|(?P<mo>(?<![\d.年])(?P<om>\d{{1,2}}|{CN_MONTH})\s*月份?)"
     r"|(?P<last>上个?月份?|上一个?月)"

@@ -225,3 +225,14 @@ def test_what_is_stored_renders_back_and_reparses_the_same(item: ReportItem) -> 
     [again] = _parse(text).items
     assert (again.indicator, again.period, again.cumulative) == (item.indicator, item.period, item.cumulative)
     assert again.value == pytest.approx(item.value, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize(("text", "value", "month"), [
+    ("技能人才 2000.75万人 2022年1月", "2000.75万人", Period(year=2022, month=1)),  # a figure, not month 75 of 2000
+    ("2026.9 济南工匠 12", "12", Period(year=2026, month=9)),
+    ("首席技师 2026.5个 2026年10月", "2026.5个", Period(year=2026, month=10)),
+])
+def test_a_year_dot_month_followed_by_a_unit_is_a_figure(text: str, value: str, month: Period) -> None:
+    segment, = read_message(text, dt.date(2026, 11, 25)).segments
+    assert segment.periods == [month] and not segment.bad_months
+    assert [pair.number.raw for pair in segment.pairs if pair.number] == [value]
