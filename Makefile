@@ -27,6 +27,7 @@ console: $(STAMP)
 	$(PY) main.py console
 
 test: $(STAMP)
+	@test -x /usr/bin/chromium || echo "Chromium 未安装：看板的浏览器测试跳过（apt-get install -y chromium；.ci/run 会自动安装）"
 	$(PY) -m pytest
 
 # Only the pure and service layers (in memory, or over SQLite files in tmp_path): seconds. Layers: tests/layers.py.

@@ -40,8 +40,8 @@ def trajectory_svg(indicator: Indicator, progress: IndicatorProgress) -> str:
 
     plan = [*points, (end, points[-1][1])]
     path = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in plan)
-    parts = [f'<svg class="trajectory" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" xmlns="http://www.w3.org/2000/svg"'
-             f' aria-label="{escape(_caption(indicator, progress))}">',
+    parts = [(f'<svg class="trajectory" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" xmlns="http://www.w3.org/2000/svg"'
+              f' aria-label="{escape(_caption(indicator, progress))}">'),
              f'<line class="axis" x1="{LEFT}" y1="{y(low):.1f}" x2="{WIDTH - RIGHT}" y2="{y(low):.1f}"/>',
              f'<polyline class="plan" fill="none" points="{path}"/>']
     for index, (month, value) in enumerate(points):
