@@ -84,6 +84,10 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         f.excluded_departments = tuple(f.departments) if f.recalled_departments is not None else ()
         f.measures = [ctx.measures[0]]  # "发改委参与吗", "除了市总工会还有哪些单位" about the measure just shown
         return f
+    if f.categories and f.has(Cue.LIST, Cue.COUNT) and previous is Op.LIST and len(ctx.indicators) > 1 and not (
+            f.measures or f.departments or f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.FILTER)):
+        f.inherited_op = Op.LIST  # "一级指标有几个" → "创新创效有哪些": that category's indicators
+        return f
     if _is_filter(f, ctx):
         f.fact = None
         if ctx.measures and not ctx.indicators:
@@ -106,8 +110,8 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
         return True  # "去掉参赛企业那个", "去掉第12项"
     if f.indicators and f.has(Cue.FILTER) and len(ctx.indicators) > 1 and f.indicators_by_name:
         return True  # "其中名称里有“工作室”的": a name filter, not a new indicator ("其中第5项": that one)
-    if f.measures or f.indicators:
-        return False
+    if f.measures or f.indicators or f.missing_measures or f.missing_indicators:
+        return False  # "指标十三呢": a number the table lacks, not a filter of the last list
     if ctx.categories and "类" in f.text and not f.categories:
         return False  # "这个类别一共有几个指标": the category, not the last list
     if f.groups and len(ctx.measures) > 1 and not f.departments and f.group_members & set(ctx.measures) and (
@@ -194,8 +198,8 @@ def _swap(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         or (previous is Op.LIST and (GROUP_WORDS.search(f.text) or f.groups))
         or (f.topic and not (f.indicators or f.measures or f.departments) and previous in (Op.WHO_LEADS, Op.MENTIONS, Op.SHOW))
     )
-    if not same_kind:
-        return
+    if not same_kind or f.indicators and f.has(Cue.MEASURE_WORD) and not (f.years or f.has(Cue.INDICATOR)):
+        return  # "哪条措施讲公共实训基地" after that 指标's values: a measure is asked
     if not f.years:
         f.years = list(ctx.years)
     if ctx.count:

@@ -13,6 +13,7 @@ from knowledge.mention_terms import MentionTerms
 from knowledge.models import PolicyDocument
 from knowledge.normalize import NOISE, strip_noise
 from knowledge.numerals import cn_to_int
+from knowledge.question_words import QuestionWords
 from knowledge.references import (
     ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
     MEASURE_NO, NEXT_GROUP, THIS_GROUP,
@@ -48,20 +49,8 @@ class QuestionReader:
         self.measure_numbers = frozenset(m.number for m in document.measures)
         self.indicator_numbers = frozenset(i.number for i in document.indicators)
         self.years = document.years
-        self.cue_patterns = {cue: any_of(lexicon.cue_words[cue.value]) for cue in Cue}
-        self.cue_starts = {cue: frozenset(w[0] for w in lexicon.cue_words[cue.value] if w) for cue in Cue}
-        cues_of: dict[str, set[Cue]] = {}
-        for cue in Cue:
-            for word in filter(None, lexicon.cue_words[cue.value]):
-                cues_of.setdefault(word, set()).add(cue)
-        # every cue word found, overlapping ones too, in one scan: the longest word at each place and its prefixes
-        self.cues_at = {w: frozenset(c for k in range(1, len(w) + 1) for c in cues_of.get(w[:k], ())) for w in cues_of}
-        self.any_cue = re.compile(f"(?=({any_of(cues_of, nested=True).pattern}))")
-        self.small_talk = {kind: any_of(words) for kind, words in lexicon.small_talk.items()}
-        self.other_places = any_of(lexicon.other_places)
-        self.elsewhere = any_of(lexicon.elsewhere_words)
-        self.document_words = any_of(lexicon.document_words)
-        self.home_places = any_of(lexicon.home_places)
+        self.words = QuestionWords(lexicon)
+        self.cue_patterns, self.cue_starts = self.words.patterns, self.words.starts
         self.year_words = [(any_of(words), slot) for slot, words in lexicon.year_words.items()]
         self.categories = document.categories
         self.short_names = indicators.names
@@ -114,19 +103,16 @@ class QuestionReader:
             frame.topic = quoted(text) or self.mention_terms.term(plain) or frame.topic
         if not frame.years and self.years and self._about_values(frame):
             frame.years = self._slot_years(plain)
-        place = self.other_places.search(plain) or (
-            self.document_words.search(plain) and self.elsewhere.search(plain))  # 外地的政策, not 外地人才
-        if place and not self.home_places.search(plain):
-            frame.other_place = place.group(0)
+        frame.other_place = self.words.other_place(plain)
         if not frame.asks and not frame.years and not frame.has_entities:
-            frame.small_talk = self._small_talk(plain)
+            frame.small_talk = self.words.small_talk(plain)
         return frame
 
     def _cues(self, frame: Frame, plain: str) -> None:
         chars = set(plain)  # each list is scanned only if the question has one of its words' first characters
         yes_no = not self.cue_starts[Cue.YES_NO].isdisjoint(chars) and self.cue_patterns[Cue.YES_NO].search(plain)
         scan = self.cue_patterns[Cue.YES_NO].sub(" ", plain) if yes_no else plain
-        frame.cues = set().union(*map(self.cues_at.__getitem__, self.any_cue.findall(scan)))
+        frame.cues = self.words.cues(scan)
         if Cue.CATEGORY_OF in frame.cues and "类" in scan:
             frame.cues.discard(Cue.LEAD)  # "归哪一类": a category, not who leads
         if Cue.COUNT in frame.cues and not self.cue_patterns[Cue.COUNT].search(WHICH.sub(" ", scan)):
@@ -297,12 +283,6 @@ class QuestionReader:
         fits = [n for n, unit in self.units.items() if unit in plain and any(
             w and w in self.names[n] for w in (part.replace(unit, "") for part in rough.split()))]
         return fits if len(fits) == 1 else []
-
-    def _small_talk(self, plain: str) -> str | None:
-        for kind, pattern in self.small_talk.items():
-            if pattern.search(plain):
-                return kind
-        return None
 
 
 def _places(word: str, text: str) -> Iterator[int]:

@@ -52,7 +52,7 @@ BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六�
 DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
 EXTREMES = {"最多": "max", "最少": "min"}
 DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个|几个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
-COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责)?\s*(?:部门|单位)")  # "有几个部门负责"
+COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责|责任|相关|参与)?\s*(?:部门|单位)")  # "有几个部门负责"
 HAS_NUMBER = re.compile(r"[\d零〇一二两俩仨三四五六七八九十百]")
 
 

@@ -19,7 +19,7 @@ DIALOGS = [BLIND / name for name in ("dialogs_dev.jsonl", "dialogs_round1_scored
                                      "round7_dialogs_scored.jsonl", "round8_dialogs_scored.jsonl",
                                      "round9_dialogs_scored.jsonl", "round10_dialogs_scored.jsonl",
                                      "round11_dialogs_scored.jsonl", "round12_dialogs_scored.jsonl",
-                                     "round13_dialogs_dev.jsonl")]
+                                     "round13_dialogs_dev.jsonl", "round13_dialogs_scored.jsonl")]
 
 # Dialogs we know miss a turn and chose to leave, by id, each with the reason.
 KNOWN_DIALOG_MISSES = {
@@ -57,7 +57,7 @@ def _known(miss: str) -> str | None:
 
 def run_dialogs(records: list[dict]) -> DialogReport:
     """Each dialog is one chat: every turn gets the context the previous answer left."""
-    from bot.service import BotService
+    from bot.services.facade import BotService
     from bot.settings import Settings
 
     service = BotService.for_questions(Settings())

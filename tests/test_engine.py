@@ -122,3 +122,14 @@ def test_any_text_gets_an_answer_never_an_exception(text):
 
 
 _SHARED_ENGINE = QuestionEngine(load_policy())
+
+
+def test_an_indicator_word_inside_a_who_leads_phrase_asks_who_leads(engine):
+    answer = engine.answer("搞公共实训基地建设是哪几个部门负责")  # 几个 is part of 哪几个部门, no value asked
+    assert [m.number for m in answer.measures][:1] == [4] and not answer.indicators
+
+
+def test_another_place_needs_a_policy_word_when_the_place_has_no_name(engine):
+    assert engine.answer("外地的政策是怎么规定的").intent == Intent.OUT_OF_SCOPE
+    answer = engine.answer("外地技术人才想引进来走绿色通道，归谁管")  # 外地人才 are ours to answer
+    assert [m.number for m in answer.measures][:1] == [15]
