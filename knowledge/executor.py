@@ -82,8 +82,8 @@ class Executor:
             listed = self.indicators.listing(f, raw)  # "名字带职工创新创效竞赛的指标": every name with it
             if listed:
                 return listed
-        if f.indicators_by_name and f.topic and f.has(Cue.MEASURE_WORD) and not (
-                f.years or f.departments or f.has(Cue.INDICATOR, Cue.LEAD, Cue.DETAIL)):
+        if f.indicators_by_name and f.has(Cue.MEASURE_WORD) and not (
+                f.years or f.departments or f.has(Cue.INDICATOR, Cue.LEAD, Cue.DETAIL)) and f.topic:  # topic: jieba
             return self._topic(f, raw)  # "哪条措施讲公共实训基地": the measure, not the 指标 of that name
         if f.indicators and self._asks_indicator(f):
             return self.indicators.answer(f, raw)
