@@ -4,17 +4,15 @@ The reduction, over the rows that count (storage.reports IS_CURRENT, or IS_CURRE
 unit's running total is its latest 累计 figure plus the monthly figures after it, or all its monthly figures when
 it never reported 累计; its latest figure is the one of its latest month. reporting.progress applies the city rule
 (by the indicator's kind) over these rows, one per unit. A past instant is now's rows with the units whose months
-were touched since (a row created or undone at or after it; reports_created, reports_undone) reduced as they stood.
+were touched since (a row created, undone or reviewed at or after it: reports_created, reports_undone,
+reports_reviewed) reduced as they stood.
 
-The cache holds one row per (indicator, unit), never one per report, and a spread (count, middle five) of the
-units the outlier check asked about. Before every use it reads three watermarks: rows with an id above the last
-seen are new, rows with julianday(undone_at) above the last seen were undone since, rows with
-julianday(reviewed_at) above the last seen were approved or returned since (an approval makes a row count); the
-counts of undone and of reviewed rows (report_counts, kept by triggers) must agree, or a mark stamped earlier drops
-the cache. Only the units so touched are reduced again, one indexed query each, so writes by any connection are
-seen. Everything runs on the
-connection's thread, a hop per indicator that needs work, so a cold start never holds the connection for long; a
-receipt reads its rows in its write's own hop, right after the COMMIT (now_on_thread).
+The cache holds one row per (indicator, unit), never one per report, and a spread (count, middle five) of the units
+the outlier check asked about. Before every use it reads the table's watermarks (storage/watermarks.py: new rows,
+undos and reviews since the last look; an approval makes a row count) and reduces again only the units so touched,
+one indexed query each, so writes by any connection are seen; when the marks cannot tell, all is dropped. Everything
+runs on the connection's thread, a hop per indicator that needs work, so a cold start never holds the connection for
+long; a receipt reads its rows in its write's own hop, right after the COMMIT (now_on_thread).
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from storage import reports
 from storage.reports import instant_text
+from storage.watermarks import Marks, changed_since, read_marks
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -84,25 +83,7 @@ SPREADS = (
     " SELECT unit_id, cumulative, n, group_concat(quote(value)) FROM ranked WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
     " GROUP BY unit_id, cumulative"
 )
-MARKS = (
-    "SELECT (SELECT COALESCE(MAX(id), 0) FROM reports),"
-    " (SELECT COALESCE(MAX(julianday(undone_at)), 0) FROM reports WHERE undone_at IS NOT NULL),"
-    " (SELECT undone FROM report_counts),"  # kept by triggers (migration 5): counting the rows grows with them
-    " (SELECT COALESCE(MAX(julianday(reviewed_at)), 0) FROM reports WHERE reviewed_at IS NOT NULL),"
-    " (SELECT reviewed FROM report_counts)"  # kept by triggers (migration 7)
-)
-UNDONE_AFTER = "SELECT COUNT(*) FROM reports WHERE undone_at IS NOT NULL AND julianday(undone_at) > :mark"
-REVIEWED_AFTER = "SELECT COUNT(*) FROM reports WHERE reviewed_at IS NOT NULL AND julianday(reviewed_at) > :mark"
-# Strictly after the mark: an undo (a review) stamped at the mark itself but made after the look is caught by the
-# count.
-CHANGED = (
-    "SELECT indicator, unit_id FROM reports WHERE id > :last UNION SELECT indicator, unit_id FROM reports"
-    " WHERE undone_at IS NOT NULL AND julianday(undone_at) > :mark UNION SELECT indicator, unit_id FROM reports"
-    " WHERE reviewed_at IS NOT NULL AND julianday(reviewed_at) > :review_mark"
-)
-
 SPREADS_PER_HOP = 2000
-Marks = tuple[int, float, int, float, int]  # last id, latest julianday(undone_at), undone rows, the same of reviews
 Units = tuple["UnitFigure", ...]
 Pair = tuple[int, int]  # (indicator, unit id)
 T = TypeVar("T")
@@ -270,31 +251,22 @@ class UnitFigures:
         return tuple(merged[unit] for unit in sorted(merged))
 
     def _follow(self, conn: sqlite3.Connection) -> None:
-        """Reduce again the units whose rows changed since the last look (new rows, undos); drop all if unsure."""
-        marks: Marks = tuple(conn.execute(MARKS).fetchone())  # type: ignore[assignment]
+        """Reduce again the units whose rows changed since the last look (new, undone, reviewed); else drop all."""
+        marks = read_marks(conn)
         before = self._marks
         if marks == before:
             return
         self._marks = None  # until the units are followed: whatever is raised on the way drops the cache next time
-        if before is None or marks[0] < before[0] or not self._marked_since(conn, before, marks):
-            self._held.clear()  # a first look, another file, or an undo stamped before the last one seen
+        changed = changed_since(conn, before, marks)
+        if changed is None:
+            self._held.clear()
             self._sorted.clear()
             self._spreads.clear()
         else:
-            self._reduce_changed(conn, before)
+            self._reduce_changed(conn, changed)
         self._marks = marks
 
-    @staticmethod
-    def _marked_since(conn: sqlite3.Connection, before: Marks, marks: Marks) -> bool:
-        """Every undo and review since the last look is stamped after the latest one seen then (so CHANGED finds it)."""
-        undos = marks[2] - before[2] == conn.execute(UNDONE_AFTER, {"mark": before[1]}).fetchone()[0]
-        return undos and (marks[4] == before[4] or  # no review since: the usual case costs no statement
-                          marks[4] - before[4] == conn.execute(REVIEWED_AFTER, {"mark": before[3]}).fetchone()[0])
-
-    def _reduce_changed(self, conn: sqlite3.Connection, before: Marks) -> None:
-        changed: dict[int, set[int]] = {}
-        for indicator, unit in conn.execute(CHANGED, {"last": before[0], "mark": before[1], "review_mark": before[3]}):
-            changed.setdefault(indicator, set()).add(unit)
+    def _reduce_changed(self, conn: sqlite3.Connection, changed: dict[int, set[int]]) -> None:
         for indicator, units in changed.items():
             self._sorted.pop(indicator, None)
             for unit in units:

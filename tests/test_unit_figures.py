@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage import dashboard_queries, reviews, summary_queries, unit_figures
+from storage import dashboard_queries, reviews, summary_queries, unit_figures, watermarks
 from storage.db import open_database
 from storage.reports import IS_CURRENT, IS_CURRENT_AT
 from storage.unit_figures import RELOAD_OVER, Spread, UnitFigures, Units
@@ -105,8 +105,8 @@ def test_summaries_read_reports_through_indexes_only() -> None:
         unit_figures.UNITS_AT: {"reports_current", "reports_key"},
         unit_figures.TOUCHED: {"reports_created", "reports_undone"},
         unit_figures.SPREADS: {"reports_current"},
-        unit_figures.MARKS: {"reports_undone", "reports_reviewed"},
-        unit_figures.CHANGED: {"reports_undone", "reports_reviewed"},
+        watermarks.MARKS: {"reports_undone", "reports_reviewed"},
+        watermarks.CHANGED: {"reports_undone", "reports_reviewed"},
         reviews.QUEUE: {"reports_pending"},
         reviews.AWAITING_BY_INDICATOR: {"reports_pending"},
         reviews.QUEUE_SIZE: {"reports_pending"},
