@@ -68,16 +68,17 @@ class MonthReported(NamedTuple):
     counted: int
 
 
-def unit_history(conn: sqlite3.Connection, indicator: int, unit_id: int, limit: int) -> tuple[str | None, list[HistoryRow]]:
+def unit_history(conn: sqlite3.Connection, indicator: int, unit_id: int,
+                 limit: int) -> tuple[str | None, list[HistoryRow]]:
     """The unit's name (None: no such unit) and its rows of `indicator`, newest month first."""
     name = conn.execute(UNIT_NAME, {"unit": unit_id}).fetchone()
     rows = conn.execute(UNIT_HISTORY, {"indicator": indicator, "unit": unit_id, "limit": limit})
-    return (name[0] if name else None), [HistoryRow(*row[:14], bool(row[14]), bool(row[15])) for row in rows]
+    return (name[0] if name else None), [HistoryRow._make((*row[:14], bool(row[14]), bool(row[15]))) for row in rows]
 
 
 def assignments(conn: sqlite3.Connection) -> list[tuple[int, str, int]]:
     """(unit id, unit name, indicator) for every indicator an active liaison reports."""
-    return [tuple(row) for row in conn.execute(ASSIGNED)]  # type: ignore[misc]
+    return [(unit, name, indicator) for unit, name, indicator in conn.execute(ASSIGNED)]
 
 
 def months_reported(conn: sqlite3.Connection, first: str, last: str) -> list[MonthReported]:

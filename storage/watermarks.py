@@ -32,7 +32,7 @@ Marks = tuple[int, float, int, float, int]  # last id, latest julianday(undone_a
 
 
 def read_marks(conn: sqlite3.Connection) -> Marks:
-    return tuple(conn.execute(MARKS).fetchone())  # type: ignore[return-value]
+    return tuple(conn.execute(MARKS).fetchone())
 
 
 def changed_since(conn: sqlite3.Connection, before: Marks | None, marks: Marks) -> dict[int, set[int]] | None:
