@@ -35,6 +35,10 @@ BAD = [
     ("BOT_API_URL", "127.0.0.1:8081"), ("BOT_API_URL", "http://127.0.0.1:8081"),
     ("BOT_INVITE_DAYS", "0"), ("BOT_INVITE_DAYS", "seven"),
     ("BOT_FLOOD_PER_MINUTE", "-1"), ("BOT_FLOOD_PER_MINUTE", "lots"),
+    ("BOT_WEB_PORT", "0"), ("BOT_WEB_PORT", "web"), ("BOT_WEB_LISTEN", "not an address"),
+    ("BOT_WEB_URL", "http://bot.example.com/"), ("BOT_WEB_URL", "https://"),
+    ("BOT_WEB_URL", "https://bot.example.com/"),  # without BOT_WEB_PORT: the page would have no server
+    ("BOT_APPROVAL", "maybe"),
 ]
 # the checks of these run when a command opens the file, so not every command meets them
 OPENED_BY = {"BOT_DB": ("run", "summary", "backup"), "BOT_CONSOLE_DB": ("console",),
