@@ -110,7 +110,7 @@ class Settings(BaseSettings):
                 raise ValueError("无法读取（是目录，或没有读取权限）") from None
         return value
 
-    @field_validator("api_url", "webhook_url")
+    @field_validator("api_url", "webhook_url", "web_url")
     @classmethod
     def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
@@ -124,6 +124,8 @@ class Settings(BaseSettings):
             raise ValueError("不是 http(s) 网址")
         if info.field_name == "api_url" and not parsed.path.rstrip("/").endswith("/bot"):
             raise ValueError("应以 /bot 结尾（令牌直接接在后面）")
+        if info.field_name == "web_url" and parsed.scheme != "https" and parsed.hostname not in LOOPBACK:
+            raise ValueError(HELP["web_url"][0])  # Telegram opens Web Apps over https only
         return value
 
     @field_validator("webhook_listen", "web_listen")
@@ -134,21 +136,6 @@ class Settings(BaseSettings):
         except ValueError:
             if not HOSTNAME.fullmatch(value):
                 raise ValueError(HELP[str(info.field_name)][0]) from None
-        return value
-
-    @field_validator("web_url")
-    @classmethod
-    def _web_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parsed = urlparse(value)
-        try:
-            parsed.port  # noqa: B018 - raises ValueError for a port out of range
-        except ValueError:
-            raise ValueError("端口不对") from None
-        local = parsed.scheme == "http" and parsed.hostname in LOOPBACK
-        if (parsed.scheme != "https" and not local) or not parsed.hostname or any(c.isspace() for c in value):
-            raise ValueError(HELP["web_url"][0])
         return value
 
     @field_validator("approval", mode="before")
