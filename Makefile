@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 FILE ?=
 DIALOGS ?=
 
-.PHONY: install run test test-fast coverage eval eval-locked bench bench-quick bench-big generate console clean
+.PHONY: install run test test-fast lint coverage eval eval-locked bench bench-quick bench-big generate console clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: $(STAMP)
 # Only the pure and service layers (in memory, or over SQLite files in tmp_path): seconds. Layers: tests/layers.py.
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "pure or service"
+
+# ruff check and mypy (both configured in pyproject.toml), zero findings; .ci/run runs it before the tests.
+LINT_PATHS := bot handlers knowledge reporting storage bench tests errors.py main.py
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy $(LINT_PATHS)
 
 # The whole suite under coverage.py, every Python process it starts measured too (main.py's commands, the bench's
 # children: [tool.coverage.run] in pyproject.toml); the data of all the processes combined, then one report.

@@ -52,7 +52,7 @@ class Catalog:
         measure_sentences = [folded for sentences in self._sentences.values() for folded, _ in sentences]
         for ids, texts in ((range(len(self._sections)), [f for _, f, _ in self._sections]),
                            (range(-1, -len(measure_sentences) - 1, -1), measure_sentences)):
-            for at, folded in zip(ids, texts):
+            for at, folded in zip(ids, texts, strict=True):
                 for gram in set(bigrams(folded)):
                     self._prose_postings.setdefault(gram, []).append(at)
         self._group_phrases = [
@@ -101,7 +101,8 @@ class Catalog:
 
     def groups_named(self, text: str) -> list[int]:
         """Groups of measures named by number ("（四）", "第二部分") or by a phrase of their title."""
-        found = [n for n, phrase in self._group_phrases if phrase in text] if self._any_group_phrase.search(text) else []
+        found = ([n for n, phrase in self._group_phrases if phrase in text]
+                 if self._any_group_phrase.search(text) else [])
         for match in GROUP_NUMBER.finditer(text):
             number = cn_to_int(next(g for g in match.groups() if g))
             if number in self.group_titles:

@@ -68,7 +68,7 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         f.only_n, f.inherited_op = f.bare_count, previous
         return f
     counts_leads = f.has(Cue.COUNT) and COUNTS_DEPARTMENTS.search(f.text) and _names_nothing(f)
-    if counts_leads and (len(ctx.measures) == 1 or ctx.measures and (f.recalls_measures or f.has(Cue.EACH))):
+    if counts_leads and (len(ctx.measures) == 1 or (ctx.measures and (f.recalls_measures or f.has(Cue.EACH)))):
         f.measures, f.fact = list(ctx.measures), None  # "几个部门啊", "分别几个部门" about the measures shown
         f.inherited_op = Op.WHO_LEADS
         f.cues.add(Cue.LEAD)
@@ -76,10 +76,10 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     if f.fact == "scope_counts" and "属于" in f.text and len(ctx.measures) == 1:  # "属于第几部分"
         f.fact, f.measures = None, [ctx.measures[0]]
         return f
-    if f.items_as_indicators and (previous in INDICATOR_OPS or ctx.indicators and not ctx.measures):
+    if f.items_as_indicators and (previous in INDICATOR_OPS or (ctx.indicators and not ctx.measures)):
         f.indicators, f.missing_indicators = f.items_as_indicators
         f.measures, f.missing_measures = [], []
-    about_last = f.has(Cue.EXCLUSION) or f.has(Cue.YES_NO) and not f.has(Cue.SCOPE, Cue.LIST, Cue.NEGATION)
+    about_last = f.has(Cue.EXCLUSION) or (f.has(Cue.YES_NO) and not f.has(Cue.SCOPE, Cue.LIST, Cue.NEGATION))
     if about_last and f.departments and not (f.measures or f.topic) and len(ctx.measures) == 1:
         f.excluded_departments = tuple(f.departments) if f.recalled_departments is not None else ()
         f.measures = [ctx.measures[0]]  # "发改委参与吗", "除了市总工会还有哪些单位" about the measure just shown
@@ -124,18 +124,17 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
     if f.has(Cue.FILTER) and (f.departments or f.topic or f.categories or unit_said(f.text)):
         return True
     if len(ctx.indicators) > 1 and not (f.departments or f.categories) and (not f.years or f.has(Cue.ANAPHORA)) and (
-            unit_said(f.text) or not f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.DETAIL) and f.topic):
+            unit_said(f.text) or (not f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.DETAIL) and f.topic)):
         f.tentative = True  # "名称以新增开头的" after a list of indicators, unless no name fits
         return True
     if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
         return bool(ctx.measures)  # "哪些没有人社局" right after a list
-    if not f.has_entities and not f.years and f.has(Cue.LIST, Cue.EACH) and not f.has(Cue.LEAD, Cue.DETAIL, Cue.INDICATOR):
+    if (not f.has_entities and not f.years and f.has(Cue.LIST, Cue.EACH)
+            and not f.has(Cue.LEAD, Cue.DETAIL, Cue.INDICATOR)):
         return len(ctx.measures) > 1 or len(ctx.indicators) > 1  # "分别是啥", "列出来看看": the list itself
     if f.departments and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE, Cue.LEAD, Cue.TOGETHER):
         return len(ctx.measures) > 1  # "哪些还有市委组织部" right after a list
-    if _names_nothing(f) and f.has(Cue.COUNT) and not f.has(Cue.LEAD):
-        return True
-    return False
+    return _names_nothing(f) and f.has(Cue.COUNT) and not f.has(Cue.LEAD)
 
 
 def _names_nothing(f: Frame) -> bool:
@@ -196,9 +195,10 @@ def _swap(f: Frame, ctx: ChatContext, previous: Op | None) -> None:
         or (f.departments and previous is Op.LEADS_WHAT)
         or (f.categories and previous in (Op.LIST, Op.VALUES))
         or (previous is Op.LIST and (GROUP_WORDS.search(f.text) or f.groups))
-        or (f.topic and not (f.indicators or f.measures or f.departments) and previous in (Op.WHO_LEADS, Op.MENTIONS, Op.SHOW))
+        or (f.topic and not (f.indicators or f.measures or f.departments)
+            and previous in (Op.WHO_LEADS, Op.MENTIONS, Op.SHOW))
     )
-    if not same_kind or f.indicators and f.has(Cue.MEASURE_WORD) and not (f.years or f.has(Cue.INDICATOR)):
+    if not same_kind or (f.indicators and f.has(Cue.MEASURE_WORD) and not (f.years or f.has(Cue.INDICATOR))):
         return  # "哪条措施讲公共实训基地" after that 指标's values: a measure is asked
     if not f.years:
         f.years = list(ctx.years)

@@ -12,7 +12,7 @@ from knowledge.facts import FactFinder
 from knowledge.indicator_names import IndicatorNames
 from knowledge.indicators import IndicatorAnswers
 from knowledge.lexicon import Lexicon, load_lexicon
-from knowledge.models import PolicyDocument
+from knowledge.models import PolicyDocument, Principle, Section
 from knowledge.normalize import fold_question, know_simplified, strip_noise
 from knowledge.reader import QuestionReader
 from knowledge.search import IndicatorMatcher, MeasureIndex
@@ -27,7 +27,9 @@ class QuestionEngine:
         known = "".join(m.title + m.body + m.group_title for m in document.measures)
         known += "".join(self.lexicon.department_aliases) + "".join(self.lexicon.removable)
         known += "".join(i.name + i.category for i in document.indicators)
-        known += "".join(s.title + s.text for s in (document.guiding_thought, *document.principles, *document.guarantees))
+        sections: tuple[Section | Principle, ...] = (document.guiding_thought, *document.principles,
+                                                     *document.guarantees)
+        known += "".join(s.title + s.text for s in sections)
         know_simplified(known)  # before anything below folds the document's text
         self.index = MeasureIndex(document.measures, self.lexicon)
         matcher = IndicatorMatcher(document.indicators, IndicatorNames(document.indicators))

@@ -44,14 +44,14 @@ class Executor:
         if f.base_measures is not None:
             return self.lists.followup(f, raw), Op.LIST
         if f.base_indicators is not None:
-            listed = self.indicators.list_followup(f, raw)
-            if listed.indicators or not f.tentative:
-                return listed, Op.VALUES if len(listed.indicators) == 1 else Op.LIST
+            followed = self.indicators.list_followup(f, raw)
+            if followed.indicators or not f.tentative:
+                return followed, Op.VALUES if len(followed.indicators) == 1 else Op.LIST
             f.base_indicators = None  # "公租房怎么申请" after a list: not a filter after all
         missing = self._missing(f, raw)
         if missing:  # the operation stays, so "那第14项呢" goes on from here
             return missing, Op.VALUES if f.missing_indicators else f.inherited_op or Op.SHOW
-        asks_list = f.has(Cue.LIST, Cue.COUNT, Cue.MEASURE_WORD) or f.inherited_op is Op.LIST and f.followup
+        asks_list = f.has(Cue.LIST, Cue.COUNT, Cue.MEASURE_WORD) or (f.inherited_op is Op.LIST and f.followup)
         groups = self.catalog.groups_named(f.text) if asks_list else []  # "第五部分呢" after a group
         if groups and f.has(Cue.LEAD) and not (f.measures or f.departments):  # "第三组各条谁牵头"
             f.measures = [n for g in groups for n in self.catalog.group_measures[g]]
@@ -110,7 +110,8 @@ class Executor:
         """A named indicator is the subject unless the question asks who leads, or a topic that is more than it."""
         if f.has(Cue.LEAD) and not f.years and not f.has(Cue.INDICATOR):
             return False
-        if not f.indicators_by_name or f.years or f.inherited_op or f.has(Cue.INDICATOR, Cue.CATEGORY_OF, Cue.ALL_YEARS):
+        if (not f.indicators_by_name or f.years or f.inherited_op
+                or f.has(Cue.INDICATOR, Cue.CATEGORY_OF, Cue.ALL_YEARS)):
             return True
         return len(self.indicators.rest_of_topic(f)) < 2
 
@@ -136,7 +137,8 @@ class Executor:
             assert measure is not None
             if op is Op.FULL_TEXT:
                 hit = self.catalog.measure_hit(number, measure.sentences)
-                parts.append(Answer(question=raw, intent=Intent.MEASURE_TEXT, measures=(hit,), departments=hit.departments))
+                parts.append(Answer(question=raw, intent=Intent.MEASURE_TEXT, measures=(hit,),
+                                    departments=hit.departments))
             elif op is Op.OTHERS:
                 excluded = set(f.departments) | set(f.excluded_departments)
                 others = tuple(d for d in measure.departments if d not in excluded)
@@ -156,12 +158,14 @@ class Executor:
     def _groups_of(self, f: Frame, raw: str) -> Answer:
         """The groups the measures are in ("各在哪个部分"), or one group's measures ("这个部分", "下一部分")."""
         catalog = self.catalog
-        groups = list(dict.fromkeys(catalog.document.measure(n).group_number for n in f.measures))
+        measures = [catalog.document.measure(n) for n in f.measures]
+        groups = list(dict.fromkeys(m.group_number for m in measures if m is not None))
         if f.group_step or f.this_group:
             group = groups[0] + f.group_step
             if group not in catalog.group_titles:
                 return Answer(question=raw, intent=Intent.NOT_FOUND, note="工作措施共分五个部分，没有这一部分。")
-            return self.lists.measure_list(raw, catalog.group_measures[group], f"{catalog.group_label(group)}包括的措施", f)
+            title = f"{catalog.group_label(group)}包括的措施"
+            return self.lists.measure_list(raw, catalog.group_measures[group], title, f)
         hits = tuple(catalog.measure_hit(n) for n in f.measures)
         title = "；".join(f"第{h.number}条属于{catalog.group_label(h.group_number)}" for h in hits)
         return Answer(question=raw, intent=Intent.MEASURE_LIST, measures=hits, title=title)
@@ -169,7 +173,8 @@ class Executor:
     def _shared_leads(self, f: Frame, raw: str) -> Answer:
         hits = tuple(self.catalog.measure_hit(n) for n in f.measures)
         shared = tuple(d for d in hits[0].departments if all(d in h.departments for h in hits[1:]))
-        title = "、".join(f"第{h.number}条" for h in hits) + f"共同的牵头单位（{len(shared)}个）：" + ("、".join(shared) or "没有")
+        title = ("、".join(f"第{h.number}条" for h in hits) + f"共同的牵头单位（{len(shared)}个）："
+                 + ("、".join(shared) or "没有"))
         return Answer(question=raw, intent=Intent.MEASURE_LIST, measures=hits, departments=shared, title=title)
 
     def _measure_op(self, f: Frame) -> Op:
@@ -189,7 +194,7 @@ class Executor:
         said = f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。" if inside else ""
         return (said + (_not_leading(named, hit) or "")) or None
 
-    def _departments(self, f: Frame, raw: str) -> tuple[Answer, Op]:
+    def _departments(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
         catalog = self.catalog
         if f.has(Cue.MENTION) and f.topic:
             return self.lists.mentions(f, raw), Op.MENTIONS
@@ -203,12 +208,13 @@ class Executor:
             return combine(raw, parts, Intent.EACH), Op.LEADS_WHAT
         if f.negated_departments:  # "A参与但B没参与"
             positive = [d for d in f.departments if d not in f.negated_departments]
-            numbers = set.intersection(*(sets[d] for d in positive)) - set.union(*(sets[d] for d in f.negated_departments))
+            negated = set[int]().union(*(sets[d] for d in f.negated_departments))
+            numbers = set.intersection(*(sets[d] for d in positive)) - negated
             title = f"{'和'.join(positive)}参与、{'和'.join(f.negated_departments)}没有参与的措施"
             return self.lists.measure_list(raw, tuple(numbers), title, f, Intent.DEPARTMENT_COMPLEMENT,
                                       tuple(f.departments)), Op.LEADS_WHAT
         if f.has(Cue.NEGATION):
-            numbers = scope - set.union(*sets.values())
+            numbers = scope - set[int]().union(*sets.values())
             who = "和".join(f.departments)
             return self.lists.measure_list(raw, tuple(numbers), f"{who}没有参与（不在牵头单位中）的措施", f,
                                       Intent.DEPARTMENT_COMPLEMENT, tuple(f.departments)), Op.LEADS_WHAT
@@ -230,9 +236,10 @@ class Executor:
         return self._department_list(f, raw, f.departments[0], numbers), Op.LEADS_WHAT
 
     def _department_list(self, f: Frame, raw: str, dept: str, numbers: set[int]) -> Answer:
-        return self.lists.measure_list(raw, tuple(numbers), f"{dept}负责（牵头或参与）的措施", f, Intent.DEPARTMENT_MEASURES, (dept,))
+        return self.lists.measure_list(raw, tuple(numbers), f"{dept}负责（牵头或参与）的措施", f,
+                                       Intent.DEPARTMENT_MEASURES, (dept,))
 
-    def _topic(self, f: Frame, raw: str) -> tuple[Answer, Op]:
+    def _topic(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
         topics = [t for t in TOPIC_PARTS.split(f.topic) if len(t) >= 2] if f.has(Cue.EACH) else []
         if len(topics) > 1:  # "产教融合试点和创新服务体系分别由哪些部门负责"
             parts = [self._topic(replace(f, known_topic=t, known_words=tuple(self.catalog.lexicon.tokens(t)),
@@ -261,7 +268,7 @@ class Executor:
             candidates = tuple(Candidate(label=f"第{h.number}条 {h.title}", question=f"第{h.number}条") for h in hits)
             return Answer(question=raw, intent=Intent.AMBIGUOUS, measures=hits, candidates=candidates), op
         hit = self.catalog.measure_hit(top.number, self.index.quotes(top.number, query))
-        if f.has(Cue.DETAIL) or f.has(Cue.EXCLUSION) and f.departments:  # its full text, or its other leads
+        if f.has(Cue.DETAIL) or (f.has(Cue.EXCLUSION) and f.departments):  # its full text, or its other leads
             f.measures = [top.number]
             return self._measures(f, raw)
         intent = Intent.LEAD_DEPARTMENTS if op is Op.WHO_LEADS else Intent.TOPIC

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from knowledge.answers import Fact
 from knowledge.lexicon import Lexicon, any_of
-from knowledge.numerals import cn_numeral
 from knowledge.models import PolicyDocument, split_sentences
+from knowledge.numerals import cn_numeral
 
 COUNT_FACTS = ("scope_counts", "departments")  # the document's counts: not what a list just shown or a topic asks
 
@@ -112,7 +112,8 @@ class FactFinder:
         group_text = "；".join(f"（{cn_numeral(n)}）{title}" for n, title in groups)
         return (
             Fact(label="工作措施", text=f"共{len(doc.measures)}条，分{len(groups)}个方面：{group_text}"),
-            Fact(label="指标体系", text=f"共{len(doc.indicators)}项指标，分为{'、'.join(doc.categories)}{len(doc.categories)}类"),
+            Fact(label="指标体系",
+                 text=f"共{len(doc.indicators)}项指标，分为{'、'.join(doc.categories)}{len(doc.categories)}类"),
         )
 
 

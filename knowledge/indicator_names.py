@@ -1,4 +1,5 @@
-"""Every name an indicator goes by (the table's, its short forms, a data file's aliases): questions and reports read them here."""
+"""Every name an indicator goes by (the table's, its short forms, a data file's aliases): questions and reports read
+them here."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ PARENTHETICAL = re.compile(r"[（(][^（）()]*[）)]")
 
 
 def short_names(name: str) -> list[str]:
-    """Ways people shorten a name: 技能人才（劳模）师徒结对 → 技能人才师徒结对; 新增泉城首席技师 → 泉城首席技师 → 首席技师."""
+    """Ways people shorten a name: 技能人才（劳模）师徒结对 → 技能人才师徒结对;
+    新增泉城首席技师 → 泉城首席技师 → 首席技师."""
     plain = QUOTES.sub("", name)
     forms = [name, BRACKETS.sub("", plain), PARENTHETICAL.sub("", plain)]
     for form in forms[1:3]:

@@ -47,7 +47,8 @@ class IndicatorAnswers:
         return self._hits[(number, year if year in self.years else None)]
 
     def not_found(self, number: int, raw: str) -> Answer:
-        note = f"指标体系里没有第{number}项指标。现有指标共 {len(self.numbers)} 项，编号为 {_ranges(list(self.numbers))}。"
+        note = (f"指标体系里没有第{number}项指标。"
+                f"现有指标共 {len(self.numbers)} 项，编号为 {_ranges(list(self.numbers))}。")
         return Answer(question=raw, intent=Intent.NOT_FOUND, note=note)
 
     def answer(self, f: Frame, raw: str) -> tuple[Answer, Op]:
@@ -90,11 +91,12 @@ class IndicatorAnswers:
                     update={"intent": self._list_intent(f)}), Op.LIST
         names_table = INDICATOR_WORD in f.text or "类" in f.text  # "产教融合有什么要求" asks the measure
         asks = (f.has(Cue.INDICATOR, Cue.CATEGORY_OF) or bool(f.years) or f.inherited_op in (Op.LIST, Op.VALUES)
-                or f.has(Cue.LIST, Cue.COUNT) and names_table)
+                or (f.has(Cue.LIST, Cue.COUNT) and names_table))
         if f.categories and asks:
             numbers = tuple(n for c in f.categories for n in self.by_category[c])
             title = f"{'、'.join(f.categories)}类指标"
-            return self.values(f, raw, numbers, title).model_copy(update={"intent": self._list_intent(f, True)}), Op.LIST
+            answer = self.values(f, raw, numbers, title)
+            return answer.model_copy(update={"intent": self._list_intent(f, True)}), Op.LIST
         if INDICATOR_WORD in f.text and (f.has(Cue.LIST, Cue.COUNT, Cue.MENTION) or "指标体系" in f.text):
             if not f.topic:
                 answer = self.values(f, raw, self.numbers, "指标体系")
@@ -128,7 +130,8 @@ class IndicatorAnswers:
                 numbers = tuple(n for n in numbers if n not in named)
             else:
                 numbers = named or self._variant(numbers, f.topic)
-        answer = self.values(f, raw, numbers, "其中符合条件的指标" if numbers != f.base_indicators else "上面列出的指标")
+        title = "其中符合条件的指标" if numbers != f.base_indicators else "上面列出的指标"
+        answer = self.values(f, raw, numbers, title)
         return answer if numbers else answer.model_copy(update={"note": "上面列出的指标中没有符合条件的。"})
 
     def _named_by_words(self, numbers: tuple[int, ...], parts: list[str]) -> tuple[int, ...]:

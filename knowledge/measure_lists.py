@@ -6,7 +6,6 @@ from knowledge.answers import Answer, Fact, Intent
 from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame
 
-
 BOUNDS = {
     "超过": lambda size, n: size > n, "多于": lambda size, n: size > n, "大于": lambda size, n: size > n,
     "至少": lambda size, n: size >= n, "不少于": lambda size, n: size >= n, "不低于": lambda size, n: size >= n,

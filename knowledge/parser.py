@@ -110,10 +110,11 @@ def _find_title(blocks: list[str]) -> tuple[int, str]:
 def _meta(notice: list[str], title: str, preamble: str) -> PolicyMeta:
     if len(notice) < 3:
         raise PolicyFormatError("the notice before the title is incomplete")
-    date_at = next((i for i, b in enumerate(notice) if DATE_LINE.match(b)), None)
-    if date_at is None:
+    dated = next(((i, m) for i, b in enumerate(notice) if (m := DATE_LINE.match(b))), None)
+    if dated is None:
         raise PolicyFormatError("no issue date like '2022 年 10 月 11 日'")
-    year, month, day = (int(x) for x in DATE_LINE.match(notice[date_at]).groups())
+    date_at, match = dated
+    year, month, day = (int(x) for x in match.groups())
     signature = notice[date_at - 1].split("\n")
     seal = SEAL.match(signature[-1])
     issuer_lines = signature[:-1] if seal else signature
@@ -257,7 +258,7 @@ def _indicators(lines: list[str]) -> tuple[Indicator, ...]:
                 category=category,
                 name=name,
                 unit=unit,
-                values=dict(zip(years, (value for value, _ in parsed))),
+                values=dict(zip(years, (value for value, _ in parsed), strict=True)),
                 percent=unit in ("%", "％") or any(p for _, p in parsed),
             )
         )

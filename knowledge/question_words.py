@@ -32,7 +32,7 @@ class QuestionWords:
         found = set().union(*map(self.cues_at.__getitem__, self.any_cue.findall(scan)))
         if Cue.LEAD not in found or Cue.INDICATOR not in found:
             return found  # the common case, in C
-        found, reach, outer = set(), 0, frozenset()
+        found, reach, outer = set[Cue](), 0, frozenset[Cue]()
         for match in self.any_cue.finditer(scan):
             word = match.group(1)
             mine, end = self.cues_at[word], match.start() + len(word)

@@ -15,10 +15,9 @@ from knowledge.normalize import NOISE, strip_noise
 from knowledge.numerals import cn_to_int
 from knowledge.question_words import QuestionWords
 from knowledge.references import (
-    ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO,
-    MEASURE_NO, NEXT_GROUP, THIS_GROUP,
-    MORE_THAN, ONLY_N, PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, blank,
-    explicit_years, numbers_in, quoted,
+    ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES,
+    GROUP_ASKED, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, MORE_THAN, NEXT_GROUP, ONLY_N, PLURAL_REFERENCE,
+    RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, THIS_GROUP, blank, explicit_years, numbers_in, quoted,
 )
 from knowledge.search import IndicatorMatcher
 
@@ -89,7 +88,8 @@ class QuestionReader:
             frame.negated_departments = self._negated(text, frame.departments)
         frame.followup = bool(FOLLOWUP.search(plain.strip("?？。!！ ")))
         self._numbers(frame, plain)
-        frame.categories = [c for c in self.categories if self._names_category(plain, c)] or self._misspelt_category(plain)
+        frame.categories = ([c for c in self.categories if self._names_category(plain, c)]
+                            or self._misspelt_category(plain))
         frame.groups = self.catalog.groups_named(plain)
         frame.group_members = {n for g in frame.groups for n in self.catalog.group_measures[g]}
         frame.segment = lambda: self._topic(plain)
@@ -178,7 +178,7 @@ class QuestionReader:
         for match in self.cue_patterns[Cue.NEGATION].finditer(scan):
             if scan[max(0, match.start() - 1): match.start()] in ALL_OF:  # "都没有参与": every one named
                 return []
-            start, end, dept = min(named, key=lambda d: min(abs(match.start() - d[1]), abs(d[0] - match.end())))
+            _, _, dept = min(named, key=lambda d: min(abs(match.start() - d[1]), abs(d[0] - match.end())))
             if dept in departments and dept not in negated:
                 negated.append(dept)
         return negated if len(negated) < len(set(departments)) else []
@@ -187,14 +187,16 @@ class QuestionReader:
         if not HAS_NUMBER.search(plain):
             return
         for numbers, missing, patterns, known in (
-            (frame.indicators, frame.missing_indicators, INDICATOR_NO if "指标" in plain else [], self.indicator_numbers),
+            (frame.indicators, frame.missing_indicators, INDICATOR_NO if "指标" in plain else [],
+             self.indicator_numbers),
             (frame.measures, frame.missing_measures, MEASURE_NO, self.measure_numbers),
         ):
             for number in numbers_in(patterns, plain):
                 (numbers if number in known else missing).append(number)
             if numbers or missing:
                 plain = blank(INDICATOR_NO, plain)  # "第9项指标" is not also measure 9
-        if (frame.measures or frame.missing_measures) and INDICATOR_ONLY.search(plain) and not MEASURE_TALK.search(plain):
+        if ((frame.measures or frame.missing_measures) and INDICATOR_ONLY.search(plain)
+                and not MEASURE_TALK.search(plain)):
             for number in frame.measures + frame.missing_measures:  # "指标体系第3项": the table's row 3
                 (frame.indicators if number in self.indicator_numbers else frame.missing_indicators).append(number)
             frame.measures.clear()
@@ -260,7 +262,8 @@ class QuestionReader:
                     words.append(token)
         core = " ".join("".join(out).split())
         if LATIN_WORD.search(core):  # English the document does not use is no topic ("green channel for …")
-            core = " ".join(LATIN_WORD.sub(lambda m: m.group(0) if m.group(0) in self.latin_words else " ", core).split())
+            kept = LATIN_WORD.sub(lambda m: m.group(0) if m.group(0) in self.latin_words else " ", core)
+            core = " ".join(kept.split())
             words = [w for w in words if not LATIN_WORD.fullmatch(w) or w in self.latin_words]
         meaningful = any(len(strip_noise(part)) >= MIN_TOPIC for part in core.split())  # "两 叫" is no topic
         return (core if meaningful else ""), tuple(words)

@@ -32,27 +32,33 @@ CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})\s*年")
 ONLY_N = re.compile(rf"(?:(?:只有|仅有|只由|仅由|就|只|仅)\s*{NUM}\s*(?:个|家)?|{NUM}\s*(?:个|家))"
                     rf"\s*(?:牵头|负责|责任)?\s*(?:单位|部门)|(?:单位|部门)\s*(?:有|是|为|共)\s*{NUM}\s*(?:个|家)")
 # references to what the chat said before, and counts of departments
-RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)|(两|俩|三)(?:个|家)?(?:部门|单位)?(?=都|一起|共同)")
+RECALLED_DEPARTMENTS = re.compile(r"[这那](两|俩|三|几|些)个?(?:部门|单位)"
+                                  r"|(两|俩|三)(?:个|家)?(?:部门|单位)?(?=都|一起|共同)")
 EXCEPT = re.compile(r"除(?:了)?.{1,12}?(?:外|以外|之外)")  # "除市总工会外"
 REPLACED = re.compile(r"把(.+?)(?:换成|改成|替换成|换为)(.+)")  # "把人社局换成国资委"
 ADDED = re.compile(r"也算上|也加上|再加上|加上|算上|再加")  # "市国资委也算上": one more department in the last question
-ELIDED_PARTNER = re.compile(r"^\s*(?:那|那么)?(?:和|跟|与|同)[^，,。？?]*?(?:共同|一起|一块|一同|都)")  # "和团市委共同负责的": with the one just named
+# "和团市委共同负责的": with the one just named
+ELIDED_PARTNER = re.compile(r"^\s*(?:那|那么)?(?:和|跟|与|同)[^，,。？?]*?(?:共同|一起|一块|一同|都)")
 GROUP_ASKED = re.compile(r"哪(?:个|一|几个)?部分|第几部分|哪(?:个|一)?组|哪一块|哪个板块")
 NAME_FILTER = re.compile(r"名字|名称|带有|带(?=[\u4e00-\u9fff]{2})")  # "名字带新增的指标"
 NEXT_GROUP = re.compile(r"(下|上)一(?:部分|组|块)")
 THIS_GROUP = re.compile(r"[这那](?:个|一)?(?:部分|组|块)")
-MORE_THAN = re.compile(r"(超过|多于|大于|至少|不少于|不低于|少于|不到|低于)\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|家)")
+MORE_THAN = re.compile(r"(超过|多于|大于|至少|不少于|不低于|少于|不到|低于)"
+                       r"\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|家)")
 UNIT_SAID = re.compile(r"单位(?:没|不)?(?:是|为|用的是|用)\s*([\u4e00-\u9fff%]{1,3}?)(?:的|$|\s)"
                        r"|以\s*([\u4e00-\u9fff%]{1,3}?)\s*为单位")
 PLURAL_REFERENCE = re.compile(r"[这那](?:俩|两个|两项|两条|几个|几项|几条|些)|[它他她](?:俩|们)|两者|二者|俩都|两个都"
                               r"|两条都|两项都|两条共同|这俩条")
 RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别|各由|各归")
 REVERSED = re.compile(r"反过来|倒过来|反之|反一下|对调|调换|换过来|调过来")
-BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")
-DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
+BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})"
+                        r"\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")
+DEPARTMENTS_WITH_N = re.compile(r"(?:只|仅)(?:出现在|出现|负责|参与|牵头|有|在)?"
+                                r"\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:条|项)")
 EXTREMES = {"最多": "max", "最少": "min"}
 DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个|几个)?(?:部门|单位)|(?:部门|单位)是哪|最[多少]的(?:部门|单位)")
-COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责|责任|相关|参与)?\s*(?:部门|单位)")  # "有几个部门负责"
+# "有几个部门负责"
+COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责|责任|相关|参与)?\s*(?:部门|单位)")
 HAS_NUMBER = re.compile(r"[\d零〇一二两俩仨三四五六七八九十百]")
 
 

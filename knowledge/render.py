@@ -49,9 +49,11 @@ def measure_answer(hit: MeasureHit, with_departments: bool = True) -> list[str]:
 
 
 SMALL_TALK = {
-    "greeting": "您好！我是《济南市提升产业工人创新力实施意见》政策助手，可以查措施的牵头部门、部门负责的措施、指标目标和文件原文。",
+    "greeting": "您好！我是《济南市提升产业工人创新力实施意见》政策助手，"
+                "可以查措施的牵头部门、部门负责的措施、指标目标和文件原文。",
     "thanks": "不客气！还有问题可以接着问，也可以追问“那2025年呢？”“原文是什么？”。",
-    "identity": "我是《济南市提升产业工人创新力实施意见》政策助手：回答这份文件里谁负责什么、指标目标是多少、原文怎么写。",
+    "identity": "我是《济南市提升产业工人创新力实施意见》政策助手："
+                "回答这份文件里谁负责什么、指标目标是多少、原文怎么写。",
     "usage": "直接用中文提问即可，可以追问（“那2025年呢？”“其中哪些有国资委？”“原文是什么？”）。",
     "farewell": "再见！有问题随时来问。",
 }
@@ -121,7 +123,8 @@ def render_text(answer: Answer) -> str:
     elif intent == Intent.AMBIGUOUS:
         lines = _ambiguous(answer)
     elif intent == Intent.SMALL_TALK:
-        lines = [SMALL_TALK.get(answer.note or "", SMALL_TALK["greeting"]), "例如：" + "；".join(answer.suggestions[:4])]
+        lines = [SMALL_TALK.get(answer.note or "", SMALL_TALK["greeting"]),
+                 "例如：" + "；".join(answer.suggestions[:4])]
         return "\n".join(lines)
     elif intent == Intent.OUT_OF_SCOPE:
         lines = ["这个问题不在《济南市提升产业工人创新力实施意见》的内容范围内，我只能回答这份政策的问题。",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from itertools import chain, repeat
 from dataclasses import dataclass
+from itertools import chain, repeat
 
 from knowledge.indicator_names import IndicatorNames, short_names
 from knowledge.lexicon import Lexicon
@@ -65,7 +65,7 @@ class MeasureIndex:
         # per feature: its BM25 weight in every measure, and its idf where the measure has it (else 0),
         # so rank() adds whole rows with zip/sum instead of looping over postings
         weights: dict[str, list[float]] = {}
-        for at, (doc, length) in enumerate(zip(docs, lengths)):
+        for at, (doc, length) in enumerate(zip(docs, lengths, strict=True)):
             norm = K1 * (1 - B + B * length / average)
             for feature, tf in doc.items():
                 row = weights.setdefault(feature, [0.0] * n)
@@ -101,8 +101,8 @@ class MeasureIndex:
             return []
         idf, unseen = self._idf.get, self.max_idf
         total = sum(idf(f, unseen) for f in query)
-        scores = map(sum, zip(*(weight for weight, _ in rows)))
-        covered = list(map(sum, zip(*(cover for _, cover in rows))))
+        scores = map(sum, zip(*(weight for weight, _ in rows), strict=True))
+        covered = list(map(sum, zip(*(cover for _, cover in rows), strict=True)))
         best = sorted(((-score, self._numbers[at], covered[at]) for at, score in enumerate(scores) if covered[at]))
         return [Ranked(number, -score, cover / total) for score, number, cover in best[:limit]]
 
@@ -187,8 +187,8 @@ class IndicatorMatcher:
         partial = sorted(((score, -len(name), number) for number, (score, name) in found.items()), reverse=True)
         runner_up = partial[1][0] if len(partial) > 1 else 0.0
         least = LOOSE_MIN if loose else CLEAR_LEAD_MIN  # loose: a topic the dialog carries ("双师型教师队伍建设")
-        if partial and (partial[0][0] >= INDICATOR_MIN or partial[0][0] >= least and
-                        partial[0][0] - runner_up >= CLEAR_LEAD):
+        if partial and (partial[0][0] >= INDICATOR_MIN or (partial[0][0] >= least and
+                        partial[0][0] - runner_up >= CLEAR_LEAD)):
             return [partial[0][2]]
         if fuzzy:
             return self._fuzzy(strip_noise(core) or strip_noise(re.sub(r"\d+", "", text)))
@@ -228,7 +228,7 @@ class IndicatorMatcher:
             if score > best.get(number, (0.0, ""))[0]:
                 best[number] = (score, name)
         alias = strip_noise(core)
-        number = self._aliases.get(alias)  # the topic is exactly a data file's alias: as the report grammar reads it
-        if number is not None and alias in bare:
-            best[number] = (1.0 + len(alias) / 100, alias)
+        aliased = self._aliases.get(alias)  # the topic is exactly a data file's alias: as the report grammar reads it
+        if aliased is not None and alias in bare:
+            best[aliased] = (1.0 + len(alias) / 100, alias)
         return best

@@ -10,15 +10,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from knowledge.models import Target  # noqa: E402
-from knowledge.numerals import format_number  # noqa: E402
-from reporting.summary_models import IndicatorStatus, WeeklySummary  # noqa: E402
+from knowledge.models import Target
+from knowledge.numerals import format_number
+from reporting.summary_models import IndicatorStatus, WeeklySummary
 
 CJK_FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-subset.otf"  # OFL; see fonts/
 STATUS_COLOURS = {"已完成": "#2e7d32", "超前": "#1565c0", "正常": "#78909c", "滞后": "#c62828"}
@@ -96,7 +97,7 @@ def draw_chart(summary: WeeklySummary) -> Figure:
     shares = [min(r.final_share or 0.0, SHOWN_CAP) for r in rows]
     colours = [bar_colour(r) for r in rows]
     axes.barh(positions, shares, color=colours, height=0.65)
-    for y, row, share in zip(positions, rows, shares):
+    for y, row, share in zip(positions, rows, shares, strict=True):
         expected_share = row.expected_share
         if expected_share is not None:
             expected_share = min(expected_share, SHOWN_CAP)
@@ -109,7 +110,8 @@ def draw_chart(summary: WeeklySummary) -> Figure:
                     fontproperties=font)
     axes.set_title(chart_title(summary), fontproperties=font)
     drawn = dict.fromkeys(colours)
-    legend = [Patch(color=c, label=s) for s, c in (*STATUS_COLOURS.items(), (NO_DATA, NO_DATA_COLOUR)) if c in drawn]
+    legend: list[Artist] = [Patch(color=c, label=s) for s, c in (*STATUS_COLOURS.items(), (NO_DATA, NO_DATA_COLOUR))
+                            if c in drawn]
     legend.append(Line2D([], [], color="#212121", linewidth=1.2, label=EXPECTED_LABEL))
     axes.legend(handles=legend, prop=small, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=len(legend),
                 frameon=False)

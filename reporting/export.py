@@ -23,8 +23,8 @@ PROGRESS_SHEET = "指标进度"
 REPORTS_SHEET = "上报明细"
 LIAISONS_SHEET = "联络员"
 REPORTS_HEADER = ("记录ID", "单位", "指标编号", "指标", "月份", "数值", "单位", "累计值", "报送人ID", "报送人",
-                  "报送时间", "原文", "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID", "审核时间", "审核人ID",
-                  "退回原因")
+                  "报送时间", "原文", "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID", "审核时间",
+                  "审核人ID", "退回原因")
 NUMBER_WIDTH = 12  # a figure as written: 1368000, 136.5, 0.25
 USER_ID_WIDTH = 12  # Telegram user ids have up to 10–12 digits
 TIME_WIDTH = len("2026-11-11 10:00:00")
@@ -78,7 +78,8 @@ def _time(value: object) -> str:
 def progress_header(years: Sequence[int]) -> tuple[str, ...]:
     """The 指标进度 columns for the document's year columns (baseline first): 2021基数, 2023目标 … 占2025目标%."""
     return ("编号", "类别", "指标", "单位", "口径", f"{years[0]}基数", *(f"{y}目标" for y in years[1:]), "城市数值",
-            "上周数值", "较上周变化", *(f"占{y}目标%" for y in years[1:]), "按进度应达", "状态", "上报单位数", "判定规则")
+            "上周数值", "较上周变化", *(f"占{y}目标%" for y in years[1:]), "按进度应达", "状态", "上报单位数",
+            "判定规则")
 
 
 def progress_rows(summary: WeeklySummary) -> Iterator[tuple]:

@@ -32,7 +32,8 @@ TOKEN = re.compile(
     rf"|(?P<num>(?P<sign>[-−]\s*|负)?(?:百分之\s*(?P<pct>\d+(?:\.\d+)?|{CN})|(?P<n>\d+(?:\.\d+)?|{CN}))"
     r"\s*(?P<mult>[千万亿])?\s*(?P<unit>人次|人|名|位|个|项|场次|场|家|件|对|%)?)"
 )
-QUESTION = re.compile(r"[?？]|多少|几[个项月年位名]|吗|什么|哪|谁|怎么|如何|是否|目标|要求|负责|牵头|介绍|第\s*\S{1,3}\s*条|措施")
+QUESTION = re.compile(r"[?？]|多少|几[个项月年位名]|吗|什么|哪|谁|怎么|如何|是否|目标|要求|负责|牵头|介绍"
+                      r"|第\s*\S{1,3}\s*条|措施")
 YEAR_ONLY = re.compile(r"(?<!\d)20\d{2}\s*年")
 MARKERS = re.compile(r"^\s*(?:/report\b|上报|报送|填报)|#\s*\d")
 LEADING_FILLER = re.compile(r"^(?:上报|报送|填报|报告|本单位|我单位|本月|数据|:)+")
@@ -234,9 +235,9 @@ def looks_like_report(draft: Draft, catalog: IndicatorCatalog) -> bool:
     if numbers and not draft.periods and all(_looks_like_year(n) for n in numbers):
         return False  # '济南工匠 2023' asks about a year
     for pair in draft.pairs:
-        if pair.number is not None and pair.head is not None:
-            if _known_head(pair.head, catalog) or catalog.near(pair.head.text):
-                return True
+        if pair.number is not None and pair.head is not None and (
+                _known_head(pair.head, catalog) or catalog.near(pair.head.text)):
+            return True
         if pair.number is None and _known_head(pair.head, catalog) and (draft.marker or draft.periods):
             return True
     return False
@@ -270,7 +271,8 @@ def _ignorable_tail(pair: Pair, position: int, catalog: IndicatorCatalog) -> boo
 def parse_report(draft: Draft, catalog: IndicatorCatalog, today: dt.date) -> ParsedReport:
     """Items in the indicators' own units; raises ReportInputError for anything that cannot be stored as written."""
     if draft.cut:  # the last number may have been cut in half (123 read as 1)
-        raise ReportInputError(f"这条消息超过 {MAX_MESSAGE} 个字，没有保存。请分成几条发送。", "济南工匠 12；首席技师 3")
+        raise ReportInputError(f"这条消息超过 {MAX_MESSAGE} 个字，没有保存。请分成几条发送。",
+                               "济南工匠 12；首席技师 3")
     message_period = draft.periods[0] if draft.periods else last_month(today)
     items: list[ReportItem] = []
     for segment in draft.segments:

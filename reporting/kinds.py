@@ -1,4 +1,5 @@
-"""Whether an indicator is a level (时点值) or a count (累计值), from its name and unit unless a data file says otherwise."""
+"""Whether an indicator is a level (时点值) or a count (累计值): from its name and unit, unless a data file says
+otherwise."""
 
 from __future__ import annotations
 

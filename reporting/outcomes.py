@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
+
 from knowledge.models import Frozen
 from reporting.periods import Period
 from reporting.progress import IndicatorProgress
@@ -155,7 +157,8 @@ class Revoked(Frozen):
 class ProgressView(Frozen):
     items: tuple[IndicatorProgress, ...]
     as_of: Period
-    pending: dict[int, int] = {}  # indicator → figures awaiting review, not counted (BOT_APPROVAL)
+    # indicator → figures awaiting review, not counted (BOT_APPROVAL)
+    pending: dict[int, int] = Field(default_factory=dict)
 
 
 class MyUnit(Frozen):

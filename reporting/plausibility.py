@@ -78,12 +78,16 @@ def _out_of_scale(item: ReportItem, indicator: Indicator, kind: IndicatorKind,
     if not positive:
         return None
     typical = median(positive)
-    near = lambda v: typical / HISTORY_FACTOR <= v <= typical * HISTORY_FACTOR  # noqa: E731
+
+    def near(v: float) -> bool:
+        return typical / HISTORY_FACTOR <= v <= typical * HISTORY_FACTOR
+
     if value > typical * HISTORY_FACTOR:
         return Doubt(reason=f"{format_number(value)}{unit} 是本单位以往中位数（{format_number(typical)}{unit}）的"
                             f"{HISTORY_FACTOR}倍以上", suggestion=_slip(value, indicator, near))
     if not monthly and value * HISTORY_FACTOR < typical:
-        return Doubt(reason=f"{format_number(value)}{unit} 不到本单位以往中位数（{format_number(typical)}{unit}）的十分之一")
+        return Doubt(reason=f"{format_number(value)}{unit} 不到本单位以往中位数"
+                            f"（{format_number(typical)}{unit}）的十分之一")
     return None
 
 
@@ -97,12 +101,13 @@ def _slip(value: float, indicator: Indicator, fits) -> float | None:
 
 
 def _total_fell(item: ReportItem, indicator: Indicator, earlier_totals: Sequence[tuple[str, float]]) -> Doubt | None:
-    """A running total (累计) cannot fall: lower than one reported for an earlier month is a slip or a misunderstanding."""
+    """A running total (累计) cannot fall: below one reported for an earlier month is a slip or a misunderstanding."""
     if not item.cumulative:
         return None
     before = [(key, v) for key, v in earlier_totals if key < item.period.key and v > item.value]
     if not before:
         return None
     key, highest = max(before, key=lambda kv: kv[1])
-    return Doubt(reason=f"累计数 {amount(item.value, indicator.unit, indicator.percent)} 比{Period.parse_key(key).label}上报的累计数 "
+    return Doubt(reason=f"累计数 {amount(item.value, indicator.unit, indicator.percent)} "
+                        f"比{Period.parse_key(key).label}上报的累计数 "
                         f"{amount(highest, indicator.unit, indicator.percent)} 还少")

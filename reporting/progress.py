@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from itertools import pairwise
 
 from knowledge.models import Frozen, Indicator, Target
 from reporting.kinds import Aggregate, IndicatorKind, Kind
@@ -80,7 +81,7 @@ def trajectory(indicator: Indicator, period: Period) -> float:
     at = period.ordinal
     if at <= points[0][0]:
         return points[0][1]
-    for (start, low), (end, high) in zip(points, points[1:]):
+    for (start, low), (end, high) in pairwise(points):
         if at <= end:
             return low + (high - low) * (at - start) / (end - start)
     return points[-1][1]
@@ -102,7 +103,7 @@ def city_figure(kind: IndicatorKind, baseline: float, units: Sequence[UnitFigure
 
 
 def status_of(indicator: Indicator, figure: float | None, expected: float) -> Status:
-    """已完成 at the last target; 超前 above the trajectory; 滞后 below 95% of it; else 正常 (mirrored for falling targets)."""
+    """已完成 at the last target; 超前 above the trajectory; 滞后 below 95% of it; else 正常 (mirrored when falling)."""
     if figure is None:
         return Status.NO_DATA
     final = indicator.values[max(indicator.values)]

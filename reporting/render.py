@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 from knowledge.numerals import amount, format_number
 from reporting.outcomes import (
-    Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView, ReportReceipt,
-    Revoked, StoredItem, UndoneItem, UndoReceipt,
+    Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView,
+    ReportReceipt, Revoked, StoredItem, UndoneItem, UndoReceipt,
 )
 from reporting.progress import IndicatorProgress
 from storage.reports import HELD_PENDING, HELD_RETURNED
 
-REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList,
-                   Revoked, ProgressView, MineView, Notice)
+REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, InviteCreated, InviteQuestion, Joined,
+                   LiaisonList, Revoked, ProgressView, MineView, Notice)
 
 
 class _Style:
@@ -56,7 +56,8 @@ def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> l
         done = [f"完成{t.year}年目标（{s.esc(amount(t.value, p.unit, p.percent))}）的{_share(p.share(t.value))}"
                 for t in p.targets]
         lines.append("，".join(done))
-    lines.append(f"状态：{s.bold(p.status.value)}（按进度截至{p.as_of.label}应达 {s.esc(amount(p.expected, p.unit, p.percent))}）")
+    expected = s.esc(amount(p.expected, p.unit, p.percent))
+    lines.append(f"状态：{s.bold(p.status.value)}（按进度截至{p.as_of.label}应达 {expected}）")
     if with_rule:
         lines += [line for line in (history_note(p), rule_line(p)) if line]
     return lines
@@ -78,8 +79,8 @@ def _stored(item: StoredItem, s: _Style, duplicate: bool) -> list[str]:
     what = "（累计）" if item.cumulative else ""
     head = "已保存过" if duplicate else ("已更正" if item.replaced_value is not None else "已保存")
     mark = f"⏳ {head}，待审核" if item.held else f"✅ {head}"
-    lines = [f"{mark}：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
-             f"{s.bold(s.esc(amount(item.value, item.unit, item.percent)))}{what}"]
+    lines = [(f"{mark}：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
+              f"{s.bold(s.esc(amount(item.value, item.unit, item.percent)))}{what}")]
     if item.replaced_value is not None:
         old = amount(item.replaced_value, item.unit, item.percent) + ("（累计）" if item.replaced_cumulative else "")
         lines.append(f"更正了此前上报的 {s.esc(old)}（旧值保留在历史记录中）")
@@ -92,8 +93,8 @@ PENDING_NOTE = "这条数据需要管理员审核，审核通过后才计入全�
 
 
 def _undone(item: UndoneItem, s: _Style) -> list[str]:
-    lines = [f"↩️ 已撤销：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
-             f"{s.esc(amount(item.value, item.unit, item.percent))}（保留在历史记录中，不再计入进度）"]
+    lines = [(f"↩️ 已撤销：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
+              f"{s.esc(amount(item.value, item.unit, item.percent))}（保留在历史记录中，不再计入进度）")]
     if item.restored_value is not None:
         lines.append(f"该月恢复为此前上报的 {s.esc(amount(item.restored_value, item.unit, item.percent))}")
     return lines + progress_lines(item.progress, s, with_rule=False)
@@ -119,7 +120,8 @@ def _pending(p: PendingConfirmation, s: _Style) -> list[str]:
     lines = ["⚠️ 以下数值可能有误，尚未保存，请确认："]
     for item in p.items:
         reason = f"：{s.esc(item.reason)}" if item.reason else ""
-        meant = f"。可能是 {s.bold(s.esc(amount(item.suggestion, item.unit, item.percent)))}？" if item.suggestion else ""
+        meant = (f"。可能是 {s.bold(s.esc(amount(item.suggestion, item.unit, item.percent)))}？"
+                 if item.suggestion else "")
         lines.append(f"· {s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
                      f"{s.esc(amount(item.value, item.unit, item.percent))}{reason}{meant}")
     if s.html_mode:
@@ -133,7 +135,8 @@ def _pending(p: PendingConfirmation, s: _Style) -> list[str]:
 
 def _invite(i: InviteCreated, s: _Style) -> list[str]:
     names = "、".join(f"#{ref.number} {ref.name}" for ref in i.indicators)
-    lines = [f"已为 {s.bold(s.esc(i.unit_name))} 生成联络员邀请（只能使用一次，{i.expires_at:%Y年%m月%d日 %H:%M} 前有效）",
+    lines = [(f"已为 {s.bold(s.esc(i.unit_name))} 生成联络员邀请"
+              f"（只能使用一次，{i.expires_at:%Y年%m月%d日 %H:%M} 前有效）"),
              f"负责指标：{s.esc(names)}"]
     if i.link:
         lines.append(f"邀请链接：{s.esc(i.link)}")
@@ -166,8 +169,9 @@ def _liaisons(view: LiaisonList, s: _Style) -> list[str]:
 def _progress(view: ProgressView, s: _Style) -> list[str]:
     if len(view.items) == 1:
         p = view.items[0]
-        waiting = [f"另有 {view.pending[p.number]} 条数据待审核，审核通过后计入。"] if view.pending.get(p.number) else []
-        return [s.bold(f"#{p.number} {s.esc(p.name)}（{p.kind.label}）")] + progress_lines(p, s) + waiting
+        pending = view.pending.get(p.number)
+        held = [f"另有 {pending} 条数据待审核，审核通过后计入。"] if pending else []
+        return [s.bold(f"#{p.number} {s.esc(p.name)}（{p.kind.label}）"), *progress_lines(p, s), *held]
     lines = [s.bold(f"指标进度（截至{view.as_of.label}）")]
     for p in view.items:
         waiting = f"；另有 {view.pending[p.number]} 条待审核，未计入" if view.pending.get(p.number) else ""

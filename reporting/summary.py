@@ -137,7 +137,8 @@ def compute_weekly(data: SummaryInput) -> WeeklySummary:
     deadline = deadline_of(win.period, data.remind_day)
     rules = "；".join(dict.fromkeys(data.kinds[i.number].rule(i.baseline_year) for i in data.document.indicators))
     return WeeklySummary(
-        week=data.week.label, years=data.document.years, monday=data.week.monday, sunday=data.week.sunday, as_of=win.as_of,
+        week=data.week.label, years=data.document.years, monday=data.week.monday, sunday=data.week.sunday,
+        as_of=win.as_of,
         period=win.period.key, deadline=deadline, deadline_passed=win.as_of.date() >= deadline,
         report_count=sum(a.reports for a in activity), correction_count=sum(a.corrections for a in activity),
         reporting_units=tuple(a.unit for a in activity),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
+
 from knowledge.models import Frozen, Target
 
 
@@ -44,7 +46,7 @@ class IndicatorStatus(Frozen):
         return next((t.value for t in self.targets if t.year == year), None)
 
     def share_for(self, year: int) -> float | None:
-        return next((s for t, s in zip(self.targets, self.shares) if t.year == year), None)
+        return next((s for t, s in zip(self.targets, self.shares, strict=True) if t.year == year), None)
 
     @property
     def expected_share(self) -> float | None:
@@ -92,7 +94,8 @@ class WeeklySummary(Frozen):
     indicators: tuple[IndicatorStatus, ...]
     outliers: tuple[Outlier, ...]
     rule: str
-    awaiting_review: dict[int, int] = {}  # indicator → figures awaiting an admin's review, not counted (BOT_APPROVAL)
+    # indicator → figures awaiting an admin's review, not counted (BOT_APPROVAL)
+    awaiting_review: dict[int, int] = Field(default_factory=dict)
 
     @property
     def completeness(self) -> float | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -111,7 +111,8 @@ def _write_row(sheet: Worksheet, formats: _Formats, index: int, row: Sequence[ob
         elif kind is int:
             sheet.write_number(index, column, value)
         elif kind is float or kind is Percent:
-            number, pattern = as_written(value) if kind is float else as_written(value.value, True)
+            number, pattern = (as_written(value.value, True) if isinstance(value, Percent)
+                               else as_written(cast(float, value)))
             sheet.write_number(index, column, number, formats.number(pattern))
         elif value is not None:
             sheet.write_string(index, column, str(value))

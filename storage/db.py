@@ -125,7 +125,7 @@ class Database:
 
 async def _on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
     """aiosqlite runs every call as a function queued to its thread; _execute is how its own methods queue one."""
-    return await conn._execute(lambda: fn(conn._conn))  # noqa: SLF001 - no public API runs a function there
+    return await conn._execute(lambda: fn(conn._conn))  # private: no public API runs a function there
 
 
 def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -152,7 +152,7 @@ def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) 
 def _group_commit(raw: sqlite3.Connection, entries: list[Entry]) -> list[tuple[bool, Any]]:
     """(True, result) or (False, exception) per write, all in one transaction; then each `then`, in order."""
     outcomes = _one_group(raw, [fn for fn, _, _ in entries])
-    for index, ((ok, value), (_, then, _)) in enumerate(zip(outcomes, entries)):
+    for index, ((ok, value), (_, then, _)) in enumerate(zip(outcomes, entries, strict=True)):
         if then is not None and ok:
             try:
                 outcomes[index] = (True, (value, then(raw)))
@@ -167,7 +167,7 @@ def _one_group(raw: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection],
     if len(fns) == 1:
         try:
             return [(True, _atomically(raw, fns[0]))]
-        except Exception as exc:  # noqa: BLE001 - handed to its caller
+        except Exception as exc:  # any: handed to its caller
             return [(False, exc)]
 
     def each(conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
@@ -176,7 +176,7 @@ def _one_group(raw: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection],
             conn.execute("SAVEPOINT one_write")
             try:
                 outcomes.append((True, fn(conn)))
-            except Exception as exc:  # noqa: BLE001 - handed to its caller; the others go on
+            except Exception as exc:  # any: handed to its caller; the others go on
                 conn.execute("ROLLBACK TO one_write")
                 outcomes.append((False, StorageUnavailable(STORAGE_DOWN) if cannot_write_now(exc) else exc))
             conn.execute("RELEASE one_write")

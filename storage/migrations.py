@@ -119,8 +119,8 @@ M0004_SUMMARY_INDEXES = Migration(
     "summaries in SQL: the current-rows index also covers value and cumulative; rows by creation and undo instant",
     (
         "DROP INDEX reports_current",
-        "CREATE INDEX reports_current ON reports(indicator, unit_id, period, id, value, cumulative)"
-        " WHERE undone_at IS NULL",
+        ("CREATE INDEX reports_current ON reports(indicator, unit_id, period, id, value, cumulative)"
+         " WHERE undone_at IS NULL"),
         "CREATE INDEX reports_created ON reports(julianday(created_at))",
         "CREATE INDEX reports_undone ON reports(julianday(undone_at)) WHERE undone_at IS NOT NULL",
     ),
@@ -132,14 +132,14 @@ M0005_UNDONE_COUNT = Migration(
     (
         "CREATE TABLE report_counts (id INTEGER PRIMARY KEY CHECK (id = 1), undone INTEGER NOT NULL)",
         "INSERT INTO report_counts (id, undone) SELECT 1, COUNT(*) FROM reports WHERE undone_at IS NOT NULL",
-        "CREATE TRIGGER reports_undone_inserted AFTER INSERT ON reports WHEN NEW.undone_at IS NOT NULL"
-        " BEGIN UPDATE report_counts SET undone = undone + 1 WHERE id = 1; END",
-        "CREATE TRIGGER reports_undone_changed AFTER UPDATE OF undone_at ON reports"
-        " WHEN (OLD.undone_at IS NULL) <> (NEW.undone_at IS NULL)"
-        " BEGIN UPDATE report_counts SET undone = undone + (CASE WHEN NEW.undone_at IS NULL THEN -1 ELSE 1 END)"
-        " WHERE id = 1; END",
-        "CREATE TRIGGER reports_undone_deleted AFTER DELETE ON reports WHEN OLD.undone_at IS NOT NULL"
-        " BEGIN UPDATE report_counts SET undone = undone - 1 WHERE id = 1; END",
+        ("CREATE TRIGGER reports_undone_inserted AFTER INSERT ON reports WHEN NEW.undone_at IS NOT NULL"
+         " BEGIN UPDATE report_counts SET undone = undone + 1 WHERE id = 1; END"),
+        ("CREATE TRIGGER reports_undone_changed AFTER UPDATE OF undone_at ON reports"
+         " WHEN (OLD.undone_at IS NULL) <> (NEW.undone_at IS NULL)"
+         " BEGIN UPDATE report_counts SET undone = undone + (CASE WHEN NEW.undone_at IS NULL THEN -1 ELSE 1 END)"
+         " WHERE id = 1; END"),
+        ("CREATE TRIGGER reports_undone_deleted AFTER DELETE ON reports WHEN OLD.undone_at IS NOT NULL"
+         " BEGIN UPDATE report_counts SET undone = undone - 1 WHERE id = 1; END"),
     ),
 )
 
@@ -162,19 +162,19 @@ M0007_REVIEW = Migration(
         "ALTER TABLE reports ADD COLUMN reviewed_by INTEGER",
         "ALTER TABLE reports ADD COLUMN review_note TEXT",
         "DROP INDEX reports_current",
-        "CREATE INDEX reports_current ON reports(indicator, unit_id, period, id, value, cumulative, held)"
-        " WHERE undone_at IS NULL",
+        ("CREATE INDEX reports_current ON reports(indicator, unit_id, period, id, value, cumulative, held)"
+         " WHERE undone_at IS NULL"),
         "CREATE INDEX reports_pending ON reports(id) WHERE held = 'pending' AND undone_at IS NULL",
         "CREATE INDEX reports_reviewed ON reports(julianday(reviewed_at)) WHERE reviewed_at IS NOT NULL",
         "ALTER TABLE report_counts ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0",
-        "CREATE TRIGGER reports_reviewed_inserted AFTER INSERT ON reports WHEN NEW.reviewed_at IS NOT NULL"
-        " BEGIN UPDATE report_counts SET reviewed = reviewed + 1 WHERE id = 1; END",
-        "CREATE TRIGGER reports_reviewed_changed AFTER UPDATE OF reviewed_at ON reports"
-        " WHEN (OLD.reviewed_at IS NULL) <> (NEW.reviewed_at IS NULL)"
-        " BEGIN UPDATE report_counts SET reviewed = reviewed + (CASE WHEN NEW.reviewed_at IS NULL THEN -1 ELSE 1 END)"
-        " WHERE id = 1; END",
-        "CREATE TRIGGER reports_reviewed_deleted AFTER DELETE ON reports WHEN OLD.reviewed_at IS NOT NULL"
-        " BEGIN UPDATE report_counts SET reviewed = reviewed - 1 WHERE id = 1; END",
+        ("CREATE TRIGGER reports_reviewed_inserted AFTER INSERT ON reports WHEN NEW.reviewed_at IS NOT NULL"
+         " BEGIN UPDATE report_counts SET reviewed = reviewed + 1 WHERE id = 1; END"),
+        ("CREATE TRIGGER reports_reviewed_changed AFTER UPDATE OF reviewed_at ON reports"
+         " WHEN (OLD.reviewed_at IS NULL) <> (NEW.reviewed_at IS NULL)"
+         " BEGIN UPDATE report_counts SET reviewed = reviewed + (CASE WHEN NEW.reviewed_at IS NULL THEN -1 ELSE 1 END)"
+         " WHERE id = 1; END"),
+        ("CREATE TRIGGER reports_reviewed_deleted AFTER DELETE ON reports WHEN OLD.reviewed_at IS NOT NULL"
+         " BEGIN UPDATE report_counts SET reviewed = reviewed - 1 WHERE id = 1; END"),
     ),
 )
 

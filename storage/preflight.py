@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -14,7 +15,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # PRAGMA application_id marks whose file it is: the Telegram bot's ('JNBT'), or the console's sandbox ('JNCS').
 CLAIM_BOT = "PRAGMA application_id = 1246642772"
 CLAIM_CONSOLE = "PRAGMA application_id = 1246643027"
-APPLICATION_IDS = {"bot": int(CLAIM_BOT.split()[-1]), "console": int(CLAIM_CONSOLE.split()[-1])}
+APPLICATION_IDS = {"bot": int(CLAIM_BOT.rsplit(maxsplit=1)[-1]), "console": int(CLAIM_CONSOLE.rsplit(maxsplit=1)[-1])}
 OWNERS = {number: role for role, number in APPLICATION_IDS.items()}
 OWN_TABLES = {"schema_migrations"}
 LOCK_WAIT_S = 5.0
@@ -24,7 +25,8 @@ SMALL_TABLE_CHECKS = (  # the history tables (reports, processed_updates, update
     ("schema_migrations", "PRAGMA quick_check(schema_migrations)"), ("units", "PRAGMA quick_check(units)"),
     ("invites", "PRAGMA quick_check(invites)"), ("liaisons", "PRAGMA quick_check(liaisons)"),
     ("liaison_indicators", "PRAGMA quick_check(liaison_indicators)"),
-    ("pending_reports", "PRAGMA quick_check(pending_reports)"), ("sent_notifications", "PRAGMA quick_check(sent_notifications)"),
+    ("pending_reports", "PRAGMA quick_check(pending_reports)"),
+    ("sent_notifications", "PRAGMA quick_check(sent_notifications)"),
     ("report_counts", "PRAGMA quick_check(report_counts)"),
 )
 ROLE_CONFLICT = {"bot": Unusable.CONSOLE_SANDBOX, "console": Unusable.BOT_DATABASE}  # the role asking → the problem
@@ -60,10 +62,8 @@ def create_private(path: Path) -> None:
     if str(path) == ":memory:" or path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def check_database(
@@ -156,7 +156,7 @@ def _check_schema(conn: sqlite3.Connection, tables: set[str]) -> None:
     """An empty file is fine; otherwise it needs our migrations table, recording only versions we know."""
     if not tables:
         return
-    if not OWN_TABLES <= tables:
+    if not tables >= OWN_TABLES:
         raise DatabaseUnusable(Unusable.FOREIGN_TABLES, ", ".join(sorted(tables)))
     columns = {row[1] for row in conn.execute("PRAGMA table_info(schema_migrations)")}
     if not {"version", "name", "applied_at"} <= columns:

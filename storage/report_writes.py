@@ -23,8 +23,10 @@ INSERT_REPORT = reports.INSERT_REPORT
 MARK_SUPERSEDED = reports.MARK_SUPERSEDED
 MARK_UNDONE = reports.MARK_UNDONE
 RESOLVE_PENDING = reports.RESOLVE_PENDING
-UNIT_HISTORY = f"SELECT r.id, r.period, r.value, r.cumulative FROM reports r WHERE r.indicator = ? AND r.unit_id = ? AND {IS_LATEST}"
-LATEST_ID_VALUE = f"SELECT r.id, r.value FROM reports r WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_LATEST}"
+UNIT_HISTORY = ("SELECT r.id, r.period, r.value, r.cumulative FROM reports r"
+                f" WHERE r.indicator = ? AND r.unit_id = ? AND {IS_LATEST}")
+LATEST_ID_VALUE = ("SELECT r.id, r.value FROM reports r"
+                   f" WHERE r.indicator = ? AND r.unit_id = ? AND r.period = ? AND {IS_LATEST}")
 MESSAGE_ROWS = (
     "SELECT r.id, r.unit_id, u.name, r.indicator, r.period, r.value FROM reports r JOIN units u ON u.id = r.unit_id"
     " WHERE r.chat_id = ? AND r.message_id = ? AND r.undone_at IS NULL ORDER BY r.id"
@@ -96,7 +98,8 @@ class StoreResult:
 
 
 def store_message(conn: sqlite3.Connection, plan: StorePlan) -> StoreResult:
-    """The whole message in the caller's transaction: resolve, mark, judge or park, undo what an edit dropped, insert."""
+    """The whole message in the caller's transaction: resolve, mark, judge or park, undo what an edit dropped,
+    insert."""
     if plan.token is not None and conn.execute(RESOLVE_PENDING, (plan.now, plan.token)).rowcount != 1:
         return StoreResult(stale=True)
     if plan.key is not None and conn.execute(INSERT_PROCESSED, (plan.key, plan.now)).rowcount != 1:
@@ -117,6 +120,7 @@ def store_message(conn: sqlite3.Connection, plan: StorePlan) -> StoreResult:
             figure.unit_id, figure.indicator, figure.period, figure.value, int(figure.cumulative), plan.reporter_id,
             plan.chat_id, plan.message_id, plan.source_text, plan.now, previous.id if previous else None, plan.held))
         report_id = cursor.lastrowid
+        assert report_id is not None  # set by the INSERT
         if previous is not None:
             conn.execute(MARK_SUPERSEDED, (report_id, plan.now, previous.id))
         history[figure.period] = CurrentFigure(report_id, figure.period, figure.value, figure.cumulative)

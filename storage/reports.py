@@ -41,7 +41,8 @@ IS_LATEST = NEWEST_ALIVE.format(r="r", alive=SUBMITTED.format(r="r"), alive2=SUB
 # reported. Just before :at: created before it, not undone by then, not returned by then.
 REPORTED = "{r}.undone_at IS NULL AND {r}.held IS NOT 'returned'"
 REPORTED_AT = (
-    "julianday({r}.created_at) < julianday(:at) AND ({r}.undone_at IS NULL OR julianday({r}.undone_at) >= julianday(:at))"
+    "julianday({r}.created_at) < julianday(:at)"
+    " AND ({r}.undone_at IS NULL OR julianday({r}.undone_at) >= julianday(:at))"
     " AND ({r}.held IS NOT 'returned' OR julianday({r}.reviewed_at) >= julianday(:at))"
 )
 INSERT_REPORT = (
@@ -99,6 +100,7 @@ class ReportRepository:
              now.isoformat(), previous.id if previous else None, held),
         )
         report_id = cursor.lastrowid
+        assert report_id is not None  # set by the INSERT
         if previous is not None:
             await conn.execute(MARK_SUPERSEDED, (report_id, now.isoformat(), previous.id))
         return report_id, previous

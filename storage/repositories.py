@@ -157,5 +157,5 @@ class LiaisonRepository:
 
 def load_people(conn: sqlite3.Connection) -> tuple[list[Liaison], list[Unit]]:
     """Every liaison (active and revoked) and every unit in one hop: a few hundred rows, cached by the service."""
-    liaisons = LiaisonRepository._from_rows(conn.execute(EVERY_LIAISON).fetchall())  # noqa: SLF001 - same module
+    liaisons = LiaisonRepository._from_rows(conn.execute(EVERY_LIAISON).fetchall())  # private, same module
     return liaisons, [Unit.from_row(row) for row in conn.execute(ALL_UNITS).fetchall()]

@@ -45,7 +45,8 @@ CHANGED_SINCE = (
 # awaiting review is reported).
 ON_DUTY = (
     "WITH duty AS (SELECT l.id, l.unit_id, l.name, l.username, l.user_id FROM liaisons l"
-    " WHERE julianday(l.joined_at) < julianday(:at) AND (l.revoked_at IS NULL OR julianday(l.revoked_at) >= julianday(:at))"
+    " WHERE julianday(l.joined_at) < julianday(:at)"
+    " AND (l.revoked_at IS NULL OR julianday(l.revoked_at) >= julianday(:at))"
     " AND EXISTS (SELECT 1 FROM liaison_indicators li WHERE li.liaison_id = l.id))"
     " SELECT u.name, d.name, d.username, d.user_id, (SELECT group_concat(li.indicator) FROM liaison_indicators li"
     " WHERE li.liaison_id = d.id AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.indicator = li.indicator"
@@ -116,7 +117,8 @@ def _indicators(listed: str | None) -> tuple[int, ...]:
 def window_facts(conn: sqlite3.Connection, start: dt.datetime, end: dt.datetime, period: str) -> WindowFacts:
     """The window [start, end): its activity, and the liaisons on duty at its end with what `period` lacks."""
     at = instant_text(end)
-    activity = tuple(UnitActivity(*row) for row in conn.execute(WEEK_ACTIVITY, {"start": instant_text(start), "at": at}))
+    rows = conn.execute(WEEK_ACTIVITY, {"start": instant_text(start), "at": at})
+    activity = tuple(UnitActivity(*row) for row in rows)
     duty = {"at": at, "period": period}
     if conn.execute(CHANGED_SINCE, {"at": at}).fetchone()[0]:
         found = conn.execute(ON_DUTY_AT, duty)
@@ -128,7 +130,7 @@ def window_facts(conn: sqlite3.Connection, start: dt.datetime, end: dt.datetime,
 def week_figures(conn: sqlite3.Connection, start: dt.datetime, end: dt.datetime) -> tuple[WeekFigure, ...]:
     """The figures stored in [start, end) that count now."""
     window = {"start": instant_text(start), "at": instant_text(end)}
-    return tuple(WeekFigure(*row[:6], bool(row[6])) for row in conn.execute(WEEK_FIGURES, window))
+    return tuple(WeekFigure._make((*row[:6], bool(row[6]))) for row in conn.execute(WEEK_FIGURES, window))
 
 
 def missing_now(conn: sqlite3.Connection, period: str) -> dict[int, tuple[int, ...]]:

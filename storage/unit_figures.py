@@ -22,6 +22,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
@@ -113,7 +114,7 @@ FIRST, LAST, LATEST, TOTAL, CUMULATIVE = (itemgetter(UnitFigure._fields.index(na
 class Spread(NamedTuple):
     """A unit's positive current figures of one sort: how many, and the middle ones (sorted, ranks n//2-2 … n//2+2)."""
 
-    count: int
+    size: int  # not `count`: a NamedTuple field of that name hides tuple.count
     middle: tuple[float, ...]
 
     def others(self, value: float) -> tuple[float, ...]:
@@ -121,7 +122,7 @@ class Spread(NamedTuple):
 
         The median of a unit's other figures is all the summary's outlier rule (reporting.plausibility) reads.
         """
-        count, window, low = self.count, list(self.middle), max(0, self.count // 2 - 2)
+        count, window, low = self.size, list(self.middle), max(0, self.size // 2 - 2)
         if value > 0 and window:  # one of the figures: leave it out
             if value < window[0] and low > 0:
                 low, count = low - 1, count - 1  # below the middle: the middle figures move down one rank
@@ -155,11 +156,11 @@ class UnitFigures:
         self._marks: Marks | None = None
 
     async def now(self, numbers: Iterable[int]) -> dict[int, Units]:
-        """Each indicator's unit rows (by unit id) as they stand; an indicator not held yet is reduced in its own hop."""
+        """Each indicator's unit rows (by unit id) as they stand; one not held yet is reduced in its own hop."""
         return await self._collect(sorted(set(numbers)), None)
 
     def now_on_thread(self, conn: sqlite3.Connection, numbers: Iterable[int]) -> dict[int, Units]:
-        """now() inside a hop already on the connection's thread (a write's, right after its COMMIT): no hop of its own."""
+        """now() in a hop already on the connection's thread (a write's, right after its COMMIT): no hop of its own."""
         conn.execute("BEGIN")
         try:
             self._follow(conn)
@@ -173,10 +174,11 @@ class UnitFigures:
 
     async def spreads(self, pairs: Iterable[Pair]) -> dict[Pair, dict[bool, Spread]]:
         """Per (indicator, unit): the spread of its positive current figures, by sort (False: monthly, True: 累计)."""
-        wanted, done = sorted(set(pairs)), {}
+        wanted = sorted(set(pairs))
+        done: dict[Pair, dict[bool, Spread]] = {}
         while len(done) < len(wanted):  # a hop answers what is kept and reads one indicator's missing units
             pending = [pair for pair in wanted if pair not in done]
-            done.update(await self._hop(lambda conn: self._spread_step(conn, pending)))
+            done.update(await self._hop(partial(self._spread_step, pairs=pending)))
         return done
 
     def _spread_step(self, conn: sqlite3.Connection, pairs: list[Pair]) -> dict[Pair, dict[bool, Spread]]:
@@ -196,7 +198,7 @@ class UnitFigures:
         done: dict[int, Units] = {}
         while len(done) < len(wanted):  # a hop answers what is held and at most one indicator that needs work
             pending = [n for n in wanted if n not in done]
-            done.update(await self._hop(lambda conn: self._step(conn, pending, since)))
+            done.update(await self._hop(partial(self._step, pending=pending, since=since)))
         return done
 
     async def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> T:
