@@ -40,7 +40,7 @@ def _questions(words: list[str]) -> Iterable[str]:
 
 def cmd_ask(settings: Settings, words: list[str], as_json: bool) -> int:
     """One answer per question; with `-`, one output line per input line."""
-    from bot.service import BotService
+    from bot.services.facade import BotService
     from knowledge.render import answer_json, render_text
 
     service = BotService.for_questions(settings)
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if command != "ask" and not (command == "run" and settings.token is None):  # run_bot explains a missing token
-            from bot.startup import prepare
+            from bot.cli.startup import prepare
 
             prepare(settings, command)
         return _run(command, args, settings)
@@ -70,12 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except PolicyFormatError as exc:
-        from bot.startup import policy_error
+        from bot.cli.startup import policy_error
 
         print(policy_error(settings, exc) if settings else exc, file=sys.stderr)
         return 2
     except StorageUnavailable:  # locked for longer than the busy timeout while starting
-        from bot.storage_errors import STORAGE_DOWN
+        from bot.services.storage_errors import STORAGE_DOWN
 
         print(STORAGE_DOWN, file=sys.stderr)
         return 1
@@ -87,23 +87,23 @@ def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     if command == "console":
-        from bot.console import run_console
+        from bot.cli.console import run_console
 
         return asyncio.run(run_console(settings))
     if command == "run":
-        from bot.app import run_bot
+        from application import run_bot
 
         return run_bot(settings)
     if command == "summary":
-        from bot.summary_cli import run_summary
+        from bot.cli.summary import run_summary
 
         return asyncio.run(run_summary(settings, week=args.week, png=args.png, xlsx=args.xlsx))
     if command == "backup":
-        from bot.backup import run_backup
+        from bot.cli.backup import run_backup
 
         return asyncio.run(run_backup(settings, args.path))
     if command == "restore":
-        from bot.backup import run_restore
+        from bot.cli.backup import run_restore
 
         return run_restore(settings, args.path)
     return 2

@@ -68,8 +68,8 @@ def plan_reports(db: Path, reporters: int, count: int) -> list[list[Report]]:
 
 
 async def _ours(db: Path, plan: list[list[Report]]) -> float:
-    from bot.models import Actor, MessageRef
-    from bot.service import BotService
+    from bot.services.actors import Actor, MessageRef
+    from bot.services.facade import BotService
     from bot.settings import Settings
     from reporting.outcomes import ReportReceipt
     from reporting.render import render_report_text

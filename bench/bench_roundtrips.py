@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.common import BenchResult, alternate, compared
-from bot.app import build_application, serving
+from application import build_application
+from bot.telegram.running import serving
 from tests.bot_driver import BotDriver, settings_for
 from tests.fake_bot_api import FakeBotApi
 
@@ -65,7 +66,7 @@ async def _with_echo_bot(work: Callable[[BotDriver], Awaitable[float]], limits: 
     from telegram import Update
     from telegram.ext import ApplicationBuilder, MessageHandler, filters
 
-    from bot.send_limits import FairRateLimiter
+    from bot.telegram.send_limits import FairRateLimiter
 
     async def echo(update: Update, context: object) -> None:
         await update.effective_message.reply_text(update.effective_message.text)

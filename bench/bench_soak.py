@@ -88,8 +88,8 @@ async def soak(folder: Path, messages: int, users: int) -> dict[str, float]:
     from telegram import Update
     from telegram.ext import TypeHandler
 
-    from bot.app import build_application
-    from bot.models import Actor
+    from application import build_application
+    from bot.services.actors import Actor
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, token=TOKEN, db=folder / "soak.db", admins=(1,))

@@ -38,8 +38,8 @@ def floor_ms(db: Path) -> float:
 
 async def _session(db: Path, cycles: int) -> dict[str, list[float]]:
     """Cold first call, then `cycles` of (new report → /weekly, /weekly again), then the chart twice."""
-    from bot.models import Actor, MessageRef
-    from bot.service import BotService
+    from bot.services.actors import Actor, MessageRef
+    from bot.services.facade import BotService
     from bot.settings import Settings
     from reporting.outcomes import ReportReceipt
 

@@ -28,7 +28,7 @@ def _peak(before: float, was_reset: bool) -> float:
 
 async def _ours(kind: str, db: Path, out: Path) -> dict:
     from bench.datasets import ADMIN
-    from bot.service import BotService
+    from bot.services.facade import BotService
     from bot.settings import Settings
 
     service = await BotService.open(Settings(_env_file=None, db=db, admins=(ADMIN,)))

@@ -9,10 +9,10 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot.context import BotContext
-from bot.jobs import deliver
-from bot.summary_service import SummaryService
-from bot.summary_views import render_remind_receipt, render_weekly_reply
+from bot.telegram.context import BotContext
+from bot.telegram.jobs import deliver
+from bot.services.summaries import SummaryService
+from bot.telegram.summary_views import render_remind_receipt, render_weekly_reply
 from errors import UserFacingError
 from handlers.common import actor_of, send_reply
 from reporting.periods import Period

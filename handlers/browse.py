@@ -8,10 +8,10 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 import errors
-from bot import callbacks
-from bot.callbacks import Action
-from bot.context import BotContext
-from bot.render import (
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Action
+from bot.telegram.context import BotContext
+from bot.telegram.views import (
     render_answer,
     render_departments,
     render_indicators,

@@ -6,11 +6,11 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.context import ChatState
-from bot.keyboards import keyboard_markup
-from bot.models import Actor, MessageRef
-from bot.render import Reply, Role, split_html
-from bot.service import BotService
+from bot.telegram.context import ChatState
+from bot.telegram.keyboards import keyboard_markup
+from bot.services.actors import Actor, MessageRef
+from bot.telegram.views import Reply, Role, split_html
+from bot.services.facade import BotService
 
 
 def actor_of(update: Update) -> Actor:

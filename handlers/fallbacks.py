@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import BotContext
-from bot.storage_errors import STORAGE_DOWN
+from bot.telegram.context import BotContext
+from bot.services.storage_errors import STORAGE_DOWN
 from errors import StorageUnavailable, UserFacingError
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import BotContext
+from bot.telegram.context import BotContext
 from errors import RateLimited
 
 GUARD_GROUP = -1

@@ -6,8 +6,8 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, InlineQueryHandler
 
-from bot.context import BotContext
-from bot.render import EXAMPLES, InlineArticle, inline_articles
+from bot.telegram.context import BotContext
+from bot.telegram.views import EXAMPLES, InlineArticle, inline_articles
 
 CACHE_SECONDS = 300
 

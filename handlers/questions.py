@@ -7,9 +7,9 @@ import re
 from telegram import Message, MessageEntity, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import callbacks
-from bot.context import BotContext
-from bot.render import render_answer, render_outcome
+from bot.telegram import callbacks
+from bot.telegram.context import BotContext
+from bot.telegram.views import render_answer, render_outcome
 from handlers.common import actor_of, message_ref, send_reply
 from knowledge.answers import Answer
 

@@ -15,11 +15,11 @@ from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters,
 )
 
-from bot import report_views
-from bot.context import BotContext
-from bot.models import MessageRef
-from bot.render import Button, Reply, render_outcome
-from bot.report_service import ReportService
+from bot.telegram import report_views
+from bot.telegram.context import BotContext
+from bot.services.actors import MessageRef
+from bot.telegram.views import Button, Reply, render_outcome
+from bot.services.intake import ReportService
 from errors import UserFacingError
 from handlers.common import actor_of, edit_reply, message_ref, send_reply
 from reporting.outcomes import Revoked

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import ForceReply, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import BotContext
-from bot.render import Button, Reply
-from bot.review_notices import tell_reporter
-from bot.review_service import ReviewService
-from bot.review_views import parse_decision, prompted_id, render_decided, render_reason_prompt
+from bot.telegram.context import BotContext
+from bot.telegram.views import Button, Reply
+from bot.telegram.review_notices import tell_reporter
+from bot.services.reviews import ReviewService
+from bot.telegram.review_views import parse_decision, prompted_id, render_decided, render_reason_prompt
 from errors import UserFacingError
 from handlers.common import actor_of, edit_reply, send_reply
 

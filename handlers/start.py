@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.context import BotContext
-from bot.render import render_help, render_outcome, render_welcome
+from bot.telegram.context import BotContext
+from bot.telegram.views import render_help, render_outcome, render_welcome
 from handlers.common import actor_of, role_of, send_reply
 
 

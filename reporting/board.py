@@ -1,6 +1,6 @@
 """What the dashboard shows, as data: the indicator board, a unit's history, the completeness grid.
 
-The page renders these (bot/web_views.py turns them into JSON); every figure in them comes from the rule of
+The page renders these (bot/web/views.py turns them into JSON); every figure in them comes from the rule of
 reporting.effective through the same services /progress and /weekly use.
 """
 

@@ -167,7 +167,8 @@ def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: object) -> Settin
 @asynccontextmanager
 async def running_bot(api: FakeBotApi, settings: Settings, **build: object) -> AsyncIterator[BotDriver]:
     """The Application exactly as `main.py run` builds it, polling `api` (or on a webhook), with a driver hooked in."""
-    from bot.app import build_application, serving
+    from application import build_application
+    from bot.telegram.running import serving
 
     app = build_application(settings, **build)
     driver = BotDriver(api)

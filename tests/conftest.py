@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
-from bot.service import BotService
+from application import build_application
+from bot.services.facade import BotService
 from bot.settings import Settings
 from tests.bot_driver import ADMIN_ID, GROUP_ID, OTHER_WORKER_ID, WORKER_ID, BotDriver, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi, FaultPlan

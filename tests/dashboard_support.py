@@ -12,10 +12,11 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout
 
-from bot.app import build_application, serving
-from bot.models import Actor
-from bot.service import BotService
-from bot.webapp_auth import sign
+from application import build_application
+from bot.telegram.running import serving
+from bot.services.actors import Actor
+from bot.services.facade import BotService
+from bot.web.auth import sign
 from tests.bot_driver import ADMIN_ID, WORKER_ID, BotDriver, settings_for
 from tests.fake_bot_api import FakeBotApi
 

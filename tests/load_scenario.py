@@ -12,8 +12,9 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from bot.app import build_application, serving
-from bot.render import render_answer, split_html
+from application import build_application
+from bot.telegram.running import serving
+from bot.telegram.views import render_answer, split_html
 from bot.settings import Settings
 from knowledge.answers import ChatContext
 from knowledge.engine import QuestionEngine
@@ -131,8 +132,8 @@ async def run_load(api: FakeBotApi, settings: Settings, *, workers: int = 40, li
 
 async def city_figure(settings: Settings, indicator: int = INDICATOR) -> float | None:
     """The city figure as a freshly opened service computes it from the database on disk."""
-    from bot.models import Actor
-    from bot.service import BotService
+    from bot.services.actors import Actor
+    from bot.services.facade import BotService
 
     service = await BotService.open(settings)
     try:

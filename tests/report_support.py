@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.models import Actor, MessageRef
-from bot.service import BotService
+from bot.services.actors import Actor, MessageRef
+from bot.services.facade import BotService
 from bot.settings import Settings
 
 ZONE = ZoneInfo("Asia/Shanghai")

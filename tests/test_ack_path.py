@@ -14,8 +14,8 @@ from contextlib import contextmanager
 import aiosqlite
 import pytest
 
-from bot.models import Actor
-from bot.service import BotService
+from bot.services.actors import Actor
+from bot.services.facade import BotService
 from errors import PermissionDenied
 from knowledge.answers import Answer
 from knowledge.render import render_text

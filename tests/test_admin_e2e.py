@@ -72,8 +72,9 @@ async def test_remind_messages_the_liaison_still_missing_figures(telegram: BotDr
 async def test_the_scheduled_summary_fires_through_the_real_job_queue_once(fake_api, tmp_path) -> None:
     import datetime as dt
 
-    from bot.app import build_application, serving
-    from bot.jobs import WEEKLY_JOB
+    from application import build_application
+    from bot.telegram.running import serving
+    from bot.telegram.jobs import WEEKLY_JOB
     from tests.conftest import settings_for
 
     slot = dt.datetime.now(ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=1)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import BotService
+from bot.services.facade import BotService
 from bot.settings import Settings
 from errors import Conflict, InputError, NotFound, PermissionDenied
 from reporting.effective import CORRECTED, EFFECTIVE, PENDING, RETURNED, UNDONE

@@ -23,7 +23,7 @@ from bench.common import BenchResult, alternate, compared, label
 from bench.deployment import ZONE
 from bench.floors import FLOORS, have_xlsxwriter
 from bench.generate import generate
-from bot.jobs import GRACE
+from bot.telegram.jobs import GRACE
 from reporting.weeks import last_remind_slot, last_weekly_slot
 
 pytestmark = pytest.mark.service

@@ -19,7 +19,7 @@ from matplotlib.ft2font import FT2Font
 from openpyxl import load_workbook
 
 from bench.cjk_font import gb2312
-from bot.service import BotService
+from bot.services.facade import BotService
 from knowledge.parser import SHIPPED_POLICY
 from reporting.chart import CJK_FONT_FILE, chart_title, cjk_font, render_chart
 from reporting.export import LIAISONS_SHEET, PROGRESS_SHEET, REPORTS_SHEET
@@ -146,7 +146,7 @@ async def test_the_csv_export_is_a_zip_of_the_same_three_tables(service: BotServ
 async def test_the_cli_prints_the_same_summary_and_writes_the_files(
     service: BotService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.summary_cli import run_summary
+    from bot.cli.summary import run_summary
     from reporting.summary_text import render_weekly
     from reporting.weeks import Week
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.inbox import KEEP_DONE, KEEP_PROCESSED, DurableUpdateQueue, UpdateInbox
+from bot.telegram.inbox import KEEP_DONE, KEEP_PROCESSED, DurableUpdateQueue, UpdateInbox
 from bot.settings import Settings
-from bot.updates import PerChatUpdateProcessor
+from bot.telegram.updates import PerChatUpdateProcessor
 from storage.db import open_database
 from storage.reports import ProcessedUpdates
 from storage.repositories import LiaisonRepository, UnitRepository

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.send_limits import FairRateLimiter
-from bot.updates import PerChatUpdateProcessor
+from bot.telegram.send_limits import FairRateLimiter
+from bot.telegram.updates import PerChatUpdateProcessor
 from tests.bot_driver import ADMIN_ID, WORKER_ID, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi, chat_dict, user_dict
 from tests.load_scenario import QUESTIONS, hardening_scale

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Actor
-from bot.service import BotService
+from bot.services.actors import Actor
+from bot.services.facade import BotService
 from bot.settings import Settings
 from tests.bot_driver import ADMIN_ID, BotDriver, settings_for
 from tests.fake_bot_api import SEND_METHODS, FakeBotApi, FaultPlan, chat_dict, user_dict

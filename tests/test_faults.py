@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.retry import RetryingRequest
+from bot.telegram.retry import RetryingRequest
 from tests.conftest import WORKER_ID, running_bot, settings_for
 from tests.fake_bot_api import SEND_METHODS, FakeBotApi, FaultPlan
 

@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from bot.service import BotService
+from bot.services.facade import BotService
 from reporting.chart import SHOWN_CAP, bar_text, chart_caption, chart_title, draw_chart
 from reporting.export import LIAISONS_SHEET, PROGRESS_SHEET, REPORTS_SHEET
 from reporting.outcomes import PendingConfirmation

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.flood import FloodLimit, Verdict, flood_reply
-from bot.service import BotService
+from bot.services.flood import FloodLimit, Verdict, flood_reply
+from bot.services.facade import BotService
 from errors import RateLimited
 from reporting.outcomes import ReportReceipt
 from tests.bot_driver import ADMIN_ID, BotDriver

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.flood import FloodLimit
-from bot.models import Actor, MessageRef
-from bot.render import render_outcome, split_html
-from bot.service import BotService
+from bot.services.flood import FloodLimit
+from bot.services.actors import Actor, MessageRef
+from bot.telegram.views import render_outcome, split_html
+from bot.services.facade import BotService
 from errors import UserFacingError
 from reporting.outcomes import PendingConfirmation
 from tests.bot_driver import ADMIN_ID, BotDriver, GROUP_ID

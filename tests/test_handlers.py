@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Message
 
-from bot import callbacks
-from bot.context import BotData
-from bot.render import Reply, split_html
+from bot.telegram import callbacks
+from bot.telegram.context import BotData
+from bot.telegram.views import Reply, split_html
 from handlers.browse import UNKNOWN_MEASURE
 from handlers.common import send_reply
 from handlers.fallbacks import UNKNOWN_BUTTON
@@ -191,7 +191,7 @@ async def test_unexpected_error_is_logged_and_answered_calmly(
 
 
 async def test_long_replies_are_split_with_buttons_on_the_last_part(bot: BotDriver) -> None:
-    from bot.render import Button
+    from bot.telegram.views import Button
 
     message = Message.de_json(bot.api.message_dict(_user_message(bot)), bot.app.bot)
     reply = Reply(text="\n".join(f"第{i}行：" + "政策" * 30 for i in range(200)),
@@ -250,7 +250,7 @@ async def test_one_chat_in_order_different_chats_at_once() -> None:
 
     from telegram import Update
 
-    from bot.updates import PerChatUpdateProcessor
+    from bot.telegram.updates import PerChatUpdateProcessor
 
     processor = PerChatUpdateProcessor(8)
     release = asyncio.Event()
@@ -278,7 +278,7 @@ async def test_one_chat_in_order_different_chats_at_once() -> None:
 
 @pytest.mark.pure
 def test_the_token_is_redacted_from_log_lines() -> None:
-    from bot.app import RedactToken
+    from bot.telegram.running import RedactToken
 
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "GET https://api/bot%s/getMe failed", ("123:SECRET",), None)
     RedactToken("123:SECRET").filter(record)
@@ -287,8 +287,8 @@ def test_the_token_is_redacted_from_log_lines() -> None:
 
 @pytest.mark.pure
 def test_admin_help_lists_every_admin_and_liaison_command() -> None:
-    from bot.commands import ADMIN_COMMANDS
-    from bot.render import LIAISON_HELP, Role, render_help
+    from bot.telegram.commands import ADMIN_COMMANDS
+    from bot.telegram.views import LIAISON_HELP, Role, render_help
 
     admin = render_help(Role.ADMIN, "jinan_policy_bot").text
     assert all(f"/{name} " in admin for name in (*ADMIN_COMMANDS, *LIAISON_HELP))

@@ -11,12 +11,12 @@ import pytest
 from telegram.error import Forbidden
 from telegram.ext import ApplicationBuilder
 
-from bot.jobs import (
+from bot.telegram.jobs import (
     CATCH_UP_JOB, REMIND_JOB, WEEKLY_JOB, catch_up_job, deliver, reminder_job, schedule, send_reminders, send_weekly,
     weekly_job,
 )
-from bot.models import Actor
-from bot.service import BotService
+from bot.services.actors import Actor
+from bot.services.facade import BotService
 from bot.settings import Settings
 from tests.report_support import LIAISON, OTHER, ZONE, Clock, Messages, at
 
@@ -173,7 +173,7 @@ async def test_after_a_restart_a_missed_slot_is_caught_up_only_by_a_bot_that_pus
 
 
 async def test_a_second_remind_sends_nothing_new_unless_forced(service: BotService, clock: Clock) -> None:
-    from bot.summary_views import render_remind_receipt
+    from bot.telegram.summary_views import render_remind_receipt
 
     clock.now = at(2026, 12, 3, 15)
     bot = FakeBot()

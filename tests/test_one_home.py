@@ -130,7 +130,7 @@ def test_storage_holds_no_user_text():
 
 
 def test_every_unusable_database_has_its_chinese_reason():
-    from bot.storage_errors import unusable_reason
+    from bot.services.storage_errors import unusable_reason
     from errors import DatabaseUnusable, Unusable
 
     for problem in Unusable:

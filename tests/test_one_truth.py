@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from bot.service import BotService
+from bot.services.facade import BotService
 from errors import UserFacingError
 from reporting.effective import CORRECTED, EFFECTIVE, UNDONE
 from reporting.export import REPORTS_SHEET
@@ -213,7 +213,7 @@ def test_every_view_shows_the_one_effective_figure(ops: list[tuple]) -> None:
 
 async def test_correction_then_undo_marks_the_earlier_row_effective_everywhere(tmp_path: Path) -> None:
     """The bug report: 12, corrected to 14, undone; the bot says 12 again and so must the XLSX, CSV and CLI."""
-    from bot.summary_cli import run_summary
+    from bot.cli.summary import run_summary
 
     clock = Clock(at(2026, 11, 2))
     service = await open_service(tmp_path, clock)

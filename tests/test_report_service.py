@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.service import BotService
+from bot.services.facade import BotService
 from errors import InviteError, NotFound, PermissionDenied, ReportInputError, UserFacingError
 from knowledge.answers import Answer
 from reporting.outcomes import (
@@ -262,7 +262,7 @@ async def test_the_default_month_follows_bot_tz(service: BotService, clock: Cloc
 
 async def test_likely_slips_are_asked_back_with_what_was_meant_and_nothing_is_stored_before(
         service: BotService, messages: Messages) -> None:
-    from bot.report_views import render_report_outcome
+    from bot.telegram.report_views import render_report_outcome
 
     await invite_and_join(service, args="市总工会 23,15,16,1")
     share = await service.handle_text(LIAISON, "双师型 0.66", None, messages(LIAISON))
@@ -344,7 +344,7 @@ async def test_a_command_delivered_twice_is_carried_out_once(service: BotService
 
 
 async def test_invite_names_a_department_of_the_policy_or_asks(service: BotService) -> None:
-    from bot.report_views import render_report_outcome
+    from bot.telegram.report_views import render_report_outcome
     from reporting.outcomes import InviteCreated, InviteQuestion
 
     alias = await service.reports.create_invite(ADMIN, "总工会 15", None)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Actor
-from bot.service import BotService
+from bot.services.actors import Actor
+from bot.services.facade import BotService
 from errors import InviteError, NotFound, PermissionDenied
 from reporting.outcomes import Joined
 from tests.bot_driver import ADMIN_ID, BotDriver
@@ -75,7 +75,7 @@ async def test_invite_codes_come_from_secrets_and_do_not_repeat(
         assert nbytes >= 9  # at least 72 random bits
         return drawn[-1]
 
-    monkeypatch.setattr("bot.liaison_admin.secrets.token_urlsafe", recording_token_urlsafe)
+    monkeypatch.setattr("bot.services.liaisons.secrets.token_urlsafe", recording_token_urlsafe)
     codes = [(await service.reports.create_invite(ADMIN, f"单位{i} 15 新建")).code for i in range(50)]
     assert codes == drawn and len(set(codes)) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{12,}", code) for code in codes)
@@ -105,7 +105,7 @@ async def test_guessed_and_expired_codes_make_nobody_a_liaison(service: BotServi
 # ---- admin operations refuse everyone else in the service layer --------------------------------------------
 
 async def test_admin_operations_refuse_liaisons_and_strangers_and_change_nothing(service: BotService) -> None:
-    from bot.summary_service import SummaryService
+    from bot.services.summaries import SummaryService
 
     reports = service.reports
     invite = await reports.create_invite(ADMIN, "市总工会 15,16")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.context
-import bot.flood
-from bot.context import IDLE
-from bot.send_limits import FairRateLimiter
+import bot.telegram.context
+import bot.services.flood
+from bot.telegram.context import IDLE
+from bot.telegram.send_limits import FairRateLimiter
 from tests.bot_driver import ADMIN_ID
 from tests.conftest import in_process_bot
 from tests.load_scenario import MONTHS, QUESTIONS, hardening_scale
@@ -34,8 +34,8 @@ SWEEP = 16
 async def test_per_chat_and_per_user_state_follows_recent_traffic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(bot.context, "SWEEP_EVERY", SWEEP)  # the bot sweeps every 1,024 look-ups; a small soak sooner
-    monkeypatch.setattr(bot.flood, "SWEEP_EVERY", SWEEP)
+    monkeypatch.setattr(bot.telegram.context, "SWEEP_EVERY", SWEEP)  # the bot sweeps every 1,024 look-ups; a small soak sooner
+    monkeypatch.setattr(bot.services.flood, "SWEEP_EVERY", SWEEP)
     clock = Clock(at(2026, 11, 24, 8))
     waves = 3 * hardening_scale()
     async with in_process_bot(tmp_path) as driver:

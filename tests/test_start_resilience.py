@@ -16,12 +16,12 @@ from telegram.error import InvalidToken, NetworkError
 
 import main
 import storage.db
-from bot.api_wait import initialize_when_reachable
-from bot.console import CONSOLE_USER_ID, ConsoleSession
-from bot.models import Actor
-from bot.service import BotService
+from bot.telegram.api_wait import initialize_when_reachable
+from bot.cli.console import CONSOLE_USER_ID, ConsoleSession
+from bot.services.actors import Actor
+from bot.services.facade import BotService
 from bot.settings import Settings
-from bot.storage_errors import STORAGE_DOWN
+from bot.services.storage_errors import STORAGE_DOWN
 
 pytestmark = pytest.mark.service
 
@@ -99,11 +99,11 @@ async def test_every_failed_attempt_to_reach_the_api_is_a_warning(caplog: pytest
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
-    caplog.set_level("WARNING", logger="bot.api_wait")
+    caplog.set_level("WARNING", logger="bot.telegram.api_wait")
     app = FlakyApp(6, NetworkError("All connection attempts failed"))
     assert await initialize_when_reachable(app, "http://10.0.0.1:8081/bot", sleep) == 7  # type: ignore[arg-type]
     assert sleeps == [1, 2, 4, 8, 16, 30]
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.api_wait"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.api_wait"]
     assert len(lines) == 7 and all("http://10.0.0.1:8081/bot" in line for line in lines)
     assert "第 6 次尝试失败，30 秒后重试" in lines[5] and "已连接（第 7 次尝试）" in lines[6]
 

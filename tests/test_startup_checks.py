@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 import main
-from bot.liaison_admin import LOCAL_USER_ID
+from bot.services.liaisons import LOCAL_USER_ID
 from bot.settings import Settings
-from bot.startup import prepare
-from bot.storage_errors import unusable_reason
+from bot.cli.startup import prepare
+from bot.services.storage_errors import unusable_reason
 from errors import DatabaseUnusable, Unusable
 from storage.preflight import APPLICATION_IDS
 
@@ -59,7 +59,7 @@ def _ours(path: Path, role: str | None = None) -> Path:
     prepare(settings, "summary")  # creates the file
     import asyncio
 
-    from bot.service import BotService
+    from bot.services.facade import BotService
 
     async def migrate() -> None:
         await (await BotService.open(settings)).close()
@@ -191,8 +191,8 @@ def test_an_unmarked_database_with_telegram_liaisons_is_not_the_consoles(
 
 
 async def test_the_bot_revokes_a_local_liaison_an_older_console_left_in_its_database(tmp_path: Path) -> None:
-    from bot.models import Actor
-    from bot.service import BotService
+    from bot.services.actors import Actor
+    from bot.services.facade import BotService
 
     settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=(1,))
     service = await BotService.open(settings)  # as the console of an older version opened BOT_DB

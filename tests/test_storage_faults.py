@@ -11,8 +11,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.service import BotService
-from bot.storage_errors import STORAGE_DOWN
+from bot.services.facade import BotService
+from bot.services.storage_errors import STORAGE_DOWN
 from errors import StorageUnavailable
 from reporting.outcomes import Joined, ReportReceipt
 from storage.db import Database

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot import exports
-from bot.exports import LEFTOVER_AGE_S, ExportJob, sweep_leftovers, write_export
-from bot.service import BotService
+from bot.services import exports
+from bot.services.exports import LEFTOVER_AGE_S, ExportJob, sweep_leftovers, write_export
+from bot.services.facade import BotService
 from reporting.effective import CORRECTED, EFFECTIVE
 from reporting.xlsx import Percent, Sheet, write_xlsx
 from storage.export_queries import ExportStopped, open_reader, report_batches

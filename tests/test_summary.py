@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import BotService
+from bot.services.facade import BotService
 from errors import InputError, PermissionDenied
 from bot.settings import Settings
-from bot.summary_service import SummaryService
+from bot.services.summaries import SummaryService
 from knowledge.parser import load_policy
 from reporting.summary_text import render_weekly
 from reporting.weeks import Week, last_remind_slot, last_weekly_slot, parse_week, scheduled_week
@@ -203,7 +203,7 @@ async def test_outliers_and_liaisons_without_figures_on_crafted_rows(tmp_path: P
 
 
 async def test_only_units_with_a_liaison_in_that_week_are_late(two_weeks: BotService) -> None:
-    from bot.models import Actor
+    from bot.services.actors import Actor
 
     newcomer = Actor(user_id=77, chat_id=77, name="王五")
     await join(two_weeks, newcomer, "市教育局 22")  # joins in W48: not late for W46 or W47

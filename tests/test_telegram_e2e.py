@@ -87,7 +87,7 @@ async def test_fifty_users_at_once_each_get_their_own_answer(telegram: BotDriver
 
 
 async def test_the_bot_api_url_and_file_url_come_from_settings(fake_api: FakeBotApi, tmp_path: Path) -> None:
-    from bot.app import build_application
+    from application import build_application
 
     app = build_application(settings_for(fake_api, tmp_path))
     assert app.bot.base_url == f"{fake_api.api_url}{fake_api.token}"

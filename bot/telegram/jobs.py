@@ -16,11 +16,11 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.context import BotContext
-from bot.render import split_html
+from bot.telegram.context import BotContext
+from bot.telegram.views import split_html
 from bot.settings import Settings
-from bot.summary_service import REMINDER_KIND, WEEKLY_KIND, Reminder, SummaryService
-from bot.summary_views import render_weekly_reply
+from bot.services.summaries import REMINDER_KIND, WEEKLY_KIND, Reminder, SummaryService
+from bot.telegram.summary_views import render_weekly_reply
 from reporting.periods import last_month
 from reporting.weeks import last_remind_slot, last_weekly_slot, scheduled_week
 

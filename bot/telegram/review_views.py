@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.render import Button, Reply
+from bot.telegram.views import Button, Reply
 from knowledge.numerals import amount
 from reporting.outcomes import ProgressView
 from reporting.render import render_report_html

@@ -6,8 +6,8 @@ import html
 import re
 from enum import StrEnum
 
-from bot import callbacks
-from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
+from bot.telegram import callbacks
+from bot.telegram.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from knowledge.answers import Answer, IndicatorHit, Intent, MeasureHit
 from knowledge.models import Frozen, Measure, PolicyDocument
 from knowledge.render import FULL_TEXT_HINT, group_label, indicator_line, measure_heading, render_text
@@ -58,11 +58,11 @@ def render_outcome(outcome: object) -> Reply:
     """Whatever BotService.handle_text returned, as a Telegram reply."""
     if isinstance(outcome, Answer):
         return render_answer(outcome)
-    from bot.report_views import is_report_outcome, render_report_outcome  # reports: receipts, undo, invites
+    from bot.telegram.report_views import is_report_outcome, render_report_outcome  # reports: receipts, undo, invites
 
     if is_report_outcome(outcome):
         return render_report_outcome(outcome)
-    from bot.summary_views import is_summary_outcome, render_summary_outcome  # weekly summary, reminder plan
+    from bot.telegram.summary_views import is_summary_outcome, render_summary_outcome  # weekly summary, reminder plan
 
     if is_summary_outcome(outcome):
         return render_summary_outcome(outcome)

@@ -7,10 +7,10 @@ import json
 import secrets
 from functools import partial
 
-from bot.liaison_admin import ALREADY_HANDLED, command_key
-from bot.models import Actor, MessageRef
-from bot.progress_queries import NOT_A_LIAISON
-from bot.report_receipts import Assignment, ReportReceipts
+from bot.services.liaisons import ALREADY_HANDLED, command_key
+from bot.services.actors import Actor, MessageRef
+from bot.services.progress import NOT_A_LIAISON
+from bot.services.receipts import Assignment, ReportReceipts
 from errors import NotFound, PermissionDenied, ReportInputError
 from reporting.grammar import ParsedReport, ReportItem, looks_like_report, parse_report, read_message
 from reporting.outcomes import Cancelled, ConfirmItem, Notice, PendingConfirmation, ReportReceipt, UndoReceipt

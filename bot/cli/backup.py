@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.storage_errors import unusable_reason
+from bot.services.storage_errors import unusable_reason
 from errors import DatabaseUnusable
 from storage.preflight import check_database, create_private
 

@@ -1,6 +1,6 @@
 """The dashboard's JSON API under /api/: read the request, call the service as the verified user, answer JSON.
 
-bot/web_server.py has already verified the init data (request["actor"]); admin rights are the services' to check,
+bot/web/server.py has already verified the init data (request["actor"]); admin rights are the services' to check,
 so a non-admin meets the same PermissionDenied (403) wherever they knock. Bad ids and bodies are InputError (400).
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.models import Actor
-from bot.service import BotService
-from bot.web_views import board_json, decision_json, detail_json, grid_json, history_json, queue_json
+from bot.services.actors import Actor
+from bot.services.facade import BotService
+from bot.web.views import board_json, decision_json, detail_json, grid_json, history_json, queue_json
 from errors import InputError, UserFacingError
 from reporting.review_outcomes import Decision
 
@@ -21,7 +21,7 @@ NO_DATABASE = "看板需要数据库，当前机器人只开启了问答功能�
 MAX_ID = 2**63 - 1
 REASON_BODY = '请求内容应为 JSON，例如 {"reason": "数值与台账不符，请核对后重报"}'
 Notify = Callable[[Decision], Awaitable[bool]]
-ACTOR = web.RequestKey("actor", Actor)  # set by bot/web_server.py once the init data is verified
+ACTOR = web.RequestKey("actor", Actor)  # set by bot/web/server.py once the init data is verified
 
 
 def _number(request: web.Request, name: str, what: str) -> int:

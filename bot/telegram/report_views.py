@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.render import Button, Reply
+from bot.telegram.views import Button, Reply
 from knowledge.numerals import amount
 from reporting.outcomes import InviteQuestion, PendingConfirmation, ReportReceipt, UndoReceipt
 from reporting.render import REPORT_OUTCOMES, render_report_html

@@ -10,9 +10,9 @@ import secrets
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot.liaison_directory import LiaisonDirectory, People
-from bot.models import Actor, MessageRef, require_private
-from bot.unit_names import resolve_unit, split_new_unit_word
+from bot.services.directory import LiaisonDirectory, People
+from bot.services.actors import Actor, MessageRef, require_private
+from bot.services.unit_names import resolve_unit, split_new_unit_word
 from errors import InviteError, NotFound, PermissionDenied, ReportInputError
 from knowledge.lexicon import Lexicon
 from knowledge.models import PolicyDocument

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.models import MessageRef
-from bot.progress_queries import ProgressQueries
+from bot.services.actors import MessageRef
+from bot.services.progress import ProgressQueries
 from reporting.grammar import ReportItem
 from reporting.outcomes import Notice, ReportReceipt, StoredItem, UndoneItem
 from reporting.periods import Period

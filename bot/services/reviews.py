@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlite3
 from functools import partial
 
-from bot.liaison_directory import People
-from bot.models import Actor
-from bot.report_service import ReportService
+from bot.services.directory import People
+from bot.services.actors import Actor
+from bot.services.intake import ReportService
 from errors import Conflict, InputError, NotFound, PermissionDenied
 from reporting.periods import Period
 from reporting.review_outcomes import Decision, HeldFigure, ReviewQueue

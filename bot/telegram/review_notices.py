@@ -12,9 +12,9 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.keyboards import keyboard_markup
-from bot.review_views import render_decision_notice, render_review_card
-from bot.service import BotService
+from bot.telegram.keyboards import keyboard_markup
+from bot.telegram.review_views import render_decision_notice, render_review_card
+from bot.services.facade import BotService
 from reporting.review_outcomes import Decision
 
 log = logging.getLogger(__name__)

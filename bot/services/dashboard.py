@@ -1,6 +1,6 @@
 """The admins' dashboard: the indicator board, drill-downs and the completeness grid; admin rights checked here.
 
-Telegram-free: the web API (bot/web_api.py) calls it with the Actor its verified init data names. Figures come
+Telegram-free: the web API (bot/web/api.py) calls it with the Actor its verified init data names. Figures come
 from the report service's cached unit rows (the rule of reporting.effective), as /progress and /weekly do.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.models import Actor, require_private
-from bot.report_service import ReportService
-from bot.review_service import ReviewService, reporter_name
+from bot.services.actors import Actor, require_private
+from bot.services.intake import ReportService
+from bot.services.reviews import ReviewService, reporter_name
 from errors import InputError, NotFound, PermissionDenied
 from reporting.board import (
     AWAITING, COMPLETE, MISSING, PARTIAL, Board, CompletenessGrid, GridCell, GridRow, HistoryEntry, IndicatorCard,

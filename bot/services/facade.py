@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.flood import FloodLimit
-from bot.models import Actor, MessageRef
+from bot.services.flood import FloodLimit
+from bot.services.actors import Actor, MessageRef
 from bot.settings import Settings
 from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.engine import QuestionEngine
@@ -15,10 +15,10 @@ from knowledge.models import PolicyDocument
 from knowledge.parser import load_policy
 
 if TYPE_CHECKING:
-    from bot.dashboard_service import DashboardService
-    from bot.report_service import ReportService
-    from bot.review_service import ReviewService
-    from bot.summary_service import SummaryService
+    from bot.services.dashboard import DashboardService
+    from bot.services.intake import ReportService
+    from bot.services.reviews import ReviewService
+    from bot.services.summaries import SummaryService
 
 Clock = Callable[[], dt.datetime]
 
@@ -40,10 +40,10 @@ class BotService:
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> BotService:
         """The full service: policy, database at BOT_DB (migrated) and the report service; close() when done."""
-        from bot.dashboard_service import DashboardService
-        from bot.report_service import ReportService
-        from bot.review_service import ReviewService
-        from bot.summary_service import SummaryService
+        from bot.services.dashboard import DashboardService
+        from bot.services.intake import ReportService
+        from bot.services.reviews import ReviewService
+        from bot.services.summaries import SummaryService
         from storage.db import open_database
 
         service = cls(settings, load_policy(settings.policy), clock)
@@ -119,7 +119,7 @@ class BotService:
 
     async def start(self, actor: Actor, payload: str) -> object:
         """/start with a deep-link payload: redeem it as an invite code; a bad code becomes a Notice."""
-        from bot.storage_errors import STORAGE_DOWN
+        from bot.services.storage_errors import STORAGE_DOWN
         from errors import StorageUnavailable, UserFacingError
         from reporting.outcomes import Notice
 

@@ -1,7 +1,7 @@
 """The web server inside the bot process (aiohttp on the bot's event loop): the dashboard page, its API and, in
 webhook mode, Telegram's webhook, one app on BOT_WEB_LISTEN:BOT_WEB_PORT (PTB's custom-webserver pattern).
 
-Every /api/ call carries `Authorization: tma <initData>`, verified here (bot/webapp_auth.py) before a route runs:
+Every /api/ call carries `Authorization: tma <initData>`, verified here (bot/web/auth.py) before a route runs:
 401 when missing, forged or stale. Expected errors become JSON {"error": …} with their status; nothing the page
 loads comes from elsewhere (the assets are files of this package).
 """
@@ -17,12 +17,12 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.models import Actor
-from bot.review_notices import tell_reporter
-from bot.service import BotService
+from bot.services.actors import Actor
+from bot.telegram.review_notices import tell_reporter
+from bot.services.facade import BotService
 from bot.settings import Settings
-from bot.web_api import ACTOR, routes
-from bot.webapp_auth import from_header, verify
+from bot.web.api import ACTOR, routes
+from bot.web.auth import from_header, verify
 from errors import Conflict, InputError, NotFound, PermissionDenied, RateLimited, StorageUnavailable, Unauthorized
 from errors import UserFacingError
 
@@ -88,7 +88,7 @@ async def _false() -> bool:
 
 
 def _asset(name: str, kind: str) -> Handler:
-    body = resources.files("bot").joinpath("web_assets", name).read_bytes()  # read once, at start
+    body = resources.files("bot.web").joinpath("assets", name).read_bytes()  # read once, at start
 
     async def serve(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type=kind, charset="utf-8")
@@ -97,7 +97,7 @@ def _asset(name: str, kind: str) -> Handler:
 
 
 def webhook_handler(app: Application, secret: str) -> Handler:
-    """Telegram's POSTs: checked by their secret header, queued (bot/inbox.py answers once it is committed)."""
+    """Telegram's POSTs: checked by their secret header, queued (bot/telegram/inbox.py answers once it is committed)."""
 
     async def receive(request: web.Request) -> web.Response:
         if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
@@ -127,7 +127,7 @@ class WebServer:
 
 async def start_web_server(app: Application, settings: Settings, secret: str) -> WebServer:
     """Listen on BOT_WEB_LISTEN:BOT_WEB_PORT; in webhook mode also take Telegram's updates at BOT_WEBHOOK_URL's path."""
-    from bot.context import BotData
+    from bot.telegram.context import BotData
 
     data: BotData = app.bot_data
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
-from bot.service import BotService
+from bot.services.facade import BotService
 from knowledge.answers import ChatContext
 from knowledge.dialog import DIALOG_TTL
 
@@ -21,7 +21,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.service: BotService | None = None
-        self.web: Any = None  # bot.web_server.WebServer while the dashboard's server runs (BOT_WEB_PORT)
+        self.web: Any = None  # bot.web.server.WebServer while the dashboard's server runs (BOT_WEB_PORT)
         self._lookups = 0
 
     def tick(self, app: Application[Any, Any, Any, Any, Any, Any], now: dt.datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.service import BotService
+from bot.services.facade import BotService
 from bot.settings import Settings
 from errors import UserFacingError
 from reporting.weeks import parse_week

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.render import Reply
-from bot.summary_service import ReminderPlan, WeeklyReport
+from bot.telegram.views import Reply
+from bot.services.summaries import ReminderPlan, WeeklyReport
 from reporting.periods import Period
 
 REMIND_NONE = "{period}没有需要提醒的联络员：分配的指标都已报齐。"

@@ -23,7 +23,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
-from bot.retry import RetryingRequest
+from bot.telegram.retry import RetryingRequest
 from errors import StorageUnavailable
 from storage.db import Database
 from storage.inbox import InboxRepository, InboxUpdate, write_batch

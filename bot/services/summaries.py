@@ -8,8 +8,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.exports import ExportFile, ExportJob, write_export
-from bot.models import Actor, require_private
+from bot.services.exports import ExportFile, ExportJob, write_export
+from bot.services.actors import Actor, require_private
 from bot.settings import Settings
 from errors import InputError, PermissionDenied
 from knowledge.models import Frozen, PolicyDocument
@@ -186,7 +186,7 @@ class SummaryService:
 
     async def build_export(self, kind: str = "xlsx", week: Week | None = None,
                            directory: Path | None = None) -> ExportFile:
-        """Streamed from the database in a worker thread (bot/exports.py) into a folder in `directory`."""
+        """Streamed from the database in a worker thread (bot/services/exports.py) into a folder in `directory`."""
         summary = await self.build_weekly(week)
         async with self.db.reading() as conn:
             liaisons = await self.queries.all_liaisons(conn)

@@ -7,10 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from bot.models import Actor, MessageRef
-from bot.service import BotService
+from bot.services.actors import Actor, MessageRef
+from bot.services.facade import BotService
 from bot.settings import Settings
-from bot.storage_errors import STORAGE_DOWN
+from bot.services.storage_errors import STORAGE_DOWN
 from errors import StorageUnavailable, UserFacingError
 from knowledge.answers import Answer, ChatContext
 from knowledge.render import render_text

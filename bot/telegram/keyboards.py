@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
-from bot.render import Button
+from bot.telegram.views import Button
 
 
 def keyboard_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:

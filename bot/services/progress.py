@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.liaison_admin import LiaisonAdmin
-from bot.models import Actor, require_private
+from bot.services.liaisons import LiaisonAdmin
+from bot.services.actors import Actor, require_private
 from errors import PermissionDenied
 from reporting.outcomes import MineView, MyUnit, ProgressView, RecentReport
 from reporting.periods import Period, last_month

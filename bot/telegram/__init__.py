@@ -1,0 +1,1 @@
+"""Telegram building blocks: context types, views, buttons, jobs, the durable inbox, send limits, retries."""
