@@ -15,7 +15,8 @@ from handlers.common import actor_of, edit_reply, send_reply
 
 NO_DATABASE = "看板和审核需要数据库，当前机器人只开启了问答功能。"
 STALE_BUTTON = "这个按钮已失效，请打开 /dashboard 查看待审核的数据。"
-DASHBOARD_TEXT = "点下面的按钮打开数据看板：各指标进度与目标轨迹、各单位每月数据和历史、报送完成情况，以及待审核的数据。"
+DASHBOARD_TEXT = ("点下面的按钮打开数据看板：各指标进度与目标轨迹、各单位每月数据和历史、报送完成情况，"
+                  "以及待审核的数据。")
 
 
 def _reviews(context: BotContext) -> ReviewService:

@@ -7,11 +7,13 @@ from the report service's cached unit rows (the rule of reporting.effective), as
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from bot.services.actors import Actor, require_private
 from bot.services.intake import ReportService
 from bot.services.reviews import ReviewService, reporter_name
 from errors import InputError, NotFound, PermissionDenied
+from knowledge.models import Indicator
 from reporting.board import (
     AWAITING, COMPLETE, MISSING, PARTIAL, Board, CompletenessGrid, GridCell, GridRow, HistoryEntry, IndicatorCard,
     IndicatorDetail, UnitHistory, UnitLine,
@@ -20,7 +22,7 @@ from reporting.effective import status
 from reporting.periods import Period, last_month
 from reporting.progress import IndicatorProgress
 from reporting.trajectory_svg import trajectory_svg
-from storage.dashboard_queries import HistoryRow, assignments, months_reported, unit_history
+from storage.dashboard_queries import HistoryRow, MonthReported, assignments, months_reported, unit_history
 
 ADMINS_ONLY = "只有管理员可以查看数据看板。"
 NOT_CONFIGURED = ("数据看板还没有开启：请在服务器上设置 BOT_WEB_PORT 和 BOT_WEB_URL（Telegram 能打开的 https 地址），"
@@ -96,7 +98,7 @@ class DashboardService:
         last = last_month(today)
         periods = tuple(last.shift(-k) for k in range(months - 1, -1, -1))
 
-        def read(conn):  # noqa: ANN001, ANN202 - a plain function for the connection's thread
+        def read(conn: sqlite3.Connection) -> tuple[list[tuple[int, str, int]], list[MonthReported]]:
             return assignments(conn), months_reported(conn, periods[0].key, periods[-1].key)
 
         assigned, reported = await self.reports.db.run(read)
@@ -119,7 +121,7 @@ class DashboardService:
         due = period.shift(1)
         return today > dt.date(due.year, due.month, self.remind_day)
 
-    def _require_indicator(self, number: int):  # noqa: ANN202 - knowledge.models.Indicator
+    def _require_indicator(self, number: int) -> Indicator:
         indicator = self.reports.catalog.indicators.get(number)
         if indicator is None:
             raise NotFound(f"没有第 {number} 项指标（共 {len(self.reports.catalog.indicators)} 项）。")

@@ -79,7 +79,8 @@ class ReviewService:
         if not reason:
             raise InputError("请写明退回原因，联络员会收到这条说明。", REASON_EXAMPLE)
         if len(reason) > REASON_LIMIT:
-            raise InputError(f"退回原因最多 {REASON_LIMIT} 个字（现在 {len(reason)} 个），请精简后再发。", REASON_EXAMPLE)
+            raise InputError(f"退回原因最多 {REASON_LIMIT} 个字（现在 {len(reason)} 个），请精简后再发。",
+                             REASON_EXAMPLE)
         return await self._decide(actor, report_id, False, reason)
 
     async def _decide(self, actor: Actor, report_id: int, approve: bool, reason: str | None) -> Decision:

@@ -60,7 +60,8 @@ def render_decided(decision: Decision) -> Reply:
     f = decision.figure
     verdict = "✅ 已审核通过" if decision.approved else f"↩️ 已退回（原因：{html.escape(decision.reason or '')}）"
     lines = [f"<b>#{f.report_id} {verdict}</b>", html.escape(_what(f)),
-             f"审核人：{html.escape(decision.reviewer)}（ID {decision.reviewer_id}），{decision.decided_at:%m月%d日 %H:%M}",
+             (f"审核人：{html.escape(decision.reviewer)}（ID {decision.reviewer_id}），"
+              f"{decision.decided_at:%m月%d日 %H:%M}"),
              "已通知报送人。", "",
              render_report_html(ProgressView(items=(decision.progress,), as_of=decision.progress.as_of))]
     return Reply(text="\n".join(lines))

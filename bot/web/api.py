@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.services.actors import Actor
+from bot.services.dashboard import DashboardService
 from bot.services.facade import BotService
+from bot.services.reviews import ReviewService
 from bot.web.views import board_json, decision_json, detail_json, grid_json, history_json, queue_json
 from errors import InputError, UserFacingError
 from reporting.review_outcomes import Decision
@@ -35,9 +37,15 @@ def routes(service: Callable[[], BotService], notify: Notify) -> web.RouteTableD
     """The API's routes over the running bot's service; `notify` tells a liaison about a decision."""
     api = web.RouteTableDef()
 
-    def opened() -> BotService:
-        found = service()
-        if found.dashboard is None or found.reviews is None:
+    def dashboard() -> DashboardService:
+        found = service().dashboard
+        if found is None:
+            raise UserFacingError(NO_DATABASE)
+        return found
+
+    def reviews() -> ReviewService:
+        found = service().reviews
+        if found is None:
             raise UserFacingError(NO_DATABASE)
         return found
 
@@ -46,18 +54,18 @@ def routes(service: Callable[[], BotService], notify: Notify) -> web.RouteTableD
 
     @api.get("/api/indicators")
     async def indicators(request: web.Request) -> web.Response:
-        return web.json_response(board_json(await opened().dashboard.board(actor(request))))  # type: ignore[union-attr]
+        return web.json_response(board_json(await dashboard().board(actor(request))))
 
     @api.get("/api/indicators/{number}")
     async def indicator(request: web.Request) -> web.Response:
         number = _number(request, "number", "指标编号")
-        detail = await opened().dashboard.indicator(actor(request), number)  # type: ignore[union-attr]
+        detail = await dashboard().indicator(actor(request), number)
         return web.json_response(detail_json(detail))
 
     @api.get("/api/indicators/{number}/units/{unit}")
     async def unit_history(request: web.Request) -> web.Response:
         number, unit = _number(request, "number", "指标编号"), _number(request, "unit", "单位编号")
-        history = await opened().dashboard.unit_history(actor(request), number, unit)  # type: ignore[union-attr]
+        history = await dashboard().unit_history(actor(request), number, unit)
         return web.json_response(history_json(history))
 
     @api.get("/api/completeness")
@@ -65,25 +73,25 @@ def routes(service: Callable[[], BotService], notify: Notify) -> web.RouteTableD
         months = request.query.get("months", "6")
         if not months.isascii() or not months.isdigit():
             raise InputError(f"months 应为 1 到 24 的整数，收到“{months[:20]}”。", "/api/completeness?months=6")
-        grid = await opened().dashboard.completeness(actor(request), int(months))  # type: ignore[union-attr]
+        grid = await dashboard().completeness(actor(request), int(months))
         return web.json_response(grid_json(grid))
 
     @api.get("/api/pending")
     async def pending(request: web.Request) -> web.Response:
-        return web.json_response(queue_json(await opened().reviews.queue(actor(request))))  # type: ignore[union-attr]
+        return web.json_response(queue_json(await reviews().queue(actor(request))))
 
     @api.post("/api/pending/{id}/approve")
     async def approve(request: web.Request) -> web.Response:
         report_id = _number(request, "id", "数据编号")
-        decision = await opened().reviews.approve(actor(request), report_id)  # type: ignore[union-attr]
+        decision = await reviews().approve(actor(request), report_id)
         return web.json_response(decision_json(decision, await notify(decision)))
 
     @api.post("/api/pending/{id}/return")
     async def return_figure(request: web.Request) -> web.Response:
         report_id = _number(request, "id", "数据编号")
-        opened().reviews.require_admin(actor(request))  # type: ignore[union-attr] - before reading a stranger's body
+        reviews().require_admin(actor(request))  # before reading a stranger's body
         reason = await _reason(request)
-        decision = await opened().reviews.return_figure(actor(request), report_id, reason)  # type: ignore[union-attr]
+        decision = await reviews().return_figure(actor(request), report_id, reason)
         return web.json_response(decision_json(decision, await notify(decision)))
 
     return api

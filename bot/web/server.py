@@ -25,6 +25,7 @@ from bot.web.api import ACTOR, routes
 from bot.web.auth import from_header, verify
 from errors import Conflict, InputError, NotFound, PermissionDenied, RateLimited, StorageUnavailable, Unauthorized
 from errors import UserFacingError
+from reporting.review_outcomes import Decision
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ async def start_web_server(app: Application, settings: Settings, secret: str) ->
             raise StorageUnavailable
         return data.service
 
-    async def notify(decision) -> bool:  # noqa: ANN001 - reporting.review_outcomes.Decision
+    async def notify(decision: Decision) -> bool:
         return await tell_reporter(app.bot, decision)
 
     path = urlparse(settings.webhook_url).path or "/" if settings.webhook_url else None
