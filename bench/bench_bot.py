@@ -1,7 +1,8 @@
 """The running bot on a generated database against the same bot on an empty one, end to end.
 
 `main.py run` in a subprocess, polling the fake Bot API on 127.0.0.1, WITH Telegram's send limits
-(FairRateLimiter: Telegram's send limits, as deployed) and the per-user flood limit (every question comes from a new user). One session:
+(FairRateLimiter: Telegram's send limits, as deployed) and the per-user flood limit (every question comes from a new
+user). One session:
 a question queued before start (time to first answer), questions during the first seconds (the catch-up job
 runs at 2 s), RSS once started, /weekly (first reply and chart), then /export xlsx while users keep asking
 (export time, the bot's peak RSS above its RSS before, the longest wait for an answer). Sessions alternate
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.bot_process import LocalBotApi, Users, bot_process, peak, restart_peak, rss, settled
-from bench.common import BenchResult, alternate, compared, label, sizes
+from bench.common import BenchResult, alternate, at_most, compared, label, sizes
 from bench.datasets import ADMIN, dataset, folder
 
 START_WINDOW = 4.0  # seconds of questions after start: the catch-up job runs at 2 s
@@ -90,10 +91,10 @@ def run(quick: bool = False) -> list[BenchResult]:
         asked = sum(of(ours, "export_questions"))
         out += [
             compared(f"bot RSS after start, {size} reports (peer: empty db)", of(ours, "rss"), of(peers, "rss"), "MB",
-                     "≤ 1.3× empty + 20 MB", lambda value, ratio: value <= 1.3 * empty_rss + 20,
+                     "≤ 1.3× empty + 20 MB", at_most(1.3 * empty_rss + 20),
                      detail="VmRSS once the process has gone quiet after start (catch-up job done), main.py run"),
             compared(f"first answer after start, {size} (peer: empty db)", of(ours, "first"), of(peers, "first"), "s",
-                     "≤ empty + 1 s", lambda value, ratio: value <= empty_first + 1,
+                     "≤ empty + 1 s", at_most(empty_first + 1),
                      detail="question queued before the process starts; with send limits"),
             compared(f"longest answer in the first {START_WINDOW:g} s, {size} (peer: empty db)",
                      of(ours, "start_worst"), of(peers, "start_worst"), "s", f"≤ {QUESTION_WAIT_S:g} s",

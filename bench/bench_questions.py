@@ -40,7 +40,10 @@ def cold_start(rounds: int) -> list[BenchResult]:
     ours_argv = [sys.executable, "main.py", "ask", QUESTION]
     peer_argv = [sys.executable, "bench/naive_peer.py", QUESTION]
     _run(peer_argv)  # let jieba write its dictionary cache once, as any real deployment would have
-    ours, peer, ours_rss, peer_rss = [], [], [], []
+    ours: list[float] = []
+    peer: list[float] = []
+    ours_rss: list[float] = []
+    peer_rss: list[float] = []
     for _ in range(rounds):
         for argv, times, rss in ((ours_argv, ours, ours_rss), (peer_argv, peer, peer_rss)):
             seconds, kb = _run(argv)
@@ -48,12 +51,12 @@ def cold_start(rounds: int) -> list[BenchResult]:
             rss.append(kb / 1024)
     ours_median, peer_median = statistics.median(ours), statistics.median(peer)
     ratio = ours_median / peer_median
-    rss = max(ours_rss)
+    peak = max(ours_rss)
     return [
         BenchResult("cold start: ask one question", ours_median * 1000, "ms", "≤ 0.5× peer", ratio <= 0.5,
                     peer=peer_median * 1000, ratio=ratio, detail=f"median of {rounds}, alternating"),
-        BenchResult("cold start: peak RSS", rss, "MB", "≤ 80 MB", rss <= 80,
-                    peer=max(peer_rss), ratio=rss / max(peer_rss)),
+        BenchResult("cold start: peak RSS", peak, "MB", "≤ 80 MB", peak <= 80,
+                    peer=max(peer_rss), ratio=peak / max(peer_rss)),
     ]
 
 

@@ -1,7 +1,8 @@
 """`main.py run` in a subprocess against the fake Bot API, and users talking to it: for bench_bot.
 
-The bot runs exactly as deployed (run_bot: Telegram's send limits by FairRateLimiter, the per-user flood limit, the durable
-inbox, the catch-up job at start). Its schedule is moved so no weekly summary or reminder falls due while it runs.
+The bot runs exactly as deployed (run_bot: Telegram's send limits by FairRateLimiter, the per-user flood limit, the
+durable inbox, the catch-up job at start). Its schedule is moved so no weekly summary or reminder falls due while it
+runs.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class LocalBotApi(FakeBotApi):
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - aiohttp has no public accessor
+        self.port = self._runner.addresses[0][1]
         return self
 
 

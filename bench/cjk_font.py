@@ -70,7 +70,7 @@ def gb2312() -> Iterator[str]:
 
 def project_text(patterns: Iterable[str]) -> str:
     """The characters of the project's shipped texts (non-ASCII only; ASCII is kept whole anyway)."""
-    chars = set()
+    chars: set[str] = set()
     for pattern in patterns:
         for path in sorted(ROOT.glob(pattern)):
             chars.update(c for c in path.read_text(encoding="utf-8") if ord(c) > 0x7F and c.isprintable())

@@ -48,6 +48,11 @@ def compared(name: str, ours: Sequence[float], peer: Sequence[float] | None, uni
                        peer_low=min(peer) * scale if peer else None)
 
 
+def at_most(limit: float) -> Callable[[float, float | None], bool]:
+    """A result's ok rule: its value is at most `limit` (bound when the rule is made)."""
+    return lambda value, ratio: value <= limit
+
+
 def alternate(rounds: int, *runs: Callable[[], T]) -> list[list[T]]:
     """Run each measurement once per round, rotating who goes first, so drift and warm caches hit all alike."""
     out: list[list[T]] = [[] for _ in runs]

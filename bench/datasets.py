@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import sqlite3
 import tempfile
@@ -11,17 +12,15 @@ from pathlib import Path
 from bench.generate import Generated, generate
 
 ADMIN = 1  # the generator's admin: BOT_ADMINS of every bot the benchmarks start
-_folder: Path | None = None
 _made: dict[int, tuple[Path, Generated]] = {}
 
 
+@functools.cache
 def folder() -> Path:
     """A scratch folder for this run (datasets, copies, exports), removed when the process exits."""
-    global _folder
-    if _folder is None:
-        _folder = Path(tempfile.mkdtemp(prefix="bench-"))
-        atexit.register(shutil.rmtree, _folder, True)
-    return _folder
+    made = Path(tempfile.mkdtemp(prefix="bench-"))
+    atexit.register(shutil.rmtree, made, True)
+    return made
 
 
 def dataset(reports: int) -> Path:

@@ -122,15 +122,17 @@ def _liaisons(out: Plan, months: list[tuple[int, int]]) -> None:
         else:
             joined.append((first, index, person_name(rng), None, True))
     formers: dict[int, Liaison] = {}
-    for number, (when, unit, name, revoked, current) in enumerate(sorted(joined), start=1):
-        liaison = Liaison(id=number, user_id=USER_BASE + number, unit=unit, name=name, joined=when, revoked=revoked)
+    for number, (when, at, name, revoked, current) in enumerate(sorted(joined), start=1):
+        liaison = Liaison(id=number, user_id=USER_BASE + number, unit=at, name=name, joined=when, revoked=revoked)
         out.liaisons.append(liaison)
         if current:
-            out.current[unit] = liaison
-            if unit in formers:
-                out.switches[unit] = (formers[unit], liaison, formers[unit].revoked)  # type: ignore[assignment]
+            out.current[at] = liaison
+            former = formers.get(at)
+            if former is not None:
+                assert former.revoked is not None  # a former liaison was revoked when the successor joined
+                out.switches[at] = (former, liaison, former.revoked)
         else:
-            formers[unit] = liaison
+            formers[at] = liaison
 
 
 def setup_rows(out: Plan) -> dict[str, list[tuple]]:
@@ -156,7 +158,7 @@ def weekly_records(first: int, now: int, admin: int) -> list[tuple[str, str, str
 
     day = dt.datetime.fromtimestamp(first, ZONE).date()
     monday = day + dt.timedelta(days=(7 - day.weekday()) % 7)
-    out = []
+    out: list[tuple[str, str, str]] = []
     for week in itertools.count():
         slot = dt.datetime.combine(monday + dt.timedelta(weeks=week), dt.time(9), ZONE)
         if slot.timestamp() > now:

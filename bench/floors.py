@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-HEADER = ("记录ID", "单位", "指标编号", "指标", "月份", "数值", "单位", "累计值", "报送人ID", "报送人", "报送时间", "原文",
-          "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID")
+HEADER = ("记录ID", "单位", "指标编号", "指标", "月份", "数值", "单位", "累计值", "报送人ID", "报送人", "报送时间",
+          "原文", "更正的记录ID", "被记录ID更正", "状态", "撤销时间", "撤销人ID")
 ROWS = (
     "SELECT r.id, u.name, r.indicator, r.period, r.value, r.cumulative, r.reporter_id, r.created_at, r.source_text,"
     " r.replaces_id, r.superseded_by, r.undone_at, r.undone_by FROM reports r JOIN units u ON u.id = r.unit_id"

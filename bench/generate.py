@@ -133,10 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True, type=Path, help="要生成的数据库文件（不能已存在，除非加 --force）")
     parser.add_argument("--reports", type=int, default=100_000, help="上报记录条数（默认 100000）")
     parser.add_argument("--seed", type=int, default=7, help="随机种子（相同种子生成相同数据）")
-    parser.add_argument("--admin", type=int, default=_first_admin(), help="代报和发出邀请的管理员 ID（默认 BOT_ADMINS 的第一个，或 1）")
-    parser.add_argument("--now", type=dt.datetime.fromisoformat, help="把“现在”定在这个时间（ISO 格式，默认当前时间）")
+    parser.add_argument("--admin", type=int, default=_first_admin(),
+                        help="代报和发出邀请的管理员 ID（默认 BOT_ADMINS 的第一个，或 1）")
+    parser.add_argument("--now", type=dt.datetime.fromisoformat,
+                        help="把“现在”定在这个时间（ISO 格式，默认当前时间）")
     parser.add_argument("--console", action="store_true",
-                        help="生成终端对话用的试用数据库（BOT_CONSOLE_DB），不联网即可试用 /weekly、/export 等管理员功能")
+                        help="生成终端对话用的试用数据库（BOT_CONSOLE_DB），"
+                             "不联网即可试用 /weekly、/export 等管理员功能")
     parser.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     args = parser.parse_args(argv)
     if args.reports < 1:

@@ -23,14 +23,18 @@ EPOCH_2022 = stamp(2022, 1, 1)
 class Row:
     """One report row while its month is simulated."""
 
-    __slots__ = ("id", "unit", "indicator", "value", "cumulative", "message", "replaces", "superseded_by",
-                 "superseded_at", "undone_at", "undone_by")
+    __slots__ = ("cumulative", "id", "indicator", "message", "replaces", "superseded_at", "superseded_by", "undone_at",
+                 "undone_by", "unit", "value")
 
     def __init__(self, unit: int, indicator: int, value: float, cumulative: bool, message: Message) -> None:
         self.id = 0
         self.unit, self.indicator, self.value, self.cumulative = unit, indicator, value, cumulative
         self.message = message
-        self.replaces = self.superseded_by = self.superseded_at = self.undone_at = self.undone_by = None
+        self.replaces: int | None = None
+        self.superseded_by: int | None = None
+        self.superseded_at: int | None = None
+        self.undone_at: int | None = None
+        self.undone_by: int | None = None
 
 
 @dataclass
@@ -151,10 +155,10 @@ def settle(month: Month, keep: int, next_id: int) -> list[Row]:
                 stack.append(row)
         else:
             for row in event.target.rows or ():
-                stack = stacks.get((row.unit, row.indicator))
-                if stack and stack[-1] is row:  # /undo touches only the message's rows that still count
+                live = stacks.get((row.unit, row.indicator))
+                if live and live[-1] is row:  # /undo touches only the message's rows that still count
                     row.undone_at, row.undone_by = time, event.target.reporter
-                    stack.pop()
+                    live.pop()
     return rows
 
 

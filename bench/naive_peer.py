@@ -18,7 +18,7 @@ class NaivePipeline:
     """What a first attempt would do: split paragraphs, tokenize with jieba, rank with BM25."""
 
     def __init__(self, text: str) -> None:
-        body = text.split("二、工作措施")[1].split("三、组织保障")[0]
+        body = text.split("二、工作措施", 1)[1].split("三、组织保障", 1)[0]
         self.paragraphs: list[str] = []
         for line in filter(None, (line.strip() for line in body.splitlines())):
             if MEASURE.match(line):

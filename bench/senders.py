@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.values import Model
 
 LIAISONS = (
     "SELECT l.user_id, l.unit_id, group_concat(li.indicator) FROM liaisons l"
@@ -43,13 +48,14 @@ def senders(db: Path, count: int | None = None) -> list[Sender]:
 
 def item(number: int, value: float, cumulative: bool) -> str:
     """'济南工匠 3' as a liaison types it (bench.values.item_text with the indicator's model)."""
-    from bench.values import item_text, models
+    from bench.values import item_text
+
+    return item_text(_models()[number], value, cumulative)
+
+
+@functools.cache
+def _models() -> dict[int, Model]:
+    from bench.values import models
     from knowledge.parser import load_policy
 
-    global _MODELS
-    if _MODELS is None:
-        _MODELS = models(load_policy(), {})
-    return item_text(_MODELS[number], value, cumulative)
-
-
-_MODELS = None
+    return models(load_policy(), {})

@@ -30,8 +30,8 @@ def schema(path: Path | str = ":memory:") -> sqlite3.Connection:
     return conn
 
 
-def at(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=ZONE)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=ZONE)
 
 
 class Rows:

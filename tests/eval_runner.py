@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -43,23 +44,23 @@ def _ints(values: object) -> list[int]:
     return [int(v) if isinstance(v, int) or (isinstance(v, str) and v.isdigit()) else -1 for v in values]
 
 
-def _top(kind: str) -> Callable[[object, dict], str | None]:
+def _top(kind: str) -> Callable[[Any, dict], str | None]:
     """measure_top / indicator_top: the best-ranked item must be the expected one."""
 
-    def check(expected: object, answer: dict) -> str | None:
+    def check(expected: Any, answer: dict) -> str | None:
         got = _ints(answer.get(kind))
-        if got and got[0] == int(expected):  # type: ignore[arg-type]
+        if got and got[0] == int(expected):
             return None
         return f"{kind[:-1]}_top={expected} (got {got[0] if got else 'nothing'})"
 
     return check
 
 
-def _set(kind: str) -> Callable[[object, dict], str | None]:
+def _set(kind: str) -> Callable[[Any, dict], str | None]:
     """measure_set / indicator_set: order does not matter, extras and gaps both fail."""
 
-    def check(expected: object, answer: dict) -> str | None:
-        want, got = {int(x) for x in expected}, set(_ints(answer.get(kind)))  # type: ignore[union-attr]
+    def check(expected: Any, answer: dict) -> str | None:
+        want, got = {int(x) for x in expected}, set(_ints(answer.get(kind)))
         if want == got:
             return None
         return f"{kind[:-1]}_set={sorted(want)} (missing {sorted(want - got)}, extra {sorted(got - want)})"
@@ -67,10 +68,10 @@ def _set(kind: str) -> Callable[[object, dict], str | None]:
     return check
 
 
-def _none(*kinds: str) -> Callable[[object, dict], str | None]:
+def _none(*kinds: str) -> Callable[[Any, dict], str | None]:
     """indicator_none / measure_none / none: the listed kinds must be empty when the flag is true."""
 
-    def check(expected: object, answer: dict) -> str | None:
+    def check(expected: Any, answer: dict) -> str | None:
         if not expected:
             return None
         full = [k for k in kinds if _ints(answer.get(k))]
@@ -79,10 +80,10 @@ def _none(*kinds: str) -> Callable[[object, dict], str | None]:
     return check
 
 
-def _text_has(expected: object, answer: dict) -> str | None:
+def _text_has(expected: Any, answer: dict) -> str | None:
     """Every expected string must appear verbatim in the reply a user sees."""
     text = str(answer.get("text") or "")
-    missing = [s for s in expected if s not in text]  # type: ignore[union-attr]
+    missing = [s for s in expected if s not in text]
     return f"text_has missing {missing}" if missing else None
 
 
@@ -92,7 +93,7 @@ def _intent(expected: object, answer: dict) -> str | None:
     return None if got == expected else f"intent={expected!r} (got {got!r})"
 
 
-CHECKS: dict[str, Callable[[object, dict], str | None]] = {
+CHECKS: dict[str, Callable[[Any, dict], str | None]] = {
     "measure_top": _top("measures"),
     "measure_set": _set("measures"),
     "indicator_top": _top("indicators"),
@@ -147,13 +148,14 @@ class Report:
             known = f" (known: {reason})" if reason else ""
             out.append(f"MISS [{miss.record.get('tier', '?')}] {miss.record.get('q')}{known}")
             out.extend(f"  failed: {f}" for f in miss.failed)
-            out.append(f"  got: intent={a.get('intent')!r} measures={a.get('measures')} indicators={a.get('indicators')}")
+            out.append(f"  got: intent={a.get('intent')!r} measures={a.get('measures')} "
+                       f"indicators={a.get('indicators')}")
             out.append(f"  text: {text}")
         for tier, (p, t) in self.tiers.items():
             out.append(f"{tier}: {p}/{t} ({_pct(p, t)})")
-        known = len(self.misses) - len(self.unknown)
+        known_misses = len(self.misses) - len(self.unknown)
         out.append(f"total: {self.passed}/{self.total} ({_pct(self.passed, self.total)})"
-                   + (f", {known} known misses" if known else ""))
+                   + (f", {known_misses} known misses" if known_misses else ""))
         return out
 
 
@@ -192,18 +194,17 @@ def ask_all(questions: list[str], timeout: float = 900) -> list[dict | None]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run(
         [sys.executable, "main.py", "ask", "--json", "-"],
-        cwd=ROOT, input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env,
+        cwd=ROOT, input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env, check=False,
     )
-    answers: list[dict | None] = []
+    parsed: list[dict] = []
     for line in proc.stdout.splitlines():
         try:
             obj = json.loads(line)
         except json.JSONDecodeError:
             continue  # stray non-JSON output must not shift the answers
         if isinstance(obj, dict):
-            answers.append(obj)
-    if len(answers) != len(questions):
-        answers = _align(questions, answers)
+            parsed.append(obj)
+    answers: list[dict | None] = list(parsed) if len(parsed) == len(questions) else _align(questions, parsed)
     if proc.returncode != 0 or None in answers:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         got = sum(a is not None for a in answers)
@@ -212,11 +213,11 @@ def ask_all(questions: list[str], timeout: float = 900) -> list[dict | None]:
     return answers
 
 
-def _align(questions: list[str], answers: list[dict | None]) -> list[dict | None]:
+def _align(questions: list[str], answers: list[dict]) -> list[dict | None]:
     """When lines went missing, match answers by their echoed question rather than by position."""
     pool: dict[str, list[dict]] = {}
     for a in answers:
-        pool.setdefault(str(a.get("question", "")).strip(), []).append(a)  # type: ignore[union-attr]
+        pool.setdefault(str(a.get("question", "")).strip(), []).append(a)
     return [pool[q.strip()].pop(0) if pool.get(q.strip()) else None for q in questions]
 
 

@@ -88,7 +88,7 @@ class FakeBotApi(BotApiMethods):
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - aiohttp has no public accessor
+        self.port = self._runner.addresses[0][1]
         return self
 
     async def stop(self) -> None:
@@ -193,7 +193,8 @@ class FakeBotApi(BotApiMethods):
         status, body = await self.call(method, params, files)
         return web.json_response(body, status=status)
 
-    async def call(self, method: str, params: dict, files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, dict]:
+    async def call(self, method: str, params: dict,
+                   files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, dict]:
         """One Bot API call on the in-memory state: (HTTP status, JSON body); also used without HTTP."""
         self.calls.append((method, params))
         try:

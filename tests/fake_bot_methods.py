@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fake_html import HtmlError, parse_html, utf16_len
 
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "政策助手", "username": "jinan_policy_bot",
+BOT_USER: dict[str, Any] = {"id": 123456, "is_bot": True, "first_name": "政策助手", "username": "jinan_policy_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
 MAX_TEXT = 4096
 
@@ -56,6 +57,27 @@ class ApiError(Exception):
 class BotApiMethods:
     """Bot API methods as `_api_<name>(params)`; FakeBotApi dispatches to them and holds the state they use."""
 
+    # The state they use, made by FakeBotApi.__init__.
+    long_poll_cap: float
+    updates: list[dict]
+    confirmed_offset: int
+    messages: dict[tuple[int, int], BotMessage]
+    sent: list[BotMessage]
+    calls: list[tuple[str, dict]]
+    callback_answers: dict[str, dict]
+    inline_answers: dict[str, dict]
+    commands: dict[str, list[dict]]
+    chat_actions: list[dict]
+    deleted: list[tuple[int, int]]
+    files: dict[str, bytes]
+    webhook: dict
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+        raise NotImplementedError  # FakeBotApi's
+
+    def next_message_id(self) -> int:
+        raise NotImplementedError  # FakeBotApi's
+
     # ---- methods ---------------------------------------------------------------------------------------
     async def _api_getMe(self, params: dict) -> dict:
         return BOT_USER
@@ -90,10 +112,8 @@ class BotApiMethods:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         pending = lambda: [u for u in self.updates if u["update_id"] >= offset]  # noqa: E731
         if not pending() and timeout > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await self.wait_for(lambda: bool(pending()), timeout)
-            except TimeoutError:
-                pass
         return pending()[:limit]
 
     async def _api_setMyCommands(self, params: dict) -> bool:
@@ -176,7 +196,8 @@ class BotApiMethods:
         file_id = params["file_id"]
         if file_id not in self.files:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]), "file_path": file_id}
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
+                "file_path": file_id}
 
     # ---- helpers ---------------------------------------------------------------------------------------
     def _find(self, params: dict) -> BotMessage:

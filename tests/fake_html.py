@@ -48,9 +48,9 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
         if closing:
             if not open_tags or open_tags[-1][0] != tag:
                 raise HtmlError(f"Bad Request: can't parse entities: unexpected end tag \"{tag}\"")
-            name, start, extra = open_tags.pop()
+            name, start, attributes = open_tags.pop()
             if offset > start:
-                entities.append({"type": ALLOWED_TAGS[name], "offset": start, "length": offset - start, **extra})
+                entities.append({"type": ALLOWED_TAGS[name], "offset": start, "length": offset - start, **attributes})
         else:
             extra: dict = {}
             if tag == "a":
@@ -60,7 +60,8 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
                 extra["url"] = html.unescape(href.group(1))
             open_tags.append((tag, offset, extra))
     if open_tags:
-        raise HtmlError(f"Bad Request: can't parse entities: can't find end tag corresponding to \"{open_tags[-1][0]}\"")
+        raise HtmlError("Bad Request: can't parse entities: can't find end tag corresponding to "
+                        f"\"{open_tags[-1][0]}\"")
     plain.append(source[position:])
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(plain), entities

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -49,7 +49,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if layer is None:
             continue
         for later, fixtures in NEEDS.items():
-            used = sorted(fixtures & set(item.fixturenames))
+            used = sorted(fixtures & set(item.fixturenames if isinstance(item, pytest.Function) else ()))
             if used and LAYERS.index(layer) < LAYERS.index(later):
                 problems.append(f"{item.nodeid}: marked {layer} but uses {', '.join(used)} (layer {later} or later)")
     if problems:
@@ -60,7 +60,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             node.own_markers[:] = [mark for mark in node.own_markers if mark.name not in LAYERS]
     for item, layer in layers.items():
         item.own_markers[:] = [mark for mark in item.own_markers if mark.name not in LAYERS]
-        item.add_marker(layer)
+        if layer is not None:  # always: a test without one stopped the run above
+            item.add_marker(layer)
 
 
 @pytest.fixture(autouse=True)
@@ -68,17 +69,17 @@ def _python_children_only_in_the_process_layer(request: pytest.FixtureRequest) -
     if request.node.get_closest_marker("process") is not None:
         yield
         return
-    real = subprocess.Popen.__init__
+    real: Callable[..., None] = subprocess.Popen.__init__
 
     def refuse(self: subprocess.Popen, args: object, *rest: object, **kwargs: object) -> None:
         program = args[0] if isinstance(args, (list, tuple)) else args
         python = isinstance(program, (str, os.PathLike)) and os.path.basename(program).startswith("python")
         if python or program == sys.executable:
             raise AssertionError(f"{request.node.nodeid} starts a Python process: mark it `process` (tests/layers.py)")
-        real(self, args, *rest, **kwargs)  # type: ignore[arg-type]
+        real(self, args, *rest, **kwargs)
 
-    subprocess.Popen.__init__ = refuse  # type: ignore[method-assign]
+    subprocess.Popen.__init__ = refuse  # type: ignore[method-assign]  # patched for this test, restored below
     try:
         yield
     finally:
-        subprocess.Popen.__init__ = real  # type: ignore[method-assign]
+        subprocess.Popen.__init__ = real  # type: ignore[method-assign]  # the original, put back

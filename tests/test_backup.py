@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "BOT_DB": str(tmp_path / "bot.db"), "BOT_TOKEN": ""}
     return subprocess.run([sys.executable, "main.py", "backup", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_backup_copies_a_live_wal_database(tmp_path):
@@ -44,16 +44,16 @@ def test_backup_without_a_database_says_how(tmp_path):
 def _main(tmp_path: Path, command: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "BOT_DB": str(tmp_path / "bot.db"), "BOT_TOKEN": ""}
     return subprocess.run([sys.executable, "main.py", command, *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 async def _bot_database_with_reports(tmp_path: Path, *texts: str) -> None:
     from tests.report_support import ADMIN, LIAISON, Clock, Messages, at, open_service
 
     service = await open_service(tmp_path, Clock(at(2026, 11, 24)))
-    if not await service.reports.unit_names():
-        invite = await service.reports.create_invite(ADMIN, "市总工会 15")
-        await service.reports.join(LIAISON, invite.code)
+    if not await service.reports.units.names():
+        invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15")
+        await service.reports.liaisons.join(LIAISON, invite.code)
     messages = Messages()
     messages.next_id = 100 + 10 * len(list(tmp_path.glob("*.db*")))
     for text in texts:
@@ -79,6 +79,7 @@ async def test_restore_refuses_while_the_database_is_open_and_keeps_what_it_repl
         "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT 1 FROM reports').fetchall();"
         " print('open', flush=True); sys.stdin.read()"), str(tmp_path / "bot.db")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
     try:
         assert holder.stdout.readline().strip() == "open"
         refused = _main(tmp_path, "restore", str(tmp_path / "b.db"))

@@ -28,8 +28,8 @@ pytestmark = pytest.mark.service
 ROOT = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=ZONE)
 REPORTS = 2000
-COLUMNS = "id, unit_id, indicator, period, value, cumulative, reporter_id, chat_id, message_id, source_text," \
-          " created_at, replaces_id, superseded_by, superseded_at, undone_at, undone_by"
+COLUMNS = ("id, unit_id, indicator, period, value, cumulative, reporter_id, chat_id, message_id, source_text,"
+           " created_at, replaces_id, superseded_by, superseded_at, undone_at, undone_by")
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +49,11 @@ def test_the_command_writes_exactly_the_reports_asked_for_and_never_overwrites(t
     target = tmp_path / "demo.db"
     command = [sys.executable, "-m", "bench", "generate", "--db", str(target), "--reports", "1500",
                "--now", "2026-11-24T12:00"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "1500 条上报" in done.stdout and "秒" in done.stdout
     assert rows(target, "SELECT COUNT(*) FROM reports")[0][0] == 1500
-    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 2 and "--force" in again.stderr
 
 
@@ -70,7 +70,7 @@ def test_a_deployment_of_units_liaisons_and_every_indicator(made: tuple[Path, Ge
     assert done.corrections == rows(path, "SELECT COUNT(*) FROM reports WHERE replaces_id IS NOT NULL")[0][0]
     newest = rows(path, "SELECT MAX(period), MAX(created_at) < ? FROM reports", (NOW.isoformat(),))[0]
     assert tuple(newest) == ("2026-10", 1)
-    kinds = dict(rows(path, "SELECT kind, COUNT(*) FROM sent_notifications GROUP BY kind"))
+    kinds = {kind: count for kind, count in rows(path, "SELECT kind, COUNT(*) FROM sent_notifications GROUP BY kind")}
     assert kinds["weekly"] >= 1 and kinds["reminder"] >= 1
     assert rows(path, "SELECT COUNT(*) FROM processed_updates WHERE key LIKE 'msg:%'")[0][0] >= REPORTS / 4
 

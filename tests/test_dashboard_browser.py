@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -21,16 +22,16 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium): the dashboard's browser tests "
                 "did not run", allow_module_level=True)
 
-from playwright.async_api import Page, async_playwright, expect  # noqa: E402 - only once Chromium is known
+from playwright.async_api import Page, ViewportSize, async_playwright, expect  # noqa: E402 - only once Chromium is known
 
 pytestmark = pytest.mark.process  # a browser is a child process
 THEME = {"bg_color": "#17212b", "text_color": "#f5f5f5", "hint_color": "#708499", "link_color": "#6ab3f3",
          "button_color": "#5288c1", "button_text_color": "#ffffff", "secondary_bg_color": "#232e3c"}
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 
 
-def launch_url(board: Dashboard, user_id: int = ADMIN_ID, **sign: object) -> str:
+def launch_url(board: Dashboard, user_id: int = ADMIN_ID, **sign: Any) -> str:
     """The page's address as a Telegram client opens it: launch parameters in the fragment."""
     fragment = urlencode({"tgWebAppData": init_data(board.api.token, user_id, **sign), "tgWebAppVersion": "8.0",
                           "tgWebAppPlatform": "android", "tgWebAppThemeParams": json.dumps(THEME)}, quote_via=quote)

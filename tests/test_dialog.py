@@ -14,7 +14,7 @@ from knowledge.render import answer_json
 
 pytestmark = pytest.mark.pure
 
-START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 UNION = [1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15]
 
 
@@ -71,7 +71,8 @@ def test_filter_and_count_of_the_last_list(engine):
 
 
 def test_questions_about_the_last_entity(engine):
-    _, leads, text, others = chat(engine, "第5条讲什么", "牵头单位有哪些", "原文是什么", "除了市总工会还有哪些单位一起负责")
+    _, leads, text, others = chat(engine, "第5条讲什么", "牵头单位有哪些", "原文是什么",
+                                  "除了市总工会还有哪些单位一起负责")
     assert leads["measures"] == [5] and "市教育局" in leads["text"]
     assert text["intent"] == "measure_text" and "大力推行现代学徒制和企业新型学徒制" in text["text"]
     assert others["departments"] == ["市教育局", "市人力资源社会保障局"]
@@ -263,7 +264,8 @@ def test_round_six_shapes(engine):
 
 
 def test_round_seven_shapes(engine):
-    *_, swapped, count = chat(engine, "市教育局和市人力资源社会保障局都负责的措施", "把市人力资源社会保障局换成市国资委", "一共多少条")
+    *_, swapped, count = chat(engine, "市教育局和市人力资源社会保障局都负责的措施",
+                              "把市人力资源社会保障局换成市国资委", "一共多少条")
     assert swapped["measures"] == [4, 6, 7, 13] and count["measures"] == [4, 6, 7, 13]
     *_, removed, rest = chat(engine, "素质提升类有哪些指标", "去掉第12项，还剩几个", "剩下这些2023年目标")
     assert removed["indicators"] == [9, 10, 11, 14, 15] and rest["indicators"] == [9, 10, 11, 14, 15]
@@ -274,7 +276,8 @@ def test_round_seven_shapes(engine):
 
 
 def test_groups_of_measures_in_a_conversation(engine):
-    _, thanks, following, within = chat(engine, "（三）搭建平台载体那部分有哪些措施", "thx", "下一部分呢", "其中国资委参与的")
+    _, _, following, within = chat(engine, "（三）搭建平台载体那部分有哪些措施", "thx", "下一部分呢",
+                                   "其中国资委参与的")
     assert following["measures"] == [10, 11, 12] and within["measures"] == [11, 12]
     *_, group, members = chat(engine, "揭榜攻关是哪条措施里的", "它在哪个部分", "这个部分都有哪几条")
     assert "培育创新生态" in group["text"] and members["measures"] == [13, 14, 15]

@@ -87,7 +87,7 @@ def test_indicator_by_number_and_category(engine):
 
 def test_follow_ups(engine):
     first, _ = ask(engine, "济南工匠2023年目标是多少")
-    second, record = ask(engine, "那2025年呢?", first.context)
+    _, record = ask(engine, "那2025年呢?", first.context)
     assert record["indicators"] == [15] and "150" in record["text"]
     lead, _ = ask(engine, "专家带学")
     who, record = ask(engine, "它由谁负责?", lead.context)

@@ -23,7 +23,7 @@ def answer(measures=(), indicators=(), text="", intent="topic") -> dict:
             "departments": [], "text": text}
 
 
-CASES = [
+CASES: list[tuple[dict[str, object], dict, dict]] = [
     ({"measure_top": 4}, answer([4, 3]), answer([3, 4])),
     ({"measure_top": 4}, answer([4]), answer()),
     ({"measure_set": [3, 4]}, answer([4, 3]), answer([3, 4, 5])),

@@ -17,7 +17,8 @@ from knowledge.parser import SHIPPED_POLICY, load_policy
 pytestmark = pytest.mark.service
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
-COMMANDS = (["ask", "谁负责产教融合"], ["console"], ["run"], ["summary"], ["backup", "copy.db"], [])
+COMMANDS: tuple[list[str], ...] = (["ask", "谁负责产教融合"], ["console"], ["run"], ["summary"], ["backup", "copy.db"],
+                                   [])
 POLICY_PARTS = SHIPPED_POLICY.read_text(encoding="utf-8").partition("新增济南工匠（人）\t30")
 
 # (setting, bad value); a value that is a file name is created in the test's folder first (see _bad_env)
@@ -131,7 +132,7 @@ def test_a_bad_setting_in_a_real_process_is_one_line_and_exit_2(tmp_path: Path) 
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
         env.update(_bad_env(tmp_path, setting, value))
         done = subprocess.run([sys.executable, str(MAIN), *argv], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=60, stdin=subprocess.DEVNULL)
+                              text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
         assert done.returncode == 2, done.stderr
         _assert_one_line(done.stderr, setting, value)
         assert done.stdout == ""

@@ -91,10 +91,11 @@ def test_a_look_alike_document_loads_the_same_way():
     )
     doc = parse_policy(variant)
     assert doc.meta.issued_on == dt.date(2024, 3, 5)
-    assert doc.measure(8).departments[1] == "市新部门"
-    assert doc.measure(14).title == "充分发挥群团组织推动作用"
-    assert doc.measure(10).departments == ("市总工会", "市科技局")
-    assert "到创新型企业实地考察" in doc.measure(6).body
+    measures = {m.number: m for m in doc.measures}
+    assert measures[8].departments[1] == "市新部门"
+    assert measures[14].title == "充分发挥群团组织推动作用"
+    assert measures[10].departments == ("市总工会", "市科技局")
+    assert "到创新型企业实地考察" in measures[6].body
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,8 @@ def item(number: int, value: float, typed: str | None = None, cumulative: bool =
 
 
 def check(number: int, value: float, typed: str | None = None, history=(), totals=(), cumulative=False, period=OCTOBER):
-    return doubt(item(number, value, typed, cumulative, period), BY_NUMBER[number], KINDS[number], list(history), totals)
+    return doubt(item(number, value, typed, cumulative, period), BY_NUMBER[number], KINDS[number], list(history),
+                 totals)
 
 
 def plausible_max(number: int) -> float:
@@ -79,7 +80,8 @@ def test_a_count_of_people_for_a_ten_thousands_indicator_suggests_the_ten_thousa
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=6), st.integers(min_value=0, max_value=100))
+@given(st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=6),
+       st.integers(min_value=0, max_value=100))
 def test_a_running_total_below_an_earlier_month_is_asked_and_one_at_or_above_is_not(earlier, value) -> None:
     totals = [(Period.of(dt.date(2026, m + 1, 1)).key, float(v)) for m, v in enumerate(earlier)]
     found = check(16, float(value), totals=totals, cumulative=True, period=Period.of(dt.date(2026, 10, 1)))

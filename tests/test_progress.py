@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.models import Indicator
 from knowledge.parser import load_policy
 from reporting.kinds import Aggregate, IndicatorKind, Kind, default_kind, load_kinds
 from reporting.periods import Period
@@ -19,9 +20,17 @@ pytestmark = pytest.mark.pure
 
 DOC = load_policy()
 KINDS = load_kinds(DOC)
-CRAFTSMEN = DOC.indicator(15)  # 新增济南工匠: 30 → 90 → 150 人, a count
-SKILLED = DOC.indicator(1)  # 技能人才: 134 → 142 → 150 万人, a level
-TEACHERS = DOC.indicator(23)  # 双师型 %: 60 → 65 → 70, a ratio
+
+
+def _indicator(number: int) -> Indicator:
+    found = DOC.indicator(number)
+    assert found is not None
+    return found
+
+
+CRAFTSMEN = _indicator(15)  # 新增济南工匠: 30 → 90 → 150 人, a count
+SKILLED = _indicator(1)  # 技能人才: 134 → 142 → 150 万人, a level
+TEACHERS = _indicator(23)  # 双师型 %: 60 → 65 → 70, a ratio
 COUNT, LEVEL, MEAN = IndicatorKind(kind=Kind.COUNT), IndicatorKind(kind=Kind.LEVEL), IndicatorKind(
     kind=Kind.LEVEL, aggregate=Aggregate.MEAN)
 
@@ -49,7 +58,7 @@ def test_kinds_come_from_name_and_unit_and_the_data_file_overrides() -> None:
     assert KINDS[15].kind is Kind.COUNT and KINDS[9].kind is Kind.COUNT and KINDS[19].kind is Kind.COUNT
     assert KINDS[1].kind is Kind.LEVEL and KINDS[3].kind is Kind.LEVEL
     assert KINDS[23] == MEAN and KINDS[21] == MEAN
-    assert default_kind(DOC.indicator(17)).kind is Kind.COUNT  # 项
+    assert default_kind(_indicator(17)).kind is Kind.COUNT  # 项
     assert KINDS[2] == LEVEL  # 师徒结对: set in reporting/data/indicator_kinds.json
 
 

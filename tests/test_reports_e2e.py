@@ -18,7 +18,8 @@ STRANGER_ID = 7007
 
 def reports_in(settings: Settings) -> list[tuple]:
     with sqlite3.connect(settings.db) as conn:
-        return conn.execute("SELECT indicator, period, value, undone_at IS NOT NULL FROM reports ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT indicator, period, value, undone_at IS NOT NULL FROM reports ORDER BY id").fetchall()
 
 
 async def join_as_liaison(telegram: BotDriver) -> str:
@@ -39,8 +40,8 @@ async def test_invite_join_report_correct_undo(telegram: BotDriver, bot_settings
     assert "已经被使用过" in refused_join.text
 
     [receipt] = await telegram.send_text(WORKER_ID, "济南工匠 12 2026年10月")
-    for phrase in ("市总工会", "新增济南工匠", "2026年10月", "12 人", "全市累计：42 人", "完成2023年目标（90 人）的46.7%",
-                   "完成2025年目标（150 人）的28.0%", "状态：滞后", "规则："):
+    for phrase in ("市总工会", "新增济南工匠", "2026年10月", "12 人", "全市累计：42 人",
+                   "完成2023年目标（90 人）的46.7%", "完成2025年目标（150 人）的28.0%", "状态：滞后", "规则："):
         assert phrase in receipt.text, phrase
     assert receipt.button_texts == ["撤销"] and "<b>" in receipt.html
 

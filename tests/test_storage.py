@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,8 +28,8 @@ async def test_migrations_run_once_and_are_recorded(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "a" / "bot.db", clock)
     rows = await db.fetchall("SELECT version, name FROM schema_migrations")
     assert [r["version"] for r in rows] == [m.version for m in MIGRATIONS]
-    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
-    assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000
+    assert (await db.fetchall("PRAGMA journal_mode"))[0][0] == "wal"
+    assert (await db.fetchall("PRAGMA busy_timeout"))[0][0] == 5000
     tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"units", "liaisons", "liaison_indicators", "invites", "reports", "processed_updates",
             "sent_notifications", "pending_reports"} <= tables
@@ -41,7 +42,7 @@ async def test_migrations_run_once_and_are_recorded(tmp_path: Path) -> None:
 async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
     broken = Migration(99, "broken", ("CREATE TABLE half (x INTEGER)", "CREATE TABLE oops (syntax error here"))
     with pytest.raises(sqlite3.OperationalError):
-        await open_database(tmp_path / "bot.db", clock, MIGRATIONS + (broken,))
+        await open_database(tmp_path / "bot.db", clock, (*MIGRATIONS, broken))
     db = await open_database(tmp_path / "bot.db", clock)
     tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "half" not in tables
@@ -74,7 +75,7 @@ async def test_invites_are_single_use_and_liaisons_merge_indicators(tmp_path: Pa
         assert joined.indicators == (15, 16, 18)
         assert await liaisons.revoke(conn, joined.id, 1, NOW)
         assert await liaisons.active_for_user(conn, 2) == []
-    assert (await db.fetchone("SELECT COUNT(*) FROM liaisons"))[0] == 1
+    assert (await db.fetchall("SELECT COUNT(*) FROM liaisons"))[0][0] == 1
     await db.close()
 
 
@@ -83,16 +84,18 @@ async def test_reports_are_append_only(tmp_path: Path) -> None:
     reports, processed = ReportRepository(), ProcessedUpdates()
     async with db.transaction() as conn:
         unit = await UnitRepository().get_or_create(conn, "市总工会", NOW)
-        common = dict(unit_id=unit.id, indicator=15, period="2026-10", cumulative=False, reporter_id=2, chat_id=2,
-                      source_text="", now=NOW)
+        common: dict[str, Any] = dict(unit_id=unit.id, indicator=15, period="2026-10", cumulative=False,
+                                      reporter_id=2, chat_id=2, source_text="", now=NOW)
         first, replaced = await reports.add(conn, value=12, message_id=1, **common)
         assert replaced is None
         second, replaced = await reports.add(conn, value=15, message_id=2, **common)
         assert replaced is not None and replaced.id == first
-        assert (await reports.latest(conn, unit.id, 15, "2026-10")).value == 15
+        latest = await reports.latest(conn, unit.id, 15, "2026-10")
+        assert latest is not None and latest.value == 15
         assert await reports.undo(conn, second, 2, NOW)
         assert not await reports.undo(conn, second, 2, NOW)
-        assert (await reports.latest(conn, unit.id, 15, "2026-10")).value == 12
+        latest = await reports.latest(conn, unit.id, 15, "2026-10")
+        assert latest is not None and latest.value == 12
         assert await processed.mark(conn, "msg:2:1", NOW)
         assert not await processed.mark(conn, "msg:2:1", NOW)
     history = await db.fetchall("SELECT id, superseded_by, undone_at FROM reports ORDER BY id")
@@ -106,5 +109,5 @@ async def test_a_transaction_that_raises_stores_nothing(tmp_path: Path) -> None:
         async with db.transaction() as conn:
             await UnitRepository().get_or_create(conn, "市总工会", NOW)
             raise RuntimeError("boom")
-    assert (await db.fetchone("SELECT COUNT(*) FROM units"))[0] == 0
+    assert (await db.fetchall("SELECT COUNT(*) FROM units"))[0][0] == 0
     await db.close()

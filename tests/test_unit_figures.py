@@ -7,8 +7,10 @@ import re
 import sqlite3
 import statistics
 import tempfile
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -77,7 +79,8 @@ def test_the_middle_of_the_other_figures_has_their_median(figures: list[float], 
     ranked = sorted(figures)
     low, high = max(0, len(ranked) // 2 - 2), len(ranked) // 2 + 2
     spread = Spread(len(ranked), tuple(ranked[low:high + 1]))
-    left_out = data.draw(st.sampled_from(ranked)) if ranked and data.draw(st.booleans()) else 0.0
+    leave_one_out = bool(ranked) and data.draw(st.booleans())
+    left_out = data.draw(st.sampled_from(ranked)) if leave_one_out else 0.0
     others = list(ranked)
     if left_out > 0:
         others.remove(left_out)
@@ -134,12 +137,12 @@ def test_summaries_read_reports_through_indexes_only() -> None:
 step = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(0, 20), st.booleans(), st.integers(0, 6))
 
 
-def oracle(stored: list[tuple], instant: float | None) -> list[tuple]:
+def oracle(stored: Sequence[Sequence[Any]], instant: float | None) -> list[tuple]:
     """The rule written out: per key the newest row alive just before `instant` (None: now), reduced per unit."""
     alive: dict[tuple[int, str], tuple[float, bool]] = {}
     for _, unit, period, value, cumulative, created, undone in stored:  # in id order
-        if instant is None and undone is None or instant is not None and created < instant and (
-                undone is None or undone >= instant):
+        if (instant is None and undone is None) or (instant is not None and created < instant and (
+                undone is None or undone >= instant)):
             alive[(unit, period)] = (value, cumulative)
     units: dict[int, list] = {}
     for (unit, period), (value, cumulative) in sorted(alive.items()):
