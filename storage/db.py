@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import aiosqlite
 
@@ -82,6 +82,13 @@ class Database:
         """Reads as one plain function on the connection's thread: one hop however many statements it runs."""
         async with self._lock:
             return await _on_thread(self.conn, fn)
+
+    @overload
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+
+    @overload
+    async def write(self, fn: Callable[[sqlite3.Connection], T],
+                    then: Callable[[sqlite3.Connection], U]) -> tuple[T, U | None]: ...
 
     async def write(self, fn: Callable[[sqlite3.Connection], T],
                     then: Callable[[sqlite3.Connection], U] | None = None) -> T | tuple[T, U | None]:
