@@ -53,7 +53,8 @@ def build_application(
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .context_types(CONTEXT_TYPES)
-        .request(request or RetryingRequest(connection_pool_size=64, read_timeout=15, write_timeout=20, pool_timeout=10))
+        .request(request or RetryingRequest(connection_pool_size=64, read_timeout=15, write_timeout=20,
+                                            pool_timeout=10))
         .get_updates_request(request or PollingRequest(updates.barrier, connection_pool_size=2, read_timeout=15))
         .rate_limiter(limiter)
         .update_queue(updates)
@@ -79,7 +80,7 @@ def run_bot(settings: Settings) -> int:
     configure_logging(settings.token.get_secret_value())
     app = build_application(settings)
     try:
-        if not wait_for_api(app, settings.api_url):  # bot/telegram/api_wait.py: logs every failed attempt to reach the API
+        if not wait_for_api(app, settings.api_url):  # logs every failed attempt to reach the API
             return 0
         if settings.webhook_url and settings.web_port is not None:  # one server: dashboard and webhook
             asyncio.get_event_loop().run_until_complete(serve_until_stopped(app, settings))
@@ -89,8 +90,8 @@ def run_bot(settings: Settings) -> int:
             app.run_polling(**POLLING)
     except InvalidToken:
         hint = "，或 BOT_API_URL 不是 Bot API 地址" if settings.api_url else ""
-        print(f"设置错误：BOT_TOKEN 无效，Bot API 拒绝了它{hint}；请向 @BotFather 核对。可以这样写：BOT_TOKEN=123456789:AAExample",
-              file=sys.stderr)
+        print(f"设置错误：BOT_TOKEN 无效，Bot API 拒绝了它{hint}；请向 @BotFather 核对。"
+              "可以这样写：BOT_TOKEN=123456789:AAExample", file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(f"无法连接 Bot API（{exc}）；请检查网络或 BOT_API_URL。\nCannot reach the Bot API.", file=sys.stderr)
@@ -107,7 +108,8 @@ async def _post_init(app: Application, settings: Settings) -> None:
         await app.update_queue.open(UpdateInbox(data.service.reports.db, data.service.clock), app.bot)
     if data.service.reports is not None:  # each figure held for review gets a card to every admin
         service = data.service
-        service.reports.on_held = lambda ids: app.create_task(announce_held(app.bot, service, ids), name="review")
+        service.reports.intake.on_held = lambda ids: app.create_task(announce_held(app.bot, service, ids),
+                                                                     name="review")
     await register_menu(app, settings)
     if settings.web_port is not None:
         token = settings.token.get_secret_value() if settings.token else ""

@@ -110,9 +110,9 @@ async def soak(folder: Path, messages: int, users: int) -> dict[str, float]:
         admin = Actor(user_id=1, chat_id=1)
         liaisons = []
         for index in range(LIAISONS):
-            invite = await service.reports.create_invite(admin, f"浸泡单位{index} 19 新建")
+            invite = await service.reports.liaisons.create_invite(admin, f"浸泡单位{index} 19 新建")
             liaisons.append(500_000 + index)
-            await service.reports.join(Actor(user_id=liaisons[-1], chat_id=liaisons[-1]), invite.code)
+            await service.reports.liaisons.join(Actor(user_id=liaisons[-1], chat_id=liaisons[-1]), invite.code)
         months = [f"{y}年{m}月" for y in range(2022, 2027) for m in range(1, 13)][:58]
         gc.collect()
         out["cold_mb"] = rss_mb()

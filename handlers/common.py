@@ -30,7 +30,7 @@ async def role_of(service: BotService, actor: Actor) -> Role:
     """Admin from settings; liaison when the report side (open with a database) knows the user as one."""
     if service.is_admin(actor.user_id):
         return Role.ADMIN
-    if service.reports is not None and await service.reports.is_liaison(actor.user_id):
+    if service.reports is not None and await service.reports.roles.is_liaison(actor.user_id):
         return Role.LIAISON
     return Role.WORKER
 
@@ -54,7 +54,8 @@ async def edit_reply(query: CallbackQuery, reply: Reply) -> None:
     chunks = split_html(reply.text)
     markup = keyboard_markup(reply.keyboard)
     try:
-        await query.edit_message_text(chunks[0], parse_mode=ParseMode.HTML, reply_markup=markup if len(chunks) == 1 else None)
+        await query.edit_message_text(chunks[0], parse_mode=ParseMode.HTML,
+                                      reply_markup=markup if len(chunks) == 1 else None)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise

@@ -19,7 +19,7 @@ from bot.telegram import report_views
 from bot.telegram.context import BotContext
 from bot.services.actors import MessageRef
 from bot.telegram.views import Button, Reply, render_outcome
-from bot.services.intake import ReportService
+from bot.services.reports import ReportServices
 from errors import UserFacingError
 from handlers.common import actor_of, edit_reply, message_ref, send_reply
 from reporting.outcomes import Revoked
@@ -36,7 +36,7 @@ GUIDE_TIMEOUT = 600
 STALE_BUTTON = "这个按钮已失效，请重新发送 /report 或直接发送数据，例如：济南工匠 12"
 
 
-def _reports(context: BotContext) -> ReportService:
+def _reports(context: BotContext) -> ReportServices:
     reports = context.service.reports
     if reports is None:
         raise UserFacingError(NO_STORAGE)
@@ -58,7 +58,7 @@ def _command(update: Update) -> MessageRef | None:
 
 
 async def invite(update: Update, context: BotContext) -> None:
-    outcome = await _reports(context).create_invite(actor_of(update), _args(context), context.bot.username,
+    outcome = await _reports(context).liaisons.create_invite(actor_of(update), _args(context), context.bot.username,
                                                     _command(update))
     await _reply(update, outcome)
 
@@ -66,16 +66,16 @@ async def invite(update: Update, context: BotContext) -> None:
 async def join(update: Update, context: BotContext) -> None:
     if not context.args:
         raise UserFacingError("请在命令后写邀请码。", "/join 邀请码")
-    await _reply(update, await _reports(context).join(actor_of(update), context.args[0]))
+    await _reply(update, await _reports(context).liaisons.join(actor_of(update), context.args[0]))
 
 
 async def liaisons(update: Update, context: BotContext) -> None:
-    await _reply(update, await _reports(context).list_liaisons(actor_of(update)))
+    await _reply(update, await _reports(context).liaisons.list_liaisons(actor_of(update)))
 
 
 async def revoke(update: Update, context: BotContext) -> None:
     """Revoke, then tell each revoked liaison (one who blocked the bot is only logged)."""
-    outcome = await _reports(context).revoke(actor_of(update), _args(context), _command(update))
+    outcome = await _reports(context).liaisons.revoke(actor_of(update), _args(context), _command(update))
     await _reply(update, outcome)
     for notice in outcome.told if isinstance(outcome, Revoked) else ():
         try:
@@ -85,15 +85,15 @@ async def revoke(update: Update, context: BotContext) -> None:
 
 
 async def undo(update: Update, context: BotContext) -> None:
-    await _reply(update, await _reports(context).undo(actor_of(update), command=_command(update)))
+    await _reply(update, await _reports(context).undo.last(actor_of(update), _command(update)))
 
 
 async def progress(update: Update, context: BotContext) -> None:
-    await _reply(update, await _reports(context).progress(actor_of(update), _args(context) or None))
+    await _reply(update, await _reports(context).progress.view(actor_of(update), _args(context) or None))
 
 
 async def mine(update: Update, context: BotContext) -> None:
-    await _reply(update, await _reports(context).mine(actor_of(update)))
+    await _reply(update, await _reports(context).progress.mine(actor_of(update)))
 
 
 async def _tapped(update: Update, parse: Callable[[object], T | None]) -> tuple[CallbackQuery, T] | None:
@@ -114,7 +114,7 @@ async def on_undo_button(update: Update, context: BotContext) -> None:
     if tapped is None:
         return
     query, ids = tapped
-    outcome = await _reports(context).undo(actor_of(update), ids)
+    outcome = await _reports(context).undo.given(actor_of(update), ids)
     await query.answer("已撤销")
     if isinstance(query.message, Message):
         await query.edit_message_reply_markup(reply_markup=None)
@@ -128,7 +128,8 @@ async def on_confirm_button(update: Update, context: BotContext) -> None:
     query, (action, token) = tapped
     reports = _reports(context)
     actor = actor_of(update)
-    outcome = await (reports.cancel(actor, token) if action == "rx" else reports.confirm(actor, token, action == "rs"))
+    intake = reports.intake
+    outcome = await (intake.cancel(actor, token) if action == "rx" else intake.confirm(actor, token, action == "rs"))
     await query.answer()
     await edit_reply(query, render_outcome(outcome))
 
@@ -139,7 +140,7 @@ async def on_unit_button(update: Update, context: BotContext) -> None:
     if tapped is None:
         return
     query, (token, choice) = tapped
-    outcome = await _reports(context).choose_unit(actor_of(update), token, choice, context.bot.username)
+    outcome = await _reports(context).liaisons.choose_unit(actor_of(update), token, choice, context.bot.username)
     await query.answer()
     await edit_reply(query, render_outcome(outcome))
 
@@ -153,11 +154,11 @@ async def report_start(update: Update, context: BotContext) -> int:
     reports = _reports(context)
     actor = actor_of(update)
     if context.args:
-        await _reply(update, await reports.submit_text(actor, _args(context), message_ref(update, message)))
+        await _reply(update, await reports.intake.submit_text(actor, _args(context), message_ref(update, message)))
         return ConversationHandler.END
-    mine = await reports.liaisons_of(actor.user_id)
+    mine = await reports.roles.liaisons_of(actor.user_id)
     if not mine:
-        example = "市人社局 技能人才 136.5万" if reports.is_admin(actor.user_id) else None
+        example = "市人社局 技能人才 136.5万" if reports.roles.is_admin(actor.user_id) else None
         text = ("管理员代报请直接发送“单位 指标 数值”。" if example else
                 "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。")
         raise UserFacingError(text, example)
@@ -178,19 +179,20 @@ async def report_pick_indicator(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     reports = _reports(context)
     unit_id, number = int(match.group(1)), int(match.group(2))
-    unit = next((x for x in await reports.liaisons_of(actor_of(update).user_id)
+    unit = next((x for x in await reports.roles.liaisons_of(actor_of(update).user_id)
                  if x.unit_id == unit_id and number in x.indicators), None)
     await query.answer()
     if unit is None:
         await edit_reply(query, Reply(text="这个指标没有分配给您，请重新发送 /report。"))
         return ConversationHandler.END
     context.user_data["report"] = {"unit": unit.unit_name, "indicator": number}
-    ended = last_month(reports.today())
+    ended = last_month(reports.clock.today())
     periods = [ended.shift(1), ended, ended.shift(-1), ended.shift(-2)]
     buttons = tuple(Button(text=p.label, data=f"rp:p:{p.key}") for p in periods)
     keyboard = (buttons[:2], buttons[2:], (Button(text="取消", data=CANCEL_DATA),))
     name = reports.catalog.indicators[number].name
-    await edit_reply(query, Reply(text=f"{unit.unit_name} · {name}：请选择月份（默认上个月 {ended.label}）", keyboard=keyboard))
+    text = f"{unit.unit_name} · {name}：请选择月份（默认上个月 {ended.label}）"
+    await edit_reply(query, Reply(text=text, keyboard=keyboard))
     return CHOOSE_PERIOD
 
 
@@ -218,7 +220,7 @@ async def report_value(update: Update, context: BotContext) -> int:
     if message is None or message.text is None or not choice:
         return ConversationHandler.END
     text = f"{choice['unit']} #{choice['indicator']} {message.text.strip()} {choice['period']}"
-    outcome = await _reports(context).submit_text(actor_of(update), text, message_ref(update, message))
+    outcome = await _reports(context).intake.submit_text(actor_of(update), text, message_ref(update, message))
     context.user_data.pop("report", None)
     await _reply(update, outcome)
     return ConversationHandler.END

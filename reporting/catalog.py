@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from errors import ReportInputError
 from knowledge.indicator_names import ALIASES_FILE, IndicatorNames
 from knowledge.models import Indicator, PolicyDocument
 from knowledge.normalize import match_key
+from reporting.outcomes import IndicatorRef
 
 SUGGEST_CUTOFF = 45
 NEAR_CUTOFF = 70
+ALL_WORDS = ("全部", "所有", "all")
+LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
 class IndicatorCatalog:
@@ -70,3 +75,26 @@ class IndicatorCatalog:
     def label(self, number: int) -> str:
         indicator = self.indicators[number]
         return f"{indicator.name}（#{number}）"
+
+    def refs(self, numbers: tuple[int, ...]) -> tuple[IndicatorRef, ...]:
+        """Number and name of each known indicator among `numbers`, in their order."""
+        return tuple(IndicatorRef(number=n, name=self.indicators[n].name) for n in numbers if n in self.indicators)
+
+    def parse_list(self, text: str, example: str) -> tuple[int, ...]:
+        """'15,16', '15、16', '#15 首席技师' or '全部' → indicator numbers; ReportInputError names what is unknown."""
+        if text.strip() in ALL_WORDS:
+            return tuple(sorted(self.indicators))
+        numbers: list[int] = []
+        for written in LIST_SEPARATORS.split(text.strip()):
+            token = written.strip().lstrip("#＃")
+            if not token:
+                continue
+            number = int(token) if token.isdigit() else self.match(token)
+            if number is None or number not in self.indicators:
+                hint = "、".join(self.label(i.number) for i in self.suggest(token))
+                raise ReportInputError(f"没有找到指标“{token}”。{('您是不是指：' + hint) if hint else ''}", example)
+            if number not in numbers:
+                numbers.append(number)
+        if not numbers:
+            raise ReportInputError("请写明指标编号或名称。", example)
+        return tuple(numbers)

@@ -56,8 +56,8 @@ class Dashboard:
             return response.status, await response.json(content_type=None)
 
     async def join_liaison(self, user_id: int = WORKER_ID, args: str = "市总工会 15,16") -> None:
-        invite = await self.service.reports.create_invite(Actor(user_id=ADMIN_ID, chat_id=ADMIN_ID), args, "bot")
-        await self.service.reports.join(Actor(user_id=user_id, chat_id=user_id, name="张三"), invite.code)
+        invite = await self.service.reports.liaisons.create_invite(Actor(user_id=ADMIN_ID, chat_id=ADMIN_ID), args, "bot")
+        await self.service.reports.liaisons.join(Actor(user_id=user_id, chat_id=user_id, name="张三"), invite.code)
 
 
 @asynccontextmanager

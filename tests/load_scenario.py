@@ -139,7 +139,7 @@ async def city_figure(settings: Settings, indicator: int = INDICATOR) -> float |
     try:
         assert service.reports is not None
         admin = Actor(user_id=ADMIN_ID, chat_id=ADMIN_ID)
-        view = await service.reports.progress(admin, str(indicator))
+        view = await service.reports.progress.view(admin, str(indicator))
         return view.items[0].figure
     finally:
         await service.close()

@@ -51,8 +51,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
 
 
 async def enrol(service: BotService, actor=LIAISON, args: str = "市总工会 15,16") -> None:
-    invite = await service.reports.create_invite(ADMIN, args)
-    await service.reports.join(actor, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, args)
+    await service.reports.liaisons.join(actor, invite.code)
 
 
 async def test_a_report_is_one_transaction_in_one_hop_and_its_sender_costs_none(
@@ -74,7 +74,7 @@ async def test_a_parked_figure_is_judged_and_parked_in_the_same_single_transacti
     service: BotService, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await enrol(service, args="市总工会 23")
-    await service.reports.liaisons_of(LIAISON.user_id)  # the directory is loaded, as after the first message
+    await service.reports.roles.liaisons_of(LIAISON.user_id)  # the directory is loaded, as after the first message
     messages = Messages()
     with counted(monkeypatch) as counts:
         asked = await service.handle_text(LIAISON, "双师型 0.66 2026年9月", None, messages(LIAISON))
@@ -87,7 +87,7 @@ async def test_a_question_from_anyone_asks_nothing_of_the_database(
     service: BotService, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await enrol(service)
-    await service.reports.liaisons_of(LIAISON.user_id)  # the directory is loaded, as after the first message
+    await service.reports.roles.liaisons_of(LIAISON.user_id)  # the directory is loaded, as after the first message
     with counted(monkeypatch) as counts:
         for actor in (STRANGER, LIAISON, ADMIN):
             answer = await service.handle_text(actor, "谁负责产教融合?")
@@ -97,18 +97,18 @@ async def test_a_question_from_anyone_asks_nothing_of_the_database(
 
 async def test_the_directory_follows_invite_join_and_revoke_at_once(service: BotService) -> None:
     messages = Messages()
-    assert not await service.reports.is_liaison(OTHER.user_id)  # loaded now, without OTHER
+    assert not await service.reports.roles.is_liaison(OTHER.user_id)  # loaded now, without OTHER
     await enrol(service, OTHER, "市科协 15")
-    assert [x.unit_name for x in await service.reports.liaisons_of(OTHER.user_id)] == ["市科协"]
+    assert [x.unit_name for x in await service.reports.roles.liaisons_of(OTHER.user_id)] == ["市科协"]
     assert isinstance(await service.handle_text(OTHER, "济南工匠 3 2026年9月", None, messages(OTHER)), ReportReceipt)
-    assert "市科协" in await service.reports.unit_names()
-    await service.reports.revoke(ADMIN, str(OTHER.user_id))
-    assert not await service.reports.is_liaison(OTHER.user_id)
+    assert "市科协" in await service.reports.units.names()
+    await service.reports.liaisons.revoke(ADMIN, str(OTHER.user_id))
+    assert not await service.reports.roles.is_liaison(OTHER.user_id)
     refused = await service.handle_text(OTHER, "济南工匠 4 2026年9月", None, messages(OTHER))
     told = refused.text if isinstance(refused, Notice) else refused.note  # type: ignore[union-attr]
     assert "已被撤销" in (told or "") and not isinstance(refused, ReportReceipt)
     with pytest.raises(PermissionDenied):
-        await service.reports.submit_text(OTHER, "济南工匠 4 2026年9月", messages(OTHER))
+        await service.reports.intake.submit_text(OTHER, "济南工匠 4 2026年9月", messages(OTHER))
 
 
 async def test_a_busy_database_does_not_hold_a_question_for_its_senders_identity(service: BotService) -> None:

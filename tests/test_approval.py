@@ -32,14 +32,14 @@ BASELINE_15 = 30  # 济南工匠's 2021 baseline: the city figure before anythin
 async def approving(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
     settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=(ADMIN.user_id,), approval=True)
     service = await BotService.open(settings, clock)
-    invite = await service.reports.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
-    await service.reports.join(LIAISON, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
+    await service.reports.liaisons.join(LIAISON, invite.code)
     yield service
     await service.close()
 
 
 async def city(service: BotService, number: int = 15) -> float | None:
-    return (await service.reports.city_progress({number}))[number].figure
+    return (await service.reports.progress.city_progress({number}))[number].figure
 
 
 async def report(service: BotService, text: str, messages: Messages) -> ReportReceipt:
@@ -49,8 +49,8 @@ async def report(service: BotService, text: str, messages: Messages) -> ReportRe
 
 
 async def test_approval_off_counts_at_once_as_before(service: BotService, clock: Clock) -> None:
-    invite = await service.reports.create_invite(ADMIN, "市总工会 15", "jinan_policy_bot")
-    await service.reports.join(LIAISON, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15", "jinan_policy_bot")
+    await service.reports.liaisons.join(LIAISON, invite.code)
     receipt = await report(service, "济南工匠 12 2026年10月", Messages())
     assert not receipt.items[0].held and "待审核" not in render_report_text(receipt)
     assert await city(service) == BASELINE_15 + 12
@@ -59,7 +59,7 @@ async def test_approval_off_counts_at_once_as_before(service: BotService, clock:
 
 async def test_a_held_figure_counts_only_once_approved(approving: BotService, clock: Clock) -> None:
     messages, held_ids = Messages(), []
-    approving.reports.on_held = held_ids.append
+    approving.reports.intake.on_held = held_ids.append
     receipt = await report(approving, "济南工匠 12 2026年10月", messages)
     [item] = receipt.items
     assert item.held and item.progress.figure == BASELINE_15  # the receipt's progress does not count it yet
@@ -67,7 +67,7 @@ async def test_a_held_figure_counts_only_once_approved(approving: BotService, cl
     assert "⏳ 已保存，待审核" in text and "审核通过后才计入" in text
     assert held_ids == [receipt.report_ids]
     assert await city(approving) == BASELINE_15
-    progress = render_report_text(await approving.reports.progress(LIAISON, "济南工匠"))
+    progress = render_report_text(await approving.reports.progress.view(LIAISON, "济南工匠"))
     assert "另有 1 条数据待审核" in progress
     weekly = await approving.summaries.build_weekly()
     assert weekly.awaiting_review == {15: 1}
@@ -101,7 +101,7 @@ async def test_a_returned_figure_never_counts_and_says_why(approving: BotService
     assert await city(approving) == BASELINE_15
     [entry] = (await approving.dashboard.unit_history(ADMIN, 15, decision.figure.unit_id)).entries
     assert (entry.status, entry.review_note, entry.reviewed_by) == (RETURNED, "数值与台账不符", ADMIN.user_id)
-    mine = render_report_text(await approving.reports.mine(LIAISON))
+    mine = render_report_text(await approving.reports.progress.mine(LIAISON))
     assert "已退回：数值与台账不符" in mine
     missing = await approving.summaries.reminders("2026-10")  # returned: the month is to be sent again
     assert [r.missing for r in missing] == [(15, 16)]
@@ -140,7 +140,7 @@ async def test_decisions_refused_with_a_reason(approving: BotService, clock: Clo
         await approving.reviews.queue(STRANGER)
     with pytest.raises(NotFound):
         await approving.reviews.approve(ADMIN, 999_999)
-    await approving.reports.undo(LIAISON, (newer,))
+    await approving.reports.undo.given(LIAISON, (newer,))
     with pytest.raises(Conflict, match="撤销"):
         await approving.reviews.approve(ADMIN, newer)
     assert [f.report_id for f in (await approving.reviews.queue(ADMIN)).items] == [older]  # the latest word again

@@ -50,13 +50,13 @@ async def service(tmp_path: Path) -> AsyncIterator[BotService]:
     service = await open_service(tmp_path, clock)
     messages = Messages()
     for actor, args in ((LIAISON, "市总工会 15,16"), (OTHER, "市人社局 1")):
-        invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
-        await service.reports.join(actor, invite.code)
+        invite = await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+        await service.reports.liaisons.join(actor, invite.code)
     for day, text in ((10, "济南工匠 12 2026年10月"), (11, "济南工匠 14 2026年10月"), (12, "泉城首席技师 5 2026年10月"),
                       (13, "=泉城首席技师 6 2026年9月")):
         clock.now = at(2026, 11, day)
         await service.handle_text(LIAISON, text, None, messages(LIAISON))
-    await service.reports.undo(LIAISON)
+    await service.reports.undo.last(LIAISON)
     clock.now = at(2026, 11, 18)
     yield service
     await service.close()

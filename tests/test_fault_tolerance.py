@@ -113,9 +113,9 @@ async def _enrol(settings: Settings, count: int) -> list[Actor]:
         admin = Actor(user_id=ADMIN_ID, chat_id=ADMIN_ID)
         liaisons = []
         for index in range(count):
-            invite = await service.reports.create_invite(admin, f"报送单位{index} {INDICATOR} 新建")
+            invite = await service.reports.liaisons.create_invite(admin, f"报送单位{index} {INDICATOR} 新建")
             liaison = Actor(user_id=60_000 + index, chat_id=60_000 + index, name=f"联络员{index}")
-            await service.reports.join(liaison, invite.code)
+            await service.reports.liaisons.join(liaison, invite.code)
             liaisons.append(liaison)
         return liaisons
     finally:

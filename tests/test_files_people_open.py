@@ -38,13 +38,13 @@ async def service(tmp_path: Path) -> AsyncIterator[BotService]:
     service = await open_service(tmp_path, clock)
     messages = Messages()
     for actor, args in ((LIAISON, "市总工会 15,16"), (OTHER, "市人社局 1,10,23")):
-        invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
-        await service.reports.join(actor, invite.code)
+        invite = await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+        await service.reports.liaisons.join(actor, invite.code)
     for actor, text in REPORTS:
         clock.now = clock.now.replace(hour=clock.now.hour + 1)
         outcome = await service.handle_text(actor, text, None, messages(actor))
         if isinstance(outcome, PendingConfirmation):
-            await service.reports.confirm(actor, outcome.token)
+            await service.reports.intake.confirm(actor, outcome.token)
     yield service
     await service.close()
 

@@ -68,8 +68,8 @@ def test_flood_limit_forgets_quiet_users() -> None:
 @pytest.mark.service
 async def test_the_service_limits_strangers_and_liaisons_but_not_admins(service: BotService, clock: Clock) -> None:
     service.flood = FloodLimit(5, clock)
-    invite = await service.reports.create_invite(ADMIN, "市总工会 15")
-    await service.reports.join(LIAISON, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15")
+    await service.reports.liaisons.join(LIAISON, invite.code)
     messages = Messages()
     for _ in range(5):
         await service.handle_text(STRANGER, "谁负责产教融合?")

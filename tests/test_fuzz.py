@@ -39,10 +39,10 @@ SUMMARY_COMMANDS = ("/weekly", "/remind")
 async def service(tmp_path: Path) -> AsyncIterator[BotService]:
     service = await open_service(tmp_path, Clock(at(2026, 11, 24)))
     service.flood = FloodLimit(0, service.clock)  # the flood limit has its own tests; here every message gets in
-    invite = await service.reports.create_invite(ADMIN, "市总工会 15,16")
-    await service.reports.join(LIAISON, invite.code)
-    invite = await service.reports.create_invite(ADMIN, "市教育局 22,23")
-    await service.reports.join(OTHER, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    await service.reports.liaisons.join(LIAISON, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, "市教育局 22,23")
+    await service.reports.liaisons.join(OTHER, invite.code)
     yield service
     await service.close()
 
@@ -64,13 +64,13 @@ def commands_of(service: BotService) -> dict[str, Callable[[Actor, str, MessageR
 
     return {
         "/start": lambda actor, args, ref: service.start(actor, args),
-        "/join": lambda actor, args, ref: reports.join(actor, args),
-        "/invite": lambda actor, args, ref: reports.create_invite(actor, args, "jinan_policy_bot"),
-        "/liaisons": lambda actor, args, ref: reports.list_liaisons(actor),
-        "/progress": lambda actor, args, ref: reports.progress(actor, args or None),
-        "/mine": lambda actor, args, ref: reports.mine(actor),
-        "/undo": lambda actor, args, ref: reports.undo(actor),
-        "/report": lambda actor, args, ref: reports.submit_text(actor, args, ref),
+        "/join": lambda actor, args, ref: reports.liaisons.join(actor, args),
+        "/invite": lambda actor, args, ref: reports.liaisons.create_invite(actor, args, "jinan_policy_bot"),
+        "/liaisons": lambda actor, args, ref: reports.liaisons.list_liaisons(actor),
+        "/progress": lambda actor, args, ref: reports.progress.view(actor, args or None),
+        "/mine": lambda actor, args, ref: reports.progress.mine(actor),
+        "/undo": lambda actor, args, ref: reports.undo.last(actor),
+        "/report": lambda actor, args, ref: reports.intake.submit_text(actor, args, ref),
         "/weekly": lambda actor, args, ref: summaries.weekly(actor, args or None),
         "/remind": lambda actor, args, ref: summaries.remind_now(actor),
         "/dept": ask,
@@ -129,7 +129,7 @@ async def test_ten_thousand_generated_messages_through_the_service(service: BotS
             if isinstance(outcome, PendingConfirmation):
                 pending += 1
                 confirmer = ACTORS[fuzz.rng.randrange(len(ACTORS))]
-                outcome = await service.reports.confirm(confirmer, outcome.token)
+                outcome = await service.reports.intake.confirm(confirmer, outcome.token)
             if name not in SUMMARY_COMMANDS:  # summaries have their own renderers and tests
                 assert_valid_html(outcome, text)
         except UserFacingError as expected:

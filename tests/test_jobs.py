@@ -65,8 +65,8 @@ async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
     """市总工会 (liaison 2: 15,16; liaison 4: 15) and 市人社局 (liaison 3: 1); November: 15 and 1 reported, 16 not."""
     service = await BotService.open(settings_at(tmp_path), clock)
     for actor, args in ((LIAISON, "市总工会 15,16"), (OTHER, "市人社局 1"), (THIRD, "市总工会 15")):
-        invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
-        await service.reports.join(actor, invite.code)
+        invite = await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+        await service.reports.liaisons.join(actor, invite.code)
     messages = Messages()
     clock.now = at(2026, 12, 1)
     await service.handle_text(LIAISON, "济南工匠 3 2026年11月", None, messages(LIAISON))

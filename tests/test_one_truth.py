@@ -62,10 +62,10 @@ class World:
 
     async def setup(self) -> None:
         for actor, args in INVITES:
-            invite = await self.service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
-            await self.service.reports.join(actor, invite.code)
+            invite = await self.service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+            await self.service.reports.liaisons.join(actor, invite.code)
         for key, actor in (("liaison", LIAISON), ("other", OTHER)):
-            liaison = (await self.service.reports.liaisons_of(actor.user_id))[0]
+            liaison = (await self.service.reports.roles.liaisons_of(actor.user_id))[0]
             self.units[key] = (liaison.unit_id, liaison.unit_name)
 
     async def rows(self) -> list[tuple[int, Key, float, bool]]:
@@ -116,17 +116,17 @@ async def apply(world: World, op: tuple) -> None:
     before, rows_before = await world.effective(), await world.rows()
     try:
         if op[0] == "undo":
-            outcome = await reports.undo(ACTORS[op[1]])
+            outcome = await reports.undo.last(ACTORS[op[1]])
         else:
             actor, text = world.text(op)
             outcome = await world.service.handle_text(actor, text, None, world.messages(actor))
             if isinstance(outcome, PendingConfirmation):
-                outcome = await reports.confirm(actor, outcome.token)
+                outcome = await reports.intake.confirm(actor, outcome.token)
     except UserFacingError:
         assert await world.rows() == rows_before  # a refusal stores and marks nothing
         return
     after = await world.effective()
-    progress = {p.number: p.figure for p in (await reports.progress(ADMIN)).items}
+    progress = {p.number: p.figure for p in (await reports.progress.view(ADMIN)).items}
     assert {i.number: i.figure for i in (await world.service.summaries.build_weekly()).indicators} == progress
     if isinstance(outcome, UndoReceipt):
         for undone in outcome.items:
@@ -173,7 +173,7 @@ async def check_views(world: World) -> None:
     assert [(int(r["记录ID"]), r["状态"], r["数值"]) for r in table] == [
         (rid, expected[rid], format_number(value)) for rid, _, value, _ in rows]
 
-    progress = {p.number: p.figure for p in (await reports.progress(ADMIN)).items}
+    progress = {p.number: p.figure for p in (await reports.progress.view(ADMIN)).items}
     weekly = await summaries.build_weekly()
     assert {i.number: i.figure for i in weekly.indicators} == progress
     for number in NAMES:
@@ -184,7 +184,7 @@ async def check_views(world: World) -> None:
         missing = {n for n in OWN[key] if (unit_id, n, PERIOD) not in effective}
         if unit_name in weekly.expected_units:  # a unit counts as late or complete by its effective figures
             assert late.get(unit_name, set()) == missing and (unit_name in weekly.complete_units) == (not missing)
-        mine = await reports.mine(actor)
+        mine = await reports.progress.mine(actor)
         assert {ref.number for unit in mine.units for ref in unit.missing} == missing
         for recent in mine.recent:
             assert recent.active == (recent.report_id in chosen)
@@ -222,7 +222,7 @@ async def test_correction_then_undo_marks_the_earlier_row_effective_everywhere(t
         await world.setup()
         for op in (("report", "liaison", 0, [(0, "2026年10月", 3)]), ("report", "liaison", 0, [(0, "2026年10月", 2)])):
             await apply(world, op)
-        receipt = await service.reports.undo(LIAISON)
+        receipt = await service.reports.undo.last(LIAISON)
         assert receipt.items[0].value == 8 and receipt.items[0].restored_value == 12
         await check_views(world)
         out = tmp_path / "cli.xlsx"

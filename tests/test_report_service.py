@@ -27,8 +27,8 @@ def messages() -> Messages:
 
 
 async def invite_and_join(service: BotService, actor=LIAISON, args: str = "市总工会 15,16") -> Joined:
-    invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
-    return await service.reports.join(actor, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+    return await service.reports.liaisons.join(actor, invite.code)
 
 
 async def count_reports(service: BotService) -> int:
@@ -36,7 +36,7 @@ async def count_reports(service: BotService) -> int:
 
 
 async def test_the_acceptance_path(service: BotService, messages: Messages) -> None:
-    invite = await service.reports.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
+    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
     assert invite.link == f"https://t.me/jinan_policy_bot?start={invite.code}" and len(invite.code) >= 12
     assert invite.expires_at - START == dt.timedelta(days=7)
     joined = await service.start(LIAISON, invite.code)
@@ -59,22 +59,22 @@ async def test_the_acceptance_path(service: BotService, messages: Messages) -> N
     assert corrected.items[0].replaced_value == 12 and corrected.items[0].progress.figure == 44
     assert "更正了此前上报的 12 人" in render_report_text(corrected)
 
-    undone = await service.reports.undo(LIAISON, corrected.report_ids)
+    undone = await service.reports.undo.given(LIAISON, corrected.report_ids)
     assert isinstance(undone, UndoReceipt) and undone.items[0].restored_value == 12
     assert undone.items[0].progress.figure == 42
-    again = await service.reports.undo(LIAISON, receipt.report_ids)
+    again = await service.reports.undo.given(LIAISON, receipt.report_ids)
     assert again.items[0].restored_value is None and again.items[0].progress.figure == 30
     assert await count_reports(service) == 2  # history keeps both rows
-    view = await service.reports.progress(LIAISON, "济南工匠")
+    view = await service.reports.progress.view(LIAISON, "济南工匠")
     assert view.items[0].figure == 30
 
 
 async def test_strangers_ask_questions_and_store_nothing(service: BotService, messages: Messages) -> None:
     outcome = await service.handle_text(STRANGER, "济南工匠 12", None, messages(STRANGER))
     assert isinstance(outcome, Answer)
-    for call in (service.reports.submit_text(STRANGER, "济南工匠 12"), service.reports.progress(STRANGER),
-                 service.reports.create_invite(STRANGER, "市总工会 15"), service.reports.list_liaisons(STRANGER),
-                 service.reports.revoke(STRANGER, "市总工会"), service.reports.mine(STRANGER)):
+    for call in (service.reports.intake.submit_text(STRANGER, "济南工匠 12"), service.reports.progress.view(STRANGER),
+                 service.reports.liaisons.create_invite(STRANGER, "市总工会 15"), service.reports.liaisons.list_liaisons(STRANGER),
+                 service.reports.liaisons.revoke(STRANGER, "市总工会"), service.reports.progress.mine(STRANGER)):
         with pytest.raises(PermissionDenied):
             await call
     assert await count_reports(service) == 0
@@ -87,7 +87,7 @@ async def test_liaisons_report_only_their_indicators(service: BotService, messag
     assert "没有分配给市总工会" in denied.value.reply and "新增济南工匠" in denied.value.reply
     with pytest.raises(PermissionDenied):
         await service.handle_text(LIAISON, "济南工匠 12；技能人才 136.5万", None, messages(LIAISON))
-    await service.reports.create_invite(ADMIN, "市人社局 1")
+    await service.reports.liaisons.create_invite(ADMIN, "市人社局 1")
     with pytest.raises(PermissionDenied):
         await service.handle_text(LIAISON, "市人社局 技能人才 136.5万", None, messages(LIAISON))
     assert await count_reports(service) == 0
@@ -101,8 +101,8 @@ async def test_admins_report_for_a_known_unit_named_first(service: BotService, m
     assert "写明单位" in unnamed.value.reply
     with pytest.raises(NotFound):
         await service.handle_text(ADMIN, "市人社局 技能人才 136.5万", None, messages(ADMIN))
-    await service.reports.create_invite(ADMIN, "市人社局 1")
-    await service.reports.create_invite(ADMIN, "历下区 1 新建")
+    await service.reports.liaisons.create_invite(ADMIN, "市人社局 1")
+    await service.reports.liaisons.create_invite(ADMIN, "历下区 1 新建")
     first = await service.handle_text(ADMIN, "市人社局 技能人才 136.5万", None, messages(ADMIN))
     assert first.items[0].unit_name == "市人力资源社会保障局" and first.items[0].progress.figure == 136.5
     second = await service.handle_text(ADMIN, "历下区 技能人才 30000人", None, messages(ADMIN))
@@ -112,33 +112,33 @@ async def test_admins_report_for_a_known_unit_named_first(service: BotService, m
 
 async def test_invites_expire_are_single_use_and_can_be_revoked(service: BotService, clock: Clock) -> None:
     reports = service.reports
-    invite = await reports.create_invite(ADMIN, "市总工会 15,16")
+    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
     clock.now = START + dt.timedelta(days=8)
     with pytest.raises(InviteError, match="过期"):
-        await reports.join(LIAISON, invite.code)
-    fresh = await reports.create_invite(ADMIN, "市总工会 济南工匠 首席技师")
+        await reports.liaisons.join(LIAISON, invite.code)
+    fresh = await reports.liaisons.create_invite(ADMIN, "市总工会 济南工匠 首席技师")
     assert [r.number for r in fresh.indicators] == [15, 16]
-    assert await reports.join(LIAISON, fresh.code)
-    assert (await reports.join(LIAISON, fresh.code)).unit_name == "市总工会"  # a redelivered /start
+    assert await reports.liaisons.join(LIAISON, fresh.code)
+    assert (await reports.liaisons.join(LIAISON, fresh.code)).unit_name == "市总工会"  # a redelivered /start
     with pytest.raises(InviteError, match="使用过"):
-        await reports.join(OTHER, fresh.code)
+        await reports.liaisons.join(OTHER, fresh.code)
     with pytest.raises(InviteError):
-        await reports.join(OTHER, "no-such-code-123")
+        await reports.liaisons.join(OTHER, "no-such-code-123")
     with pytest.raises(InviteError, match="格式"):
-        await reports.join(OTHER, "短")
-    unused = await reports.create_invite(ADMIN, "市教育局 23")
-    assert (await reports.revoke(ADMIN, unused.code)).what
+        await reports.liaisons.join(OTHER, "短")
+    unused = await reports.liaisons.create_invite(ADMIN, "市教育局 23")
+    assert (await reports.liaisons.revoke(ADMIN, unused.code)).what
     with pytest.raises(InviteError, match="撤销"):
-        await reports.join(OTHER, unused.code)
-    listing = await reports.list_liaisons(ADMIN)
+        await reports.liaisons.join(OTHER, unused.code)
+    listing = await reports.liaisons.list_liaisons(ADMIN)
     assert [x.unit_name for x in listing.liaisons] == ["市总工会"] and listing.invites == ()
-    revoked = await reports.revoke(ADMIN, "@zhangsan")
+    revoked = await reports.liaisons.revoke(ADMIN, "@zhangsan")
     assert "市总工会" in revoked.what[0]
     assert isinstance(await service.handle_text(LIAISON, "济南工匠 12"), Answer)
     with pytest.raises(ReportInputError):
-        await reports.create_invite(ADMIN, "市总工会 13")
+        await reports.liaisons.create_invite(ADMIN, "市总工会 13")
     with pytest.raises(ReportInputError):
-        await reports.create_invite(ADMIN, "市总工会")
+        await reports.liaisons.create_invite(ADMIN, "市总工会")
 
 
 async def test_the_same_message_or_update_twice_stores_once(service: BotService, messages: Messages) -> None:
@@ -189,14 +189,14 @@ async def test_a_value_far_out_of_line_waits_for_confirmation(service: BotServic
     assert isinstance(pending, PendingConfirmation) and "中位数" in pending.items[0].reason
     assert await count_reports(service) == 3
     with pytest.raises(NotFound):
-        await service.reports.confirm(OTHER, pending.token)
-    stored = await service.reports.confirm(LIAISON, pending.token)
+        await service.reports.intake.confirm(OTHER, pending.token)
+    stored = await service.reports.intake.confirm(LIAISON, pending.token)
     assert stored.items[0].value == 40 and stored.items[0].progress.figure == 79
     with pytest.raises(NotFound):
-        await service.reports.confirm(LIAISON, pending.token)
+        await service.reports.intake.confirm(LIAISON, pending.token)
     huge = await service.handle_text(LIAISON, "技能人才 1365000", None, messages(LIAISON))
     assert isinstance(huge, PendingConfirmation)
-    assert isinstance(await service.reports.cancel(LIAISON, huge.token), Cancelled)
+    assert isinstance(await service.reports.intake.cancel(LIAISON, huge.token), Cancelled)
     assert await count_reports(service) == 4
 
 
@@ -205,16 +205,16 @@ async def test_undo_rules(service: BotService, messages: Messages) -> None:
     await invite_and_join(service, OTHER, "市教育局 15")
     several = await service.handle_text(LIAISON, "济南工匠 2\n首席技师 3", None, messages(LIAISON))
     with pytest.raises(PermissionDenied):
-        await service.reports.undo(OTHER, several.report_ids)
-    undone = await service.reports.undo(LIAISON)
+        await service.reports.undo.given(OTHER, several.report_ids)
+    undone = await service.reports.undo.last(LIAISON)
     assert sorted(i.indicator for i in undone.items) == [15, 16]
     with pytest.raises(NotFound):
-        await service.reports.undo(LIAISON, several.report_ids)
+        await service.reports.undo.given(LIAISON, several.report_ids)
     first = await service.handle_text(LIAISON, "济南工匠 2", None, messages(LIAISON))
     await service.handle_text(LIAISON, "济南工匠 4", None, messages(LIAISON))
     with pytest.raises(ReportInputError, match="更正"):
-        await service.reports.undo(LIAISON, first.report_ids)
-    assert (await service.reports.undo(ADMIN, (first.report_ids[0] + 1,))).items[0].restored_value == 2
+        await service.reports.undo.given(LIAISON, first.report_ids)
+    assert (await service.reports.undo.given(ADMIN, (first.report_ids[0] + 1,))).items[0].restored_value == 2
 
 
 async def test_counts_with_cumulative_totals_across_units(service: BotService, messages: Messages) -> None:
@@ -232,22 +232,22 @@ async def test_counts_with_cumulative_totals_across_units(service: BotService, m
 async def test_mine_and_progress_views(service: BotService, messages: Messages) -> None:
     await invite_and_join(service)
     await service.handle_text(LIAISON, "济南工匠 5", None, messages(LIAISON))
-    mine = await service.reports.mine(LIAISON)
+    mine = await service.reports.progress.mine(LIAISON)
     assert [r.number for r in mine.units[0].missing] == [16] and mine.recent[0].value == 5
-    view = await service.reports.progress(LIAISON)
+    view = await service.reports.progress.view(LIAISON)
     assert len(view.items) == 22 and view.as_of.label == "2026年10月"
     html = render_report_html(view)
     assert "<b>" in html and "新增济南工匠" in html
     with pytest.raises(ReportInputError):
-        await service.reports.progress(LIAISON, "天气")
+        await service.reports.progress.view(LIAISON, "天气")
 
 
 async def test_html_escapes_user_text(service: BotService, messages: Messages) -> None:
-    invite = await service.reports.create_invite(ADMIN, "<b>局 15 新建")
+    invite = await service.reports.liaisons.create_invite(ADMIN, "<b>局 15 新建")
     assert "&lt;b&gt;局" in render_report_html(invite)
-    joined = await service.reports.join(LIAISON.model_copy(update={"name": "<i>x</i>"}), invite.code)
+    joined = await service.reports.liaisons.join(LIAISON.model_copy(update={"name": "<i>x</i>"}), invite.code)
     assert "&lt;b&gt;" in render_report_html(joined)
-    listing = render_report_html(await service.reports.list_liaisons(ADMIN))
+    listing = render_report_html(await service.reports.liaisons.list_liaisons(ADMIN))
     assert "&lt;i&gt;x&lt;/i&gt;" in listing and "<i>x" not in listing
 
 
@@ -276,11 +276,11 @@ async def test_likely_slips_are_asked_back_with_what_was_meant_and_nothing_is_st
     assert isinstance(slip, PendingConfirmation) and slip.items[0].suggestion == 136.8
     assert await count_reports(service) == 0
 
-    stored = await service.reports.confirm(LIAISON, share.token, as_suggested=True)
+    stored = await service.reports.intake.confirm(LIAISON, share.token, as_suggested=True)
     assert stored.items[0].value == 66
-    as_written = await service.reports.confirm(LIAISON, slip.token)
+    as_written = await service.reports.intake.confirm(LIAISON, slip.token)
     assert as_written.items[0].value == 1368000
-    assert isinstance(await service.reports.cancel(LIAISON, people.token), Cancelled)
+    assert isinstance(await service.reports.intake.cancel(LIAISON, people.token), Cancelled)
     assert await count_reports(service) == 2
 
     await service.handle_text(LIAISON, "首席技师 累计 25 2026年8月", None, messages(LIAISON))
@@ -302,21 +302,21 @@ async def test_numbers_that_are_not_numbers_are_refused(service: BotService, mes
 
 
 async def test_revocation_ends_every_way_back_in(service: BotService, messages: Messages) -> None:
-    joined_via = await service.reports.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
-    await service.reports.join(LIAISON, joined_via.code)
-    spare = await service.reports.create_invite(ADMIN, "市总工会 17", "jinan_policy_bot")
+    joined_via = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
+    await service.reports.liaisons.join(LIAISON, joined_via.code)
+    spare = await service.reports.liaisons.create_invite(ADMIN, "市总工会 17", "jinan_policy_bot")
     receipt = await service.handle_text(LIAISON, "济南工匠 12", None, messages(LIAISON))
-    revoked = await service.reports.revoke(ADMIN, "市总工会")
+    revoked = await service.reports.liaisons.revoke(ADMIN, "市总工会")
     assert [n.chat_id for n in revoked.told] == [LIAISON.chat_id] and "撤销" in revoked.told[0].text
     assert any("未使用的邀请码 1 个" in w for w in revoked.what)
 
     with pytest.raises(PermissionDenied):
-        await service.reports.undo(LIAISON, receipt.report_ids)
+        await service.reports.undo.given(LIAISON, receipt.report_ids)
     with pytest.raises(PermissionDenied):
-        await service.reports.undo(LIAISON)
+        await service.reports.undo.last(LIAISON)
     for code in (joined_via.code, spare.code):  # the used code and the unit's unused one
         with pytest.raises(InviteError):
-            await service.reports.join(LIAISON, code)
+            await service.reports.liaisons.join(LIAISON, code)
     told = await service.handle_text(LIAISON, "济南工匠 13", None, messages(LIAISON))
     assert isinstance(told, Answer) and "已被撤销" in told.note and "没有保存" in told.note
     stranger = await service.handle_text(STRANGER, "济南工匠 13", None, messages(STRANGER))
@@ -331,45 +331,45 @@ async def test_a_command_delivered_twice_is_carried_out_once(service: BotService
     await service.handle_text(LIAISON, "济南工匠 2 2026年9月", None, messages(LIAISON))
     await service.handle_text(LIAISON, "济南工匠 5 2026年10月", None, messages(LIAISON))
     command = messages(LIAISON)
-    first = await service.reports.undo(LIAISON, command=command)
+    first = await service.reports.undo.last(LIAISON, command=command)
     assert isinstance(first, UndoReceipt) and first.items[0].value == 5
-    again = await service.reports.undo(LIAISON, command=command)
+    again = await service.reports.undo.last(LIAISON, command=command)
     assert isinstance(again, Notice) and "已处理" in again.text
-    assert (await service.reports.progress(LIAISON, "济南工匠")).items[0].figure == 32  # September's 2 stays
+    assert (await service.reports.progress.view(LIAISON, "济南工匠")).items[0].figure == 32  # September's 2 stays
     invite_command = messages(ADMIN)
-    created = await service.reports.create_invite(ADMIN, "市教育局 15", None, invite_command)
-    replayed = await service.reports.create_invite(ADMIN, "市教育局 15", None, invite_command)
+    created = await service.reports.liaisons.create_invite(ADMIN, "市教育局 15", None, invite_command)
+    replayed = await service.reports.liaisons.create_invite(ADMIN, "市教育局 15", None, invite_command)
     assert created.code and isinstance(replayed, Notice)
-    assert len((await service.reports.list_liaisons(ADMIN)).invites) == 1
+    assert len((await service.reports.liaisons.list_liaisons(ADMIN)).invites) == 1
 
 
 async def test_invite_names_a_department_of_the_policy_or_asks(service: BotService) -> None:
     from bot.telegram.report_views import render_report_outcome
     from reporting.outcomes import InviteCreated, InviteQuestion
 
-    alias = await service.reports.create_invite(ADMIN, "总工会 15", None)
+    alias = await service.reports.liaisons.create_invite(ADMIN, "总工会 15", None)
     assert isinstance(alias, InviteCreated) and alias.unit_name == "市总工会"
-    typo = await service.reports.create_invite(ADMIN, "市总公会 15,16", None)
+    typo = await service.reports.liaisons.create_invite(ADMIN, "市总公会 15,16", None)
     assert isinstance(typo, InviteQuestion) and typo.suggestions[0] == "市总工会"
     assert [b.text for row in render_report_outcome(typo).keyboard for b in row] == [
         "用“市总工会”", "新建“市总公会”", "取消"]
     assert "/invite 市总工会 15,16" in render_report_text(typo)
-    assert "市总公会" not in await service.reports.unit_names()
-    chosen = await service.reports.choose_unit(ADMIN, typo.token, 0)
+    assert "市总公会" not in await service.reports.units.names()
+    chosen = await service.reports.liaisons.choose_unit(ADMIN, typo.token, 0)
     assert chosen.unit_name == "市总工会" and [r.number for r in chosen.indicators] == [15, 16]
     with pytest.raises(NotFound):
-        await service.reports.choose_unit(ADMIN, typo.token, 0)  # answered once
+        await service.reports.liaisons.choose_unit(ADMIN, typo.token, 0)  # answered once
 
-    county = await service.reports.create_invite(ADMIN, "历下区人社局 15", None)
+    county = await service.reports.liaisons.create_invite(ADMIN, "历下区人社局 15", None)
     assert isinstance(county, InviteQuestion)
     with pytest.raises(PermissionDenied):
-        await service.reports.choose_unit(LIAISON, county.token, None)
-    created = await service.reports.choose_unit(ADMIN, county.token, None)
+        await service.reports.liaisons.choose_unit(LIAISON, county.token, None)
+    created = await service.reports.liaisons.choose_unit(ADMIN, county.token, None)
     assert created.unit_name == "历下区人社局"
-    direct = await service.reports.create_invite(ADMIN, "槐荫区人社局 15 新建", None)
+    direct = await service.reports.liaisons.create_invite(ADMIN, "槐荫区人社局 15 新建", None)
     assert isinstance(direct, InviteCreated) and direct.unit_name == "槐荫区人社局"
     with pytest.raises(ReportInputError, match="混淆"):
-        await service.reports.create_invite(ADMIN, "济南 15", None)
+        await service.reports.liaisons.create_invite(ADMIN, "济南 15", None)
 
 
 async def test_codes_figures_and_exports_stay_out_of_groups(service: BotService, messages: Messages) -> None:
@@ -377,14 +377,14 @@ async def test_codes_figures_and_exports_stay_out_of_groups(service: BotService,
     assert joined.unit_name == "市总工会"
     in_group = {actor: actor.model_copy(update={"private": False, "chat_id": -100}) for actor in (ADMIN, LIAISON)}
     calls = (
-        service.reports.create_invite(in_group[ADMIN], "市教育局 22"), service.reports.list_liaisons(in_group[ADMIN]),
-        service.reports.join(in_group[LIAISON], "AAAAAAAAAAAA"), service.reports.mine(in_group[LIAISON]),
+        service.reports.liaisons.create_invite(in_group[ADMIN], "市教育局 22"), service.reports.liaisons.list_liaisons(in_group[ADMIN]),
+        service.reports.liaisons.join(in_group[LIAISON], "AAAAAAAAAAAA"), service.reports.progress.mine(in_group[LIAISON]),
         service.summaries.weekly(in_group[ADMIN]), service.summaries.export(in_group[ADMIN]),
     )
     for call in calls:
         with pytest.raises(PermissionDenied, match="私聊"):
             await call
-    assert (await service.reports.progress(in_group[LIAISON], "济南工匠")).items  # progress is city-wide: fine
+    assert (await service.reports.progress.view(in_group[LIAISON], "济南工匠")).items  # progress is city-wide: fine
 
 
 async def test_an_over_long_report_is_refused_whole_and_an_edited_one_can_still_be_undone(
@@ -403,7 +403,7 @@ async def test_an_over_long_report_is_refused_whole_and_an_edited_one_can_still_
     edit = original.model_copy(update={"edited": True, "update_id": 99_001})
     edited = await service.handle_text(LIAISON, "济南工匠 13 2026年10月", None, edit)
     assert isinstance(edited, ReportReceipt) and edited.items[0].value == 13
-    undone = await service.reports.undo(LIAISON)
+    undone = await service.reports.undo.last(LIAISON)
     assert isinstance(undone, UndoReceipt) and undone.items[0].value == 13 and undone.items[0].restored_value == 12
     to_text = original.model_copy(update={"edited": True, "update_id": 99_002})
     dropped = await service.handle_text(LIAISON, "没有数据", None, to_text)
@@ -411,7 +411,7 @@ async def test_an_over_long_report_is_refused_whole_and_an_edited_one_can_still_
     back = original.model_copy(update={"edited": True, "update_id": 99_003})
     again = await service.handle_text(LIAISON, "济南工匠 14 2026年10月", None, back)
     assert isinstance(again, ReportReceipt) and again.items[0].value == 14
-    assert (await service.reports.progress(LIAISON, "济南工匠")).items[0].figure == 44
+    assert (await service.reports.progress.view(LIAISON, "济南工匠")).items[0].figure == 44
 
 
 async def test_a_receipt_states_the_rule_once_however_many_items(service: BotService, messages: Messages) -> None:

@@ -76,30 +76,30 @@ async def test_invite_codes_come_from_secrets_and_do_not_repeat(
         return drawn[-1]
 
     monkeypatch.setattr("bot.services.liaisons.secrets.token_urlsafe", recording_token_urlsafe)
-    codes = [(await service.reports.create_invite(ADMIN, f"单位{i} 15 新建")).code for i in range(50)]
+    codes = [(await service.reports.liaisons.create_invite(ADMIN, f"单位{i} 15 新建")).code for i in range(50)]
     assert codes == drawn and len(set(codes)) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{12,}", code) for code in codes)
 
 
 async def test_one_code_redeemed_by_two_users_at_once_makes_one_liaison(service: BotService) -> None:
     reports = service.reports
-    invite = await reports.create_invite(ADMIN, "市总工会 15")
-    outcomes = await asyncio.gather(reports.join(LIAISON, invite.code), reports.join(OTHER, invite.code),
+    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15")
+    outcomes = await asyncio.gather(reports.liaisons.join(LIAISON, invite.code), reports.liaisons.join(OTHER, invite.code),
                                     return_exceptions=True)
     assert sorted(type(o).__name__ for o in outcomes) == ["InviteError", "Joined"]
-    assert len((await reports.list_liaisons(ADMIN)).liaisons) == 1
+    assert len((await reports.liaisons.list_liaisons(ADMIN)).liaisons) == 1
 
 
 async def test_guessed_and_expired_codes_make_nobody_a_liaison(service: BotService, clock: Clock) -> None:
     reports = service.reports
-    invite = await reports.create_invite(ADMIN, "市总工会 15")
+    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15")
     for guess in [invite.code[:-1] + ("A" if invite.code[-1] != "A" else "B"), "A" * 12, "' OR 1=1 --", "%", "*"]:
         with pytest.raises(InviteError):
-            await reports.join(STRANGER, guess)
+            await reports.liaisons.join(STRANGER, guess)
     clock.now = START + dt.timedelta(days=service.settings.invite_days, seconds=1)
     with pytest.raises(InviteError, match="过期"):
-        await reports.join(STRANGER, invite.code)
-    assert not await reports.is_liaison(STRANGER.user_id)
+        await reports.liaisons.join(STRANGER, invite.code)
+    assert not await reports.roles.is_liaison(STRANGER.user_id)
 
 
 # ---- admin operations refuse everyone else in the service layer --------------------------------------------
@@ -108,17 +108,17 @@ async def test_admin_operations_refuse_liaisons_and_strangers_and_change_nothing
     from bot.services.summaries import SummaryService
 
     reports = service.reports
-    invite = await reports.create_invite(ADMIN, "市总工会 15,16")
-    await reports.join(LIAISON, invite.code)
-    spare = await reports.create_invite(ADMIN, "市教育局 22")
+    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    await reports.liaisons.join(LIAISON, invite.code)
+    spare = await reports.liaisons.create_invite(ADMIN, "市教育局 22")
     summaries = SummaryService(reports.db, service.document, service.settings, service.clock, service.is_admin)
     before = await table_counts(service)
     for actor in (LIAISON, STRANGER):
         for attempt in (
-            lambda: reports.create_invite(actor, "市总工会 15"),
-            lambda: reports.list_liaisons(actor),
-            lambda: reports.revoke(actor, spare.code),
-            lambda: reports.revoke(actor, str(LIAISON.user_id)),
+            lambda: reports.liaisons.create_invite(actor, "市总工会 15"),
+            lambda: reports.liaisons.list_liaisons(actor),
+            lambda: reports.liaisons.revoke(actor, spare.code),
+            lambda: reports.liaisons.revoke(actor, str(LIAISON.user_id)),
             lambda: summaries.weekly(actor),
             lambda: summaries.export(actor),
             lambda: summaries.remind_now(actor),
@@ -126,7 +126,7 @@ async def test_admin_operations_refuse_liaisons_and_strangers_and_change_nothing
             with pytest.raises(PermissionDenied):
                 await attempt()
     assert await table_counts(service) == before
-    assert isinstance(await reports.join(OTHER, spare.code), Joined)  # the spare invite was not revoked
+    assert isinstance(await reports.liaisons.join(OTHER, spare.code), Joined)  # the spare invite was not revoked
 
 
 # ---- the token never appears in logs or error output ------------------------------------------------------
@@ -255,5 +255,5 @@ async def test_forged_report_buttons_do_nothing_for_someone_else(bot: BotDriver)
         assert answer is None or "已撤销" not in (answer.get("text") or ""), data
     assert (await reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE undone_at IS NULL"))[0] == before
     with pytest.raises(NotFound):  # the pending figure is still the owner's to confirm
-        await reports.confirm(Actor(user_id=intruder, chat_id=intruder), confirm_data[3:])
+        await reports.intake.confirm(Actor(user_id=intruder, chat_id=intruder), confirm_data[3:])
     assert bot.api.rejected == []

@@ -41,7 +41,7 @@ async def test_per_chat_and_per_user_state_follows_recent_traffic(
     async with in_process_bot(tmp_path) as driver:
         app = driver.app
         service = app.bot_data.service
-        service.clock = service.flood.clock = service.reports.clock = clock  # hours pass in a second
+        service.clock = service.flood.clock = service.reports.clock.source = clock  # hours pass in a second
         limiter = app.bot.rate_limiter
         assert isinstance(limiter, FairRateLimiter)
         start = clock.now

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import main
-from bot.services.liaisons import LOCAL_USER_ID
+from bot.services.roles import LOCAL_USER_ID
 from bot.settings import Settings
 from bot.cli.startup import prepare
 from bot.services.storage_errors import unusable_reason
@@ -197,7 +197,7 @@ async def test_the_bot_revokes_a_local_liaison_an_older_console_left_in_its_data
     settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=(1,))
     service = await BotService.open(settings)  # as the console of an older version opened BOT_DB
     assert service.reports is not None and service.summaries is not None
-    await service.reports.ensure_local_liaison(Actor(user_id=LOCAL_USER_ID, chat_id=LOCAL_USER_ID, name="本地管理员"))
+    await service.reports.liaisons.ensure_local_liaison(Actor(user_id=LOCAL_USER_ID, chat_id=LOCAL_USER_ID, name="本地管理员"))
     await service.close()
 
     assert prepare(settings, "run") == 1

@@ -68,8 +68,8 @@ async def table_counts(db: Database) -> dict[str, int]:
 
 async def test_a_locked_database_refuses_clearly_stores_nothing_and_recovers(service: BotService) -> None:
     reports = service.reports
-    invite = await reports.create_invite(ADMIN, "市总工会 15,16")
-    await reports.join(LIAISON, invite.code)
+    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    await reports.liaisons.join(LIAISON, invite.code)
     await short_busy_timeout(reports.db)
     before = await table_counts(reports.db)
     messages = Messages()
@@ -78,7 +78,7 @@ async def test_a_locked_database_refuses_clearly_stores_nothing_and_recovers(ser
         with pytest.raises(StorageUnavailable) as refused:
             await service.handle_text(LIAISON, "济南工匠 12；首席技师 3", None, message)
         with pytest.raises(StorageUnavailable):
-            await reports.create_invite(ADMIN, "市教育局 22")
+            await reports.liaisons.create_invite(ADMIN, "市教育局 22")
         answer = await service.handle_text(OTHER, "谁负责产教融合?")  # questions need no writes
         assert "市教育局" in render_text_of(answer)
     assert not re.search(r"[\u4e00-\u9fff]", str(refused.value))  # storage says what failed; bot/ words it
@@ -91,9 +91,9 @@ async def test_a_locked_database_refuses_clearly_stores_nothing_and_recovers(ser
 
 async def test_a_read_only_database_refuses_every_write_and_recovers(service: BotService) -> None:
     reports = service.reports
-    invite = await reports.create_invite(ADMIN, "市总工会 15,16")
-    await reports.join(LIAISON, invite.code)
-    spare = await reports.create_invite(ADMIN, "市教育局 22")
+    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    await reports.liaisons.join(LIAISON, invite.code)
+    spare = await reports.liaisons.create_invite(ADMIN, "市教育局 22")
     messages = Messages()
     await service.handle_text(LIAISON, "首席技师 3 2026年9月", None, messages(LIAISON))
     message = messages(LIAISON)
@@ -101,18 +101,18 @@ async def test_a_read_only_database_refuses_every_write_and_recovers(service: Bo
     async with read_only(reports.db):
         for attempt in (
             lambda: service.handle_text(LIAISON, "济南工匠 12", None, message),
-            lambda: reports.join(OTHER, spare.code),
-            lambda: reports.create_invite(ADMIN, "市科协 18"),
-            lambda: reports.revoke(ADMIN, "市总工会"),
-            lambda: reports.undo(LIAISON),
+            lambda: reports.liaisons.join(OTHER, spare.code),
+            lambda: reports.liaisons.create_invite(ADMIN, "市科协 18"),
+            lambda: reports.liaisons.revoke(ADMIN, "市总工会"),
+            lambda: reports.undo.last(LIAISON),
         ):
             with pytest.raises(StorageUnavailable):
                 await attempt()
-        assert (await reports.progress(ADMIN, "15")).items[0].number == 15  # reading still works
+        assert (await reports.progress.view(ADMIN, "15")).items[0].number == 15  # reading still works
     assert await table_counts(reports.db) == before
 
     assert isinstance(await service.handle_text(LIAISON, "济南工匠 12", None, message), ReportReceipt)
-    assert isinstance(await reports.join(OTHER, spare.code), Joined)
+    assert isinstance(await reports.liaisons.join(OTHER, spare.code), Joined)
 
 
 @pytest.mark.telegram

@@ -31,8 +31,8 @@ HEADER = ("记录ID", "单位", "数值", "比例", "原文")
 async def reported(tmp_path: Path) -> BotService:
     """市总工会 reports 济南工匠 three times for one month: two corrections, the last one counts."""
     service = await open_service(tmp_path, Clock(at(2026, 11, 2)))
-    invite = await service.reports.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
-    await service.reports.join(LIAISON, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
+    await service.reports.liaisons.join(LIAISON, invite.code)
     messages = Messages()
     for value in (10, 11, 12):
         await service.handle_text(LIAISON, f"济南工匠 {value} 2026年10月", None, messages(LIAISON))

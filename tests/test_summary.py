@@ -38,8 +38,8 @@ async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
 
 
 async def join(service: BotService, actor, args: str) -> None:
-    invite = await service.reports.create_invite(ADMIN, args, "jinan_policy_bot")
-    await service.reports.join(actor, invite.code)
+    invite = await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+    await service.reports.liaisons.join(actor, invite.code)
 
 
 async def report(service: BotService, clock: Clock, when: dt.datetime, actor, text: str, messages: Messages) -> None:
@@ -109,7 +109,7 @@ async def test_the_current_week_runs_to_now_and_an_undone_report_does_not_count(
     await report(two_weeks, clock, at(2026, 11, 24, 10), LIAISON, "济南工匠 20 2026年10月", messages)
     summary = (await two_weeks.summaries.weekly(ADMIN)).summary
     assert summary.week == "2026-W48" and summary.report_count == 1 and line(summary, 15).figure == 50
-    await two_weeks.reports.undo(LIAISON)
+    await two_weeks.reports.undo.last(LIAISON)
     summary = await two_weeks.summaries.build_weekly()
     assert summary.report_count == 0 and line(summary, 15).figure == 44 and line(summary, 15).change == 0
 
@@ -207,7 +207,7 @@ async def test_only_units_with_a_liaison_in_that_week_are_late(two_weeks: BotSer
 
     newcomer = Actor(user_id=77, chat_id=77, name="王五")
     await join(two_weeks, newcomer, "市教育局 22")  # joins in W48: not late for W46 or W47
-    await two_weeks.reports.revoke(ADMIN, "市人力资源社会保障局")  # revoked in W48: still late for W46
+    await two_weeks.reports.liaisons.revoke(ADMIN, "市人力资源社会保障局")  # revoked in W48: still late for W46
     past = await two_weeks.summaries.build_weekly(W46)
     assert past.expected_units == ("市人力资源社会保障局", "市总工会")
     now = await two_weeks.summaries.build_weekly()

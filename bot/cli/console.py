@@ -19,6 +19,7 @@ from reporting.render import REPORT_OUTCOMES, render_report_text
 from storage.db import cannot_write_now
 
 CONSOLE_USER_ID = 0
+SUGGESTED_WORDS = ("建议", "suggested")  # /confirm 建议: store the suggested value, not the one written
 RETRY_LOCAL_S = 30.0  # a locked database: try again to make the local user a liaison at most this often
 SANDBOX = "终端模式使用独立的试用数据库 {console}（BOT_CONSOLE_DB），不会读写 Telegram 机器人的数据库 {db}（BOT_DB）。"
 WELCOME = ("济南市提升产业工人创新力 政策助手（终端模式，本地管理员兼“本地单位”联络员）。\n"
@@ -70,16 +71,16 @@ class ConsoleSession:
         reports = self.service.reports
         assert reports is not None
         actions = {
-            "/invite": lambda: reports.create_invite(self.actor, args),
-            "/join": lambda: reports.join(self.actor, args),
-            "/undo": lambda: reports.undo(self.actor),
-            "/progress": lambda: reports.progress(self.actor, args or None),
-            "/mine": lambda: reports.mine(self.actor),
-            "/liaisons": lambda: reports.list_liaisons(self.actor),
-            "/revoke": lambda: reports.revoke(self.actor, args),
-            "/report": lambda: reports.submit_text(self.actor, args, self._next_message()),
-            "/confirm": lambda: reports.confirm(self.actor, self.pending or "", args.strip() in ("建议", "suggested")),
-            "/cancel": lambda: reports.cancel(self.actor, self.pending or ""),
+            "/invite": lambda: reports.liaisons.create_invite(self.actor, args),
+            "/join": lambda: reports.liaisons.join(self.actor, args),
+            "/undo": lambda: reports.undo.last(self.actor),
+            "/progress": lambda: reports.progress.view(self.actor, args or None),
+            "/mine": lambda: reports.progress.mine(self.actor),
+            "/liaisons": lambda: reports.liaisons.list_liaisons(self.actor),
+            "/revoke": lambda: reports.liaisons.revoke(self.actor, args),
+            "/report": lambda: reports.intake.submit_text(self.actor, args, self._next_message()),
+            "/confirm": lambda: reports.intake.confirm(self.actor, self.pending or "", args.strip() in SUGGESTED_WORDS),
+            "/cancel": lambda: reports.intake.cancel(self.actor, self.pending or ""),
             "/weekly": lambda: self._weekly(args),
             "/export": lambda: self._export(args),
             "/remind": self._remind,
@@ -125,7 +126,7 @@ class ConsoleSession:
         self._local_tried = time.monotonic()
         assert self.service.reports is not None
         try:
-            await self.service.reports.ensure_local_liaison(self.actor)
+            await self.service.reports.liaisons.ensure_local_liaison(self.actor)
         except StorageUnavailable:
             return
         self._local_ready = True

@@ -31,7 +31,7 @@ def prepare(settings: Settings, command: str) -> int:
             raise SettingInvalid("BOT_CONSOLE_DB", settings.console_db, SAME_FILE, HELP["console_db"][1])
         return _database("console_db", settings.console_db, role="console")
     if command == "run":
-        from bot.services.liaisons import LOCAL_USER_ID
+        from bot.services.roles import LOCAL_USER_ID
 
         revoked = _database("db", settings.db, role="bot", local_user_id=LOCAL_USER_ID)
         if revoked:

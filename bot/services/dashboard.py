@@ -10,7 +10,7 @@ import datetime as dt
 import sqlite3
 
 from bot.services.actors import Actor, require_private
-from bot.services.intake import ReportService
+from bot.services.reports import ReportServices
 from bot.services.reviews import ReviewService, reporter_name
 from errors import InputError, NotFound, PermissionDenied
 from knowledge.models import Indicator
@@ -34,7 +34,7 @@ MAX_MONTHS = 24
 class DashboardService:
     """Read-only views for admins over the figures that count, the figures awaiting review and who reported what."""
 
-    def __init__(self, reports: ReportService, reviews: ReviewService, remind_day: int,
+    def __init__(self, reports: ReportServices, reviews: ReviewService, remind_day: int,
                  web_url: str | None = None) -> None:
         self.reports = reports
         self.reviews = reviews
@@ -42,7 +42,7 @@ class DashboardService:
         self.web_url = web_url
 
     def require_admin(self, actor: Actor) -> None:
-        if not self.reports.is_admin(actor.user_id):
+        if not self.reports.roles.is_admin(actor.user_id):
             raise PermissionDenied(ADMINS_ONLY)
 
     def link(self, actor: Actor) -> str:
@@ -57,7 +57,7 @@ class DashboardService:
         """Every indicator of the document with its city figure, targets, trajectory, status and waiting figures."""
         self.require_admin(actor)
         numbers = set(self.reports.catalog.indicators)
-        progress = await self.reports.city_progress(numbers)
+        progress = await self.reports.progress.city_progress(numbers)
         awaiting = await self.reviews.awaiting()
         cards = tuple(self._card(progress[n], awaiting.get(n, 0)) for n in sorted(numbers))
         return Board(cards=cards, as_of=max(c.progress.as_of for c in cards), approval=self.reviews.enabled,
@@ -67,7 +67,7 @@ class DashboardService:
         """One indicator and each unit's reduced figures (the rows the city figure is made of)."""
         self.require_admin(actor)
         self._require_indicator(number)
-        progress = (await self.reports.city_progress({number}))[number]
+        progress = (await self.reports.progress.city_progress({number}))[number]
         rows = (await self.reports.figures.now([number]))[number]
         names = {unit.id: unit.name for unit in (await self.reports.directory.get()).units.values()}
         units = tuple(UnitLine(unit_id=r.unit_id, unit_name=names.get(r.unit_id, f"单位{r.unit_id}"),
@@ -94,7 +94,7 @@ class DashboardService:
         self.require_admin(actor)
         if not 1 <= months <= MAX_MONTHS:
             raise InputError(f"月份数应为 1 到 {MAX_MONTHS}。", "months=6")
-        today = self.reports.today()
+        today = self.reports.clock.today()
         last = last_month(today)
         periods = tuple(last.shift(-k) for k in range(months - 1, -1, -1))
 

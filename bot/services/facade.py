@@ -16,7 +16,7 @@ from knowledge.parser import load_policy
 
 if TYPE_CHECKING:
     from bot.services.dashboard import DashboardService
-    from bot.services.intake import ReportService
+    from bot.services.reports import ReportServices
     from bot.services.reviews import ReviewService
     from bot.services.summaries import SummaryService
 
@@ -31,7 +31,7 @@ class BotService:
         self.document = document
         self.engine = QuestionEngine(document)
         self.clock: Clock = clock or (lambda: dt.datetime.now(settings.zone))
-        self.reports: ReportService | None = None
+        self.reports: ReportServices | None = None  # the report side, with a database
         self.summaries: SummaryService | None = None
         self.reviews: ReviewService | None = None  # approval (BOT_APPROVAL) and its queue
         self.dashboard: DashboardService | None = None  # the admins' web page (BOT_WEB_PORT)
@@ -40,17 +40,18 @@ class BotService:
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> BotService:
         """The full service: policy, database at BOT_DB (migrated) and the report service; close() when done."""
+        from bot.services.clock import ZonedClock
         from bot.services.dashboard import DashboardService
-        from bot.services.intake import ReportService
+        from bot.services.reports import ReportServices
         from bot.services.reviews import ReviewService
         from bot.services.summaries import SummaryService
         from storage.db import open_database
 
         service = cls(settings, load_policy(settings.policy), clock)
         db = await open_database(settings.db, service.clock)
-        service.reports = ReportService(db, service.document, frozenset(settings.admins), service.clock,
-                                        settings.zone, settings.invite_days, service.engine.lexicon,
-                                        approval=settings.approval)
+        service.reports = ReportServices.wire(db, service.document, frozenset(settings.admins),
+                                             ZonedClock(service.clock, settings.zone), settings.invite_days,
+                                             service.engine.lexicon, approval=settings.approval)
         service.summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin,
                                            service.reports.figures)
         service.reviews = ReviewService(service.reports)
@@ -77,7 +78,7 @@ class BotService:
 
     def is_admin(self, user_id: int) -> bool:
         """Admins from settings; with storage open, the console's local user too."""
-        return user_id in self.settings.admins or (self.reports is not None and self.reports.is_admin(user_id))
+        return user_id in self.settings.admins or (self.reports is not None and self.reports.roles.is_admin(user_id))
 
     def check_flood(self, user_id: int) -> None:
         """Raise errors.RateLimited when a non-admin sends more than BOT_FLOOD_PER_MINUTE messages a minute."""
@@ -104,10 +105,10 @@ class BotService:
         self.check_flood(actor.user_id)
         refused = None
         if self.reports is not None:
-            outcome = await self.reports.handle_text(actor, text, message)
+            outcome = await self.reports.intake.handle_text(actor, text, message)
             if outcome is not None:
                 return outcome
-            refused = await self.reports.refusal_for(actor, text)
+            refused = await self.reports.intake.refusal_for(actor, text)
         answer = self.ask(text, context)
         if refused is None:
             return answer
@@ -126,7 +127,7 @@ class BotService:
         if self.reports is None:
             return Notice(text="邀请功能需要数据库，当前未开启。")
         try:
-            return await self.reports.join(actor, payload)
+            return await self.reports.liaisons.join(actor, payload)
         except UserFacingError as exc:
             return Notice(text=exc.reply)
         except StorageUnavailable:

@@ -1,25 +1,33 @@
-"""Figure reports end to end: permissions, validation, idempotent storage, corrections, undo and progress."""
+"""Figure reports in: read the message, check the figures, decide who may store them for which unit, store them in
+one transaction (or park them for confirmation), and hand the result to the receipts."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from functools import partial
 
-from bot.services.liaisons import ALREADY_HANDLED, command_key
 from bot.services.actors import Actor, MessageRef
-from bot.services.progress import NOT_A_LIAISON
-from bot.services.receipts import Assignment, ReportReceipts
+from bot.services.clock import ZonedClock
+from bot.services.directory import LiaisonDirectory
+from bot.services.receipts import Assignment, Receipts
+from bot.services.roles import NOT_A_LIAISON, Roles
+from bot.services.unit_names import UnitNames
 from errors import NotFound, PermissionDenied, ReportInputError
+from reporting.catalog import IndicatorCatalog
 from reporting.grammar import ParsedReport, ReportItem, looks_like_report, parse_report, read_message
-from reporting.outcomes import Cancelled, ConfirmItem, Notice, PendingConfirmation, ReportReceipt, UndoReceipt
+from reporting.kinds import IndicatorKind
+from reporting.outcomes import Cancelled, ConfirmItem, Notice, PendingConfirmation, ReportReceipt
 from reporting.plausibility import Doubt, doubt
 from reporting.units import format_number
 from reporting.validation import check_item
-from storage.models import Liaison, ReportRow, Unit
+from storage.db import Database
+from storage.models import Liaison, Unit
 from storage.report_writes import History, NewFigure, StorePlan, store_message
-from storage.reports import HELD_PENDING
+from storage.reports import HELD_PENDING, PendingReports, ProcessedUpdates, ReportRepository
+from storage.unit_figures import UnitFigures
 
 TOKEN_BYTES = 6
 MAX_ITEMS = 30  # more than there are indicators; one message must not write hundreds of rows
@@ -33,20 +41,38 @@ def message_key(message: MessageRef) -> str:
     return f"msg:{message.chat_id}:{message.message_id}"
 
 
-class ReportService(ReportReceipts):
+class ReportIntake:
     """Liaisons report for their indicators, admins for any known unit; everyone else is asking a question."""
+
+    def __init__(self, db: Database, catalog: IndicatorCatalog, kinds: dict[int, IndicatorKind], roles: Roles,
+                 units: UnitNames, directory: LiaisonDirectory, figures: UnitFigures, receipts: Receipts,
+                 clock: ZonedClock, approval: bool = False) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.kinds = kinds
+        self.roles = roles
+        self.units = units
+        self.directory = directory
+        self.figures = figures
+        self.receipts = receipts
+        self.clock = clock
+        self.approval = approval  # BOT_APPROVAL: a liaison's figures are held until an admin approves them
+        self.on_held: Callable[[tuple[int, ...]], None] | None = None  # told the ids of figures just held for review
+        self.reports = ReportRepository()
+        self.processed = ProcessedUpdates()
+        self.pending = PendingReports()
 
     async def handle_text(self, actor: Actor, text: str, message: MessageRef | None = None):
         """A report outcome, or None when the text is a question (always None for strangers)."""
         people = await self.directory.within(LOOKUP_TIMEOUT)
         if people is None:  # the database is busy: a question needs nobody's identity, a report waits for it
-            if not (message and message.edited) and not looks_like_report(read_message(text, self.today()), self.catalog):
+            if not (message and message.edited) and not looks_like_report(read_message(text, self.clock.today()), self.catalog):
                 return None
             people = await self.directory.get()
         liaisons = list(people.active.get(actor.user_id, ()))
-        if not liaisons and not self.is_admin(actor.user_id):
+        if not liaisons and not self.roles.is_admin(actor.user_id):
             return None
-        draft = read_message(text, self.today(), self.words_of(people))
+        draft = read_message(text, self.clock.today(), self.units.words_of(people))
         if message is not None and message.edited:
             key = message_key(message) if message.update_id is not None else f"{message_key(message)}:{_digest(text)}"
             async with self.db.reading() as conn:
@@ -57,16 +83,16 @@ class ReportService(ReportReceipts):
             if any(row.active for row in earlier) or earlier and is_report:  # a report edited to text and back
                 if not is_report:
                     return await self._save(actor, [], text, message, key, edit=True)
-                return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message,
+                return await self._submit(actor, parse_report(draft, self.catalog, self.clock.today()), text, message,
                                           liaisons, key, edit=True)
         if not looks_like_report(draft, self.catalog):
             return None
         key = message_key(message.model_copy(update={"edited": False})) if message else None
-        return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
+        return await self._submit(actor, parse_report(draft, self.catalog, self.clock.today()), text, message, liaisons, key)
 
     async def refusal_for(self, actor: Actor, text: str) -> str | None:
         """What a stranger or a former liaison is told when the text is a figure report; None otherwise."""
-        if self.is_admin(actor.user_id) or not looks_like_report(read_message(text, self.today()), self.catalog):
+        if self.roles.is_admin(actor.user_id) or not looks_like_report(read_message(text, self.clock.today()), self.catalog):
             return None
         people = await self.directory.get()
         if people.active.get(actor.user_id):
@@ -79,19 +105,19 @@ class ReportService(ReportReceipts):
 
     async def submit_text(self, actor: Actor, text: str, message: MessageRef | None = None):
         """`/report 济南工匠 12` and the guided /report: the text must be a report; strangers are refused."""
-        liaisons = await self.liaisons_of(actor.user_id)
-        if not liaisons and not self.is_admin(actor.user_id):
+        liaisons = await self.roles.liaisons_of(actor.user_id)
+        if not liaisons and not self.roles.is_admin(actor.user_id):
             raise PermissionDenied(NOT_A_LIAISON)
-        draft = read_message(text, self.today(), await self.unit_words())
+        draft = read_message(text, self.clock.today(), await self.units.words())
         key = message_key(message) if message else None
-        return await self._submit(actor, parse_report(draft, self.catalog, self.today()), text, message, liaisons, key)
+        return await self._submit(actor, parse_report(draft, self.catalog, self.clock.today()), text, message, liaisons, key)
 
     async def _submit(self, actor: Actor, parsed: ParsedReport, text: str, message: MessageRef | None,
                       liaisons: list[Liaison], key: str | None, edit: bool = False):
         if len(parsed.items) > MAX_ITEMS:
             raise ReportInputError(f"一条消息最多报送 {MAX_ITEMS} 项（这条有 {len(parsed.items)} 项），请分成几条发送。",
                                    "济南工匠 12；首席技师 3")
-        today = self.today()
+        today = self.clock.today()
         for item in parsed.items:
             check_item(item, self.catalog.indicators[item.indicator], today)
         assignments = await self._assign(actor, parsed, liaisons)
@@ -114,12 +140,12 @@ class ReportService(ReportReceipts):
 
     async def _assign(self, actor: Actor, parsed: ParsedReport, liaisons: list[Liaison]) -> list[Assignment]:
         """The unit each item is stored for; raises when the sender may not report it."""
-        admin = self.is_admin(actor.user_id)
+        admin = self.roles.is_admin(actor.user_id)
         if parsed.unit_name:
-            unit = await self.unit_by_name(parsed.unit_name)
-            mine = next((x for x in liaisons if x.unit_name == self.official_name(parsed.unit_name)), None)
+            unit = await self.units.by_name(parsed.unit_name)
+            mine = next((x for x in liaisons if x.unit_name == self.units.official(parsed.unit_name)), None)
             if unit is None and admin:
-                known = "、".join(await self.unit_names()) or "无"
+                known = "、".join(await self.units.names()) or "无"
                 raise NotFound(f"还没有单位“{parsed.unit_name}”。请检查名称，或先用 /invite 创建。已有单位：{known}",
                                f"/invite {parsed.unit_name} 1")
             if unit is None or (not admin and mine is None):
@@ -140,7 +166,7 @@ class ReportService(ReportReceipts):
             elif liaisons:
                 raise PermissionDenied(self._not_assigned(item.indicator, liaisons))
             else:
-                known = "、".join((await self.unit_names())[:8]) or "（还没有单位，请先 /invite）"
+                known = "、".join((await self.units.names())[:8]) or "（还没有单位，请先 /invite）"
                 raise ReportInputError(f"管理员代报请在开头写明单位。已有单位：{known}", "市人社局 技能人才 136.5万")
         return out
 
@@ -175,10 +201,10 @@ class ReportService(ReportReceipts):
         if "items" not in payload:  # a parked /invite question, not figures
             raise NotFound("没有找到待确认的数据，可能已过期。请重新发送。")
         assignments = [(Unit(id=entry[0], name=entry[1]), _as_confirmed(entry, as_suggested)) for entry in payload["items"]]
-        liaisons = await self.liaisons_of(actor.user_id)
+        liaisons = await self.roles.liaisons_of(actor.user_id)
         parsed_units = {unit.name for unit, _ in assignments}
         for unit, item in assignments:  # permissions may have changed since the question was asked
-            allowed = self.is_admin(actor.user_id) or any(
+            allowed = self.roles.is_admin(actor.user_id) or any(
                 x.unit_id == unit.id and item.indicator in x.indicators for x in liaisons)
             if not allowed:
                 raise PermissionDenied(f"您已不是“{'、'.join(parsed_units)}”的联络员，未保存。")
@@ -188,7 +214,7 @@ class ReportService(ReportReceipts):
     async def cancel(self, actor: Actor, token: str) -> Cancelled:
         async with self.db.transaction() as conn:
             found = await self.pending.get(conn, token)
-            if found is None or found[0] != actor.user_id or not await self.pending.resolve(conn, token, self.now()):
+            if found is None or found[0] != actor.user_id or not await self.pending.resolve(conn, token, self.clock.now()):
                 raise NotFound("没有找到待确认的数据，可能已经处理过了。")
         return Cancelled(token=token)
 
@@ -198,12 +224,12 @@ class ReportService(ReportReceipts):
         """One transaction in one hop (storage/report_writes.py); None when `judge` parked the message instead.
 
         With BOT_APPROVAL on, a liaison's figures are held for an admin's review (an admin's own count at once)."""
-        held = HELD_PENDING if self.approval and not self.is_admin(actor.user_id) else None
+        held = HELD_PENDING if self.approval and not self.roles.is_admin(actor.user_id) else None
         plan = StorePlan(
             figures=tuple(NewFigure(unit.id, item.indicator, item.period.key, item.value, item.cumulative)
                           for unit, item in assignments),
             reporter_id=actor.user_id, chat_id=message.chat_id if message else None,
-            message_id=message.message_id if message else None, source_text=text, now=self.now().isoformat(),
+            message_id=message.message_id if message else None, source_text=text, now=self.clock.now().isoformat(),
             key=key, token=token, edit=edit, judge=judge, park_token=park_token, held=held)
         numbers = {item.indicator for _, item in assignments}  # the receipt's rows, read in the write's own hop
         result, units = await self.db.write(partial(store_message, plan=plan),
@@ -214,51 +240,7 @@ class ReportService(ReportReceipts):
             return None
         if held and result.stored and self.on_held is not None:
             self.on_held(tuple(report_id for report_id, _ in result.stored))
-        return await self._receipt(result, assignments, message, edit, units, held=held is not None)
-
-    async def _is_latest(self, conn, row: ReportRow) -> bool:
-        latest = await self.reports.latest(conn, row.unit_id, row.indicator, row.period)
-        return latest is not None and latest.id == row.id
-
-    async def undo(self, actor: Actor, report_ids: tuple[int, ...] | None = None,
-                   command: MessageRef | None = None) -> UndoReceipt | Notice:
-        """Undo given reports (the undo button) or the sender's latest message's reports (/undo).
-
-        `command`: the /undo message; delivered again (a retry, a restart) it is answered, not applied to an older report.
-        """
-        key = command_key(command) if command is not None else None
-        async with self.db.reading() as conn:
-            if key is not None and await self.processed.seen(conn, key):
-                return Notice(text=ALREADY_HANDLED)
-            if report_ids:
-                rows = [r for r in [await self.reports.by_id(conn, i) for i in report_ids] if r is not None]
-            else:
-                latest = await self.reports.latest_active_by(conn, actor.user_id)
-                rows = [latest] if latest else []
-                if latest and latest.message_id is not None:
-                    rows = [r for r in await self.reports.by_message(conn, latest.chat_id, latest.message_id)
-                            if r.active and r.reporter_id == actor.user_id
-                            and await self._is_latest(conn, r)]  # an edited message holds its replaced first figures
-        if not rows:
-            raise NotFound("没有可以撤销的数据。", "济南工匠 12")
-        liaisons = await self.liaisons_of(actor.user_id)
-        now = self.now()
-        async with self.db.transaction() as conn:
-            if key is not None and not await self.processed.mark(conn, key, now):
-                return Notice(text=ALREADY_HANDLED)
-            for row in rows:
-                mine = any(x.unit_id == row.unit_id and row.indicator in x.indicators for x in liaisons)
-                if not (mine or self.is_admin(actor.user_id)):  # a revoked liaison's own rows are no longer theirs
-                    raise PermissionDenied("只能撤销本单位、由您负责的指标的数据。")
-                if not row.active:
-                    raise NotFound("这条数据已经撤销过了。")
-                latest = await self.reports.latest(conn, row.unit_id, row.indicator, row.period)
-                if latest is None or latest.id != row.id:
-                    raise ReportInputError("这条数据已被后来的上报更正，不能再撤销；如需撤销，请撤销更正后的那条。",
-                                           "/undo")
-                await self.reports.undo(conn, row.id, actor.user_id, now)
-        progress = await self._progress_map({r.indicator for r in rows})
-        return UndoReceipt(items=tuple([await self._undone_item(r, progress[r.indicator]) for r in rows]))
+        return await self.receipts.receipt(result, assignments, message, edit, units, held=held is not None)
 
 
 def _as_confirmed(entry: list, as_suggested: bool) -> ReportItem:

@@ -1,41 +1,33 @@
-"""Invites, liaisons and who may act for which unit: the permission half of the report service."""
+"""Invites, joining and revoking: who becomes a liaison of which unit for which indicators, and who stops."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
 import secrets
-from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
-from bot.services.directory import LiaisonDirectory, People
 from bot.services.actors import Actor, MessageRef, require_private
-from bot.services.unit_names import resolve_unit, split_new_unit_word
-from errors import InviteError, NotFound, PermissionDenied, ReportInputError
+from bot.services.clock import ZonedClock
+from bot.services.directory import LiaisonDirectory
+from bot.services.roles import Roles
+from bot.services.unit_names import UnitNames, resolve_unit, split_new_unit_word
+from errors import InviteError, NotFound, ReportInputError
 from knowledge.lexicon import Lexicon
-from knowledge.models import PolicyDocument
-from knowledge.normalize import match_key as fold
 from reporting.catalog import IndicatorCatalog
-from reporting.grammar import prepare_unit_words
-from reporting.kinds import load_kinds
 from reporting.outcomes import (
-    IndicatorRef, InviteCreated, InviteQuestion, Joined, LiaisonEntry, LiaisonList, Notice, OpenInvite, Revoked, RevokedNotice,
+    InviteCreated, InviteQuestion, Joined, LiaisonEntry, LiaisonList, Notice, OpenInvite, Revoked, RevokedNotice,
 )
 from storage.db import Database
-from storage.models import Liaison, Unit
-from storage.reports import PendingReports, ProcessedUpdates, ReportRepository
+from storage.models import Unit
+from storage.reports import PendingReports, ProcessedUpdates
 from storage.repositories import InviteRepository, LiaisonRepository, UnitRepository
-from storage.unit_figures import UnitFigures
 
-LOCAL_USER_ID = 0
 LOCAL_UNIT = "本地单位"
 CODE_BYTES = 9
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 UNIT_NAME = re.compile(r"[^\s\d#][^\s]{1,29}")
 INVITE_EXAMPLE = "/invite 市总工会 15,16"
-ADMIN_ONLY = "只有管理员可以这样做。"
 ALREADY_HANDLED = "这条指令已经处理过了（已处理），没有重复执行。"
 
 
@@ -45,103 +37,23 @@ def command_key(message: MessageRef) -> str:
 
 
 class LiaisonAdmin:
-    """Admins invite and revoke; an invite code is single-use and expires."""
+    """Admins invite and revoke; an invite code is single-use and expires; the directory is told of every change."""
 
-    def __init__(
-        self, db: Database, document: PolicyDocument, admins: frozenset[int], clock: Callable[[], dt.datetime],
-        zone: ZoneInfo, invite_days: int = 7, lexicon: Lexicon | None = None, approval: bool = False,
-    ) -> None:
+    def __init__(self, db: Database, catalog: IndicatorCatalog, lexicon: Lexicon | None, roles: Roles,
+                 units: UnitNames, directory: LiaisonDirectory, clock: ZonedClock, invite_days: int = 7) -> None:
         self.db = db
+        self.catalog = catalog
         self.lexicon = lexicon  # the policy's departments and their aliases, for /invite
-        self.document = document
-        self.catalog = IndicatorCatalog(document)
-        self.kinds = load_kinds(document)
-        self.admins = admins
+        self.roles = roles
+        self.unit_names = units
+        self.directory = directory
         self.clock = clock
-        self.zone = zone
         self.invite_days = invite_days
-        self.approval = approval  # BOT_APPROVAL: a liaison's figures are held until an admin approves them
-        self.on_held: Callable[[tuple[int, ...]], None] | None = None  # told the ids of figures just held for review
         self.units = UnitRepository()
         self.invites = InviteRepository()
         self.liaisons = LiaisonRepository()
-        self.reports = ReportRepository()
         self.processed = ProcessedUpdates()
         self.pending = PendingReports()
-        self.figures = UnitFigures(db)  # each unit's figures per indicator, following every write to reports
-        self.directory = LiaisonDirectory(db)  # identity on every message without a database hop
-        self._words: tuple[People, list[str]] | None = None
-
-    def now(self) -> dt.datetime:
-        return self.clock().astimezone(self.zone)
-
-    def today(self) -> dt.date:
-        return self.now().date()
-
-    def is_admin(self, user_id: int) -> bool:
-        return user_id in self.admins or user_id == LOCAL_USER_ID
-
-    async def liaisons_of(self, user_id: int) -> list[Liaison]:
-        return list((await self.directory.get()).active.get(user_id, ()))
-
-    async def is_liaison(self, user_id: int) -> bool:
-        return bool(await self.liaisons_of(user_id))
-
-    async def unit_names(self) -> list[str]:
-        return list((await self.directory.get()).unit_names)
-
-    async def warm(self) -> None:
-        """A hop per indicator on the connection's thread, and the unit-name pattern compiled off the event loop."""
-        await asyncio.to_thread(prepare_unit_words, await self.unit_words())
-        await self.figures.now(self.catalog.indicators)
-
-    async def unit_words(self) -> list[str]:
-        return self.words_of(await self.directory.get())
-
-    def words_of(self, people: People) -> list[str]:
-        """Units as senders write them: every name and, for the policy's departments, their aliases (市人社局)."""
-        if self._words is not None and self._words[0] is people:
-            return self._words[1]
-        names = list(people.unit_names)
-        known = set(names)
-        words = names if self.lexicon is None else names + [
-            alias for alias, official in self.lexicon.department_aliases.items() if official in known and alias not in known]
-        self._words = (people, words)
-        return words
-
-    def official_name(self, written: str) -> str:
-        """市人社局 → 市人力资源社会保障局; any other name as written."""
-        return self.lexicon.department_aliases.get(fold(written), written) if self.lexicon else written
-
-    async def unit_by_name(self, name: str) -> Unit | None:
-        return (await self.directory.get()).units.get(self.official_name(name))
-
-    def _require_admin(self, actor: Actor) -> None:
-        if not self.is_admin(actor.user_id):
-            raise PermissionDenied(ADMIN_ONLY)
-
-    def _refs(self, numbers: tuple[int, ...]) -> tuple[IndicatorRef, ...]:
-        return tuple(IndicatorRef(number=n, name=self.catalog.indicators[n].name)
-                     for n in numbers if n in self.catalog.indicators)
-
-    def parse_indicator_list(self, text: str, example: str = INVITE_EXAMPLE) -> tuple[int, ...]:
-        """'15,16', '15、16', '#15 首席技师' or '全部' → indicator numbers."""
-        if text.strip() in ("全部", "所有", "all"):
-            return tuple(sorted(self.catalog.indicators))
-        numbers: list[int] = []
-        for token in re.split(r"[,，、;；\s]+", text.strip()):
-            token = token.strip().lstrip("#＃")
-            if not token:
-                continue
-            number = int(token) if token.isdigit() else self.catalog.match(token)
-            if number is None or number not in self.catalog.indicators:
-                hint = "、".join(self.catalog.label(i.number) for i in self.catalog.suggest(token))
-                raise ReportInputError(f"没有找到指标“{token}”。{('您是不是指：' + hint) if hint else ''}", example)
-            if number not in numbers:
-                numbers.append(number)
-        if not numbers:
-            raise ReportInputError("请写明指标编号或名称。", example)
-        return tuple(numbers)
 
     async def create_invite(self, actor: Actor, args: str, bot_username: str | None = None,
                             command: MessageRef | None = None) -> InviteCreated | InviteQuestion | Notice:
@@ -150,7 +62,7 @@ class LiaisonAdmin:
         A misspelt or unknown unit is asked back (suggestions, or 新建 to create it on purpose); `command`
         delivered again gives a notice, not a second code.
         """
-        self._require_admin(actor)
+        self.roles.require_admin(actor)
         require_private(actor)
         args, on_purpose = split_new_unit_word(args.strip())
         parts = args.split(maxsplit=1)
@@ -158,9 +70,9 @@ class LiaisonAdmin:
             raise ReportInputError("请写明单位名称和指标编号。", INVITE_EXAMPLE)
         if self.catalog.clashes(parts[0]):  # a unit called 济南 would swallow "济南工匠 12"
             raise ReportInputError(f"单位名称“{parts[0]}”容易和指标名称混淆，请写单位全称。", INVITE_EXAMPLE)
-        numbers = self.parse_indicator_list(parts[1])
-        found = resolve_unit(parts[0], self.lexicon, await self.unit_names())
-        now = self.now()
+        numbers = self.catalog.parse_list(parts[1], INVITE_EXAMPLE)
+        found = resolve_unit(parts[0], self.lexicon, await self.unit_names.names())
+        now = self.clock.now()
         async with self.db.transaction() as conn:
             if command is not None and not await self.processed.mark(conn, command_key(command), now):
                 return Notice(text=ALREADY_HANDLED)
@@ -169,14 +81,14 @@ class LiaisonAdmin:
                 payload = {"invite": {"written": parts[0], "numbers": numbers, "choices": found.suggestions}}
                 await self.pending.add(conn, token, actor.user_id, json.dumps(payload, ensure_ascii=False), now)
                 return InviteQuestion(token=token, written=parts[0], suggestions=found.suggestions,
-                                      indicators=self._refs(numbers))
+                                      indicators=self.catalog.refs(numbers))
             return await self._invite(conn, actor, found.resolved or parts[0], numbers, bot_username, now)
 
     async def choose_unit(self, actor: Actor, token: str, choice: int | None,
                           bot_username: str | None = None) -> InviteCreated:
         """The admin's answer to an InviteQuestion: suggestion number `choice`, or None for the unit as written."""
-        self._require_admin(actor)
-        now = self.now()
+        self.roles.require_admin(actor)
+        now = self.clock.now()
         async with self.db.transaction() as conn:
             found = await self.pending.get(conn, token)
             asked = json.loads(found[1]).get("invite") if found and found[0] == actor.user_id else None
@@ -196,7 +108,7 @@ class LiaisonAdmin:
                                            now + dt.timedelta(days=self.invite_days))
         self.directory.invalidate()  # the unit may be new
         link = f"https://t.me/{bot_username}?start={code}" if bot_username else None
-        return InviteCreated(code=code, unit_name=unit.name, indicators=self._refs(invite.indicators),
+        return InviteCreated(code=code, unit_name=unit.name, indicators=self.catalog.refs(invite.indicators),
                              expires_at=invite.expires_at, link=link)
 
     async def join(self, actor: Actor, code: str) -> Joined:
@@ -205,7 +117,7 @@ class LiaisonAdmin:
         code = code.strip()
         if not CODE_PATTERN.fullmatch(code):
             raise InviteError("邀请码格式不对，请检查后重发。", "/join 邀请码")
-        now = self.now()
+        now = self.clock.now()
         async with self.db.transaction() as conn:
             invite = await self.invites.by_code(conn, code)
             if invite is None:
@@ -217,7 +129,7 @@ class LiaisonAdmin:
                            if x.unit_id == invite.unit_id]
                 if invite.used_by != actor.user_id or not current:
                     raise InviteError("这个邀请码已经被使用过了，每个邀请码只能用一次。请向管理员索取新的邀请。")
-                refs = self._refs(current[0].indicators)
+                refs = self.catalog.refs(current[0].indicators)
                 return Joined(unit_name=invite.unit_name, indicators=refs, example=f"{refs[0].name} 12" if refs else "")
             if now > invite.expires_at:
                 raise InviteError("这个邀请码已过期，请向管理员索取新的邀请。")
@@ -227,7 +139,7 @@ class LiaisonAdmin:
             await self.liaisons.join(conn, actor.user_id, unit, invite.indicators, actor.name, actor.username,
                                      actor.chat_id, code, now)
         self.directory.invalidate()
-        refs = self._refs(invite.indicators)
+        refs = self.catalog.refs(invite.indicators)
         example = f"{refs[0].name} 12" if refs else "济南工匠 12"
         return Joined(unit_name=invite.unit_name, indicators=refs, example=example)
 
@@ -235,19 +147,19 @@ class LiaisonAdmin:
         """The console's user: liaison of the local unit for every indicator."""
         numbers = tuple(sorted(self.catalog.indicators))
         async with self.db.transaction() as conn:
-            unit = await self.units.get_or_create(conn, LOCAL_UNIT, self.now())
+            unit = await self.units.get_or_create(conn, LOCAL_UNIT, self.clock.now())
             await self.liaisons.join(conn, actor.user_id, unit, numbers, actor.name, actor.username, actor.chat_id,
-                                     None, self.now())
+                                     None, self.clock.now())
         self.directory.invalidate()
-        return Joined(unit_name=LOCAL_UNIT, indicators=self._refs(numbers), example="济南工匠 12")
+        return Joined(unit_name=LOCAL_UNIT, indicators=self.catalog.refs(numbers), example="济南工匠 12")
 
     async def list_liaisons(self, actor: Actor) -> LiaisonList:
-        self._require_admin(actor)
+        self.roles.require_admin(actor)
         require_private(actor)
         async with self.db.reading() as conn:
             liaisons = await self.liaisons.active(conn)
             invites = await self.invites.open(conn)
-        now = self.now()
+        now = self.clock.now()
         return LiaisonList(
             liaisons=tuple(LiaisonEntry(user_id=x.user_id, name=x.name, username=x.username, unit_name=x.unit_name,
                                         indicators=x.indicators, joined_at=x.joined_at) for x in liaisons),
@@ -257,11 +169,11 @@ class LiaisonAdmin:
 
     async def revoke(self, actor: Actor, target: str, command: MessageRef | None = None) -> Revoked | Notice:
         """`/revoke` a user id, @username, unit name or unused invite code; rows are marked, never deleted."""
-        self._require_admin(actor)
+        self.roles.require_admin(actor)
         target = target.strip()
         if not target:
             raise ReportInputError("请写明要撤销的联络员（用户ID、@用户名或单位名）或邀请码。", "/revoke 市总工会")
-        now = self.now()
+        now = self.clock.now()
         done: list[str] = []
         told: list[RevokedNotice] = []
         async with self.db.transaction() as conn:

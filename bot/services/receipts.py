@@ -4,33 +4,43 @@ from __future__ import annotations
 
 from bot.services.actors import MessageRef
 from bot.services.progress import ProgressQueries
+from reporting.catalog import IndicatorCatalog
 from reporting.grammar import ReportItem
 from reporting.outcomes import Notice, ReportReceipt, StoredItem, UndoneItem
 from reporting.periods import Period
 from reporting.progress import IndicatorProgress
+from storage.db import Database
 from storage.models import ReportRow, Unit
 from storage.report_writes import CurrentFigure, DroppedFigure, StoreResult
+from storage.reports import ReportRepository
 from storage.unit_figures import Units
 
 Assignment = tuple[Unit, ReportItem]
+ALREADY_DONE = "这条消息已经处理过了。"
 
 
-class ReportReceipts(ProgressQueries):
+class Receipts:
     """Receipts and undo notes from what the transaction returned; progress from the cached unit figures."""
 
-    async def _receipt(self, result: StoreResult, assignments: list[Assignment], message: MessageRef | None,
-                       edit: bool, units: dict[int, Units] | None = None, held: bool = False) -> ReportReceipt | Notice:
+    def __init__(self, db: Database, catalog: IndicatorCatalog, progress: ProgressQueries) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.progress = progress
+        self.reports = ReportRepository()
+
+    async def receipt(self, result: StoreResult, assignments: list[Assignment], message: MessageRef | None,
+                      edit: bool, units: dict[int, Units] | None = None, held: bool = False) -> ReportReceipt | Notice:
         """What the sender is told once the transaction committed: figures, progress, what an edit undid.
 
         `units`: the rows read right after the commit, in the write's hop; an indicator they lack costs a hop.
         `held`: the figures await an admin's review (BOT_APPROVAL), so the progress does not count them yet.
         """
         if result.duplicate:
-            return await self._replay(message) if message is not None else Notice(text="这条消息已经处理过了。")
-        progress = await self._progress_map({i.indicator for _, i in assignments} | {r.indicator for r in result.dropped},
-                                            units)
+            return await self.replay(message) if message is not None else Notice(text=ALREADY_DONE)
+        numbers = {i.indicator for _, i in assignments} | {r.indicator for r in result.dropped}
+        progress = await self.progress.progress_map(numbers, units)
         items = tuple(self._stored_item(report_id, unit, item, previous, progress[item.indicator], held)
-                      for (report_id, previous), (unit, item) in zip(result.stored, assignments))
+                      for (report_id, previous), (unit, item) in zip(result.stored, assignments, strict=True))
         undone = tuple(self._dropped_item(row, progress[row.indicator]) for row in result.dropped)
         return ReportReceipt(items=items, undone=undone, edited=edit)
 
@@ -49,7 +59,8 @@ class ReportReceipts(ProgressQueries):
                           unit=indicator.unit, percent=indicator.percent, period=Period.parse_key(row.period),
                           value=row.value, restored_value=row.restored, progress=progress)
 
-    async def _undone_item(self, row: ReportRow, progress: IndicatorProgress) -> UndoneItem:
+    async def undone_item(self, row: ReportRow, progress: IndicatorProgress) -> UndoneItem:
+        """A figure /undo took back, and the earlier figure of its month that counts again (one read)."""
         indicator = self.catalog.indicators[row.indicator]
         async with self.db.reading() as conn:
             restored = await self.reports.latest(conn, row.unit_id, row.indicator, row.period)
@@ -57,13 +68,13 @@ class ReportReceipts(ProgressQueries):
                           unit=indicator.unit, percent=indicator.percent, period=Period.parse_key(row.period),
                           value=row.value, restored_value=restored.value if restored else None, progress=progress)
 
-    async def _replay(self, message: MessageRef) -> ReportReceipt | Notice:
+    async def replay(self, message: MessageRef) -> ReportReceipt | Notice:
         """A redelivered message: the receipt of what it stored, nothing stored again."""
         async with self.db.reading() as conn:
             rows = [r for r in await self.reports.by_message(conn, message.chat_id, message.message_id) if r.active]
         if not rows:
-            return Notice(text="这条消息已经处理过了。")
-        progress = await self._progress_map({r.indicator for r in rows})
+            return Notice(text=ALREADY_DONE)
+        progress = await self.progress.progress_map({r.indicator for r in rows})
         items = tuple(self._stored_item(r.id, Unit(id=r.unit_id, name=r.unit_name), _item_of(r), None,
                                         progress[r.indicator], r.held is not None) for r in rows)
         return ReportReceipt(items=items, duplicate=True)

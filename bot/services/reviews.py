@@ -11,7 +11,7 @@ from functools import partial
 
 from bot.services.directory import People
 from bot.services.actors import Actor
-from bot.services.intake import ReportService
+from bot.services.reports import ReportServices
 from errors import Conflict, InputError, NotFound, PermissionDenied
 from reporting.periods import Period
 from reporting.review_outcomes import Decision, HeldFigure, ReviewQueue
@@ -28,7 +28,7 @@ QUEUE_LIMIT = 200
 class ReviewService:
     """The approval queue and the decisions on it, over the report service's database, directory and catalog."""
 
-    def __init__(self, reports: ReportService) -> None:
+    def __init__(self, reports: ReportServices) -> None:
         self.reports = reports
         self.db = reports.db
 
@@ -37,7 +37,7 @@ class ReviewService:
         return self.reports.approval
 
     def require_admin(self, actor: Actor) -> None:
-        if not self.reports.is_admin(actor.user_id):
+        if not self.reports.roles.is_admin(actor.user_id):
             raise PermissionDenied(ADMINS_ONLY)
 
     async def queue(self, actor: Actor, limit: int = QUEUE_LIMIT) -> ReviewQueue:
@@ -85,14 +85,14 @@ class ReviewService:
 
     async def _decide(self, actor: Actor, report_id: int, approve: bool, reason: str | None) -> Decision:
         self.require_admin(actor)
-        now = self.reports.now()
+        now = self.reports.clock.now()
         verdict, row = await self.db.write(partial(decide, report_id=report_id, approve=approve, by=actor.user_id,
                                                    now=now.isoformat(), note=reason))
         if verdict is not Verdict.DONE or row is None:
             raise _refusal(verdict, report_id, row)
         people = await self.reports.directory.get()
         figure = await self.db.run(lambda conn: self._figure(conn, row, people))
-        progress = (await self.reports.city_progress({row.indicator}))[row.indicator]
+        progress = (await self.reports.progress.city_progress({row.indicator}))[row.indicator]
         return Decision(figure=figure, approved=approve, reason=reason, reviewer_id=actor.user_id,
                         reviewer=actor.name or str(actor.user_id), decided_at=now, progress=progress,
                         notify_chat_id=row.reporter_id)

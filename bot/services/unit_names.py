@@ -1,12 +1,16 @@
-"""Which unit an admin means in /invite: the policy's departments by official name or alias, else a question."""
+"""Units by name: as senders write them in reports (aliases too), and which unit an admin means in /invite."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
+from bot.services.directory import LiaisonDirectory, People
 from knowledge.lexicon import Lexicon
 from knowledge.models import Frozen
 from knowledge.normalize import match_key
+from reporting.grammar import prepare_unit_words
+from storage.models import Unit
 
 NEW_UNIT_WORDS = ("新建", "确认新建")  # "/invite 历下区人社局 15 新建": a unit outside the policy, on purpose
 SIMILAR_UNIT = 80
@@ -42,3 +46,41 @@ def split_new_unit_word(args: str) -> tuple[str, bool]:
     if words and words[-1] in NEW_UNIT_WORDS:
         return " ".join(words[:-1]), True
     return args, False
+
+
+class UnitNames:
+    """Units as senders write them: every unit's name and, for the policy's departments, their aliases (市人社局)."""
+
+    def __init__(self, directory: LiaisonDirectory, lexicon: Lexicon | None) -> None:
+        self.directory = directory
+        self.lexicon = lexicon  # the policy's departments and their aliases
+        self._words: tuple[People, list[str]] | None = None
+
+    async def names(self) -> list[str]:
+        """Official names of every unit, in creation order."""
+        return list((await self.directory.get()).unit_names)
+
+    async def words(self) -> list[str]:
+        return self.words_of(await self.directory.get())
+
+    def words_of(self, people: People) -> list[str]:
+        """Every unit name and the aliases of the departments among them, kept while the directory is unchanged."""
+        if self._words is not None and self._words[0] is people:
+            return self._words[1]
+        names = list(people.unit_names)
+        known = set(names)
+        aliases = self.lexicon.department_aliases.items() if self.lexicon is not None else ()
+        words = names + [alias for alias, official in aliases if official in known and alias not in known]
+        self._words = (people, words)
+        return words
+
+    def official(self, written: str) -> str:
+        """市人社局 → 市人力资源社会保障局; any other name as written."""
+        return self.lexicon.department_aliases.get(match_key(written), written) if self.lexicon else written
+
+    async def by_name(self, name: str) -> Unit | None:
+        return (await self.directory.get()).units.get(self.official(name))
+
+    async def warm(self) -> None:
+        """Compile the unit-name pattern off the event loop, before the first report waits for it."""
+        await asyncio.to_thread(prepare_unit_words, await self.words())
