@@ -105,11 +105,6 @@ class Lexicon:
         if len(fits) == 1:
             found.setdefault(fits.pop(), written)
 
-    def resolve_department(self, name: str) -> str | None:
-        """The canonical name for one alias, or None."""
-        found = self.find_departments(name.strip())
-        return found[0] if len(found) == 1 else None
-
     def tokens(self, text: str) -> list[str]:
         """jieba words of two or more characters, using the domain dictionary only."""
         return [t for t in self.tokenizer.lcut(text, HMM=False) if len(t) > 1]

@@ -91,9 +91,6 @@ class Indicator(Frozen):
         """The years after the baseline, as the document's table gives them (2023 and 2025 in the shipped one)."""
         return tuple(Target(year=year, value=self.values[year]) for year in self.years[1:])
 
-    def value_for(self, year: int) -> float | None:
-        return self.values.get(year)
-
 
 class PolicyDocument(Frozen):
     """The whole parsed document."""

@@ -22,7 +22,6 @@ CORRECTED = "已更正"
 UNDONE = "已撤销"
 PENDING = "待审核"
 RETURNED = "已退回"
-APPROVED = "已审核"  # the review of a report that counts after an admin approved it (history only)
 
 
 def status(undone: bool, effective: bool, held: str | None = None, latest: bool = False) -> str:

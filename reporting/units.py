@@ -9,7 +9,6 @@ from knowledge.numerals import format_number as format_number  # bot.report_serv
 MULTIPLIERS = {"": 1.0, "千": 1000.0, "万": 10_000.0, "亿": 100_000_000.0}
 BASE_ALIASES = {"人": "人", "名": "人", "位": "人", "人次": "人次", "个": "个", "项": "项", "场次": "场次",
                 "场": "场次", "家": "家", "件": "件", "对": "对", "%": "%"}
-UNIT_WORDS = tuple(sorted(BASE_ALIASES, key=len, reverse=True))
 
 
 class UnitSpec(Frozen):

@@ -42,11 +42,6 @@ class Week(Frozen):
     def previous(self) -> Week:
         return week_of(self.monday - dt.timedelta(days=1))
 
-    @classmethod
-    def from_label(cls, label: str) -> Week:
-        year, _, number = label.partition("-W")
-        return cls(year=int(year), number=int(number))
-
 
 def week_of(day: dt.date) -> Week:
     iso = day.isocalendar()

@@ -49,10 +49,6 @@ class InboxRepository:
         cursor = await conn.execute(STORE_UPDATE, (update_id, payload, now.isoformat()))
         return cursor.rowcount == 1
 
-    async def mark_done(self, conn: Connection, update_id: int, now: dt.datetime) -> bool:
-        cursor = await conn.execute(MARK_DONE, (now.isoformat(), update_id))
-        return cursor.rowcount == 1
-
     async def unfinished(self, conn: Connection) -> list[InboxUpdate]:
         """Updates stored but never marked done, oldest first."""
         return [InboxUpdate.from_row(row) for row in await conn.execute_fetchall(UNFINISHED)]

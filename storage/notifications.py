@@ -10,7 +10,6 @@ CLAIM = "INSERT OR IGNORE INTO sent_notifications (kind, key, sent_at) VALUES (?
 RELEASE = "DELETE FROM sent_notifications WHERE kind = ? AND key = ? AND sent_at = ?"
 WAS_SENT = "SELECT 1 FROM sent_notifications WHERE kind = ? AND key = ?"
 ANY_SENT = "SELECT 1 FROM sent_notifications LIMIT 1"
-KEYS_OF_KIND = "SELECT key FROM sent_notifications WHERE kind = ? AND key LIKE ? ESCAPE '\\'"
 
 
 class SentNotifications:
@@ -32,9 +31,3 @@ class SentNotifications:
     async def any_sent(self, conn: Connection) -> bool:
         async with conn.execute(ANY_SENT) as cursor:
             return await cursor.fetchone() is not None
-
-    async def keys_with_prefix(self, conn: Connection, kind: str, prefix: str) -> set[str]:
-        """Every key of `kind` that starts with `prefix` (e.g. all reminders of one period)."""
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        async with conn.execute(KEYS_OF_KIND, (kind, pattern)) as cursor:
-            return {row[0] for row in await cursor.fetchall()}

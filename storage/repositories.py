@@ -44,10 +44,6 @@ ACTIVE_LIAISONS = (
     f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id"
     " WHERE l.revoked_at IS NULL ORDER BY u.name, l.id"
 )
-REVOKED_LIAISONS_OF_USER = (
-    f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id"
-    " WHERE l.user_id = ? AND l.revoked_at IS NOT NULL ORDER BY l.revoked_at DESC"
-)
 EVERY_LIAISON = f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id ORDER BY l.id"
 INSERT_LIAISON = (
     "INSERT INTO liaisons (user_id, unit_id, name, username, chat_id, invite_code, joined_at)"
@@ -127,10 +123,6 @@ class LiaisonRepository:
 
     async def active(self, conn: Connection) -> list[Liaison]:
         return self._from_rows(await conn.execute_fetchall(ACTIVE_LIAISONS))
-
-    async def revoked_for_user(self, conn: Connection, user_id: int) -> list[Liaison]:
-        """The user's revoked memberships, latest first: a former liaison is told why figures are not stored."""
-        return self._from_rows(await conn.execute_fetchall(REVOKED_LIAISONS_OF_USER, (user_id,)))
 
     async def join(
         self, conn: Connection, user_id: int, unit: Unit, indicators: Iterable[int], name: str,
