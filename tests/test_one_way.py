@@ -67,7 +67,7 @@ async def test_the_guided_report_stores_the_choice_without_the_grammar(service: 
     [item] = receipt.items
     assert (item.indicator, item.period, item.value) == (1, OCTOBER, 136.5)
     row = await service.reports.db.fetchone("SELECT source_text FROM reports WHERE id = ?", (item.report_id,))
-    assert row is not None and row[0] == "市总工会 #1 136.5万 2026年10月"  # what the guided path has always stored as the source text
+    assert row is not None and row[0] == "市总工会 #1 136.5万 2026年10月"  # the guided path's source text, as before
     with pytest.raises(ReportInputError, match="没有找到“新增济南工匠”的数值"):
         await intake.submit_figure(LIAISON, choices[1], OCTOBER, "很多")
     assert await intake.choice(LIAISON, choices[0].unit_id, 22) is None  # not assigned
