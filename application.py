@@ -104,12 +104,14 @@ async def _post_init(app: Application, settings: Settings) -> None:
     start the dashboard's web server (and its webhook) when BOT_WEB_PORT is set."""
     data: BotData = app.bot_data
     data.service = await BotService.open(settings)
-    if isinstance(app.update_queue, DurableUpdateQueue) and data.service.reports is not None:
-        await app.update_queue.open(UpdateInbox(data.service.reports.db, data.service.clock), app.bot)
-    if data.service.reports is not None:  # each figure held for review gets a card to every admin
-        service = data.service
-        service.reports.intake.on_held = lambda ids: app.create_task(announce_held(app.bot, service, ids),
-                                                                     name="review")
+    service = data.service
+    if isinstance(app.update_queue, DurableUpdateQueue) and service.storage is not None:
+        await app.update_queue.open(UpdateInbox(service.storage.reports.db, service.clock), app.bot)
+    if service.storage is not None:  # each figure held for review gets a card to every admin
+        def on_held(ids: tuple[int, ...]) -> None:
+            app.create_task(announce_held(app.bot, service, ids), name="review")
+
+        service.storage.reports.intake.on_held = on_held
     await register_menu(app, settings)
     if settings.web_port is not None:
         token = settings.token.get_secret_value() if settings.token else ""

@@ -27,10 +27,9 @@ TOO_BIG = ("导出文件有 {size:.0f} MB，超过 Telegram 允许机器人发�
 
 
 def _summaries(context: BotContext) -> SummaryService:
-    summaries = context.service.summaries
-    if summaries is None:
+    if context.service.storage is None:
         raise UserFacingError(NO_DATABASE)
-    return summaries
+    return context.service.storage.summaries
 
 
 async def weekly_command(update: Update, context: BotContext) -> None:

@@ -30,7 +30,7 @@ async def role_of(service: BotService, actor: Actor) -> Role:
     """Admin from settings; liaison when the report side (open with a database) knows the user as one."""
     if service.is_admin(actor.user_id):
         return Role.ADMIN
-    if service.reports is not None and await service.reports.roles.is_liaison(actor.user_id):
+    if service.storage is not None and await service.storage.reports.roles.is_liaison(actor.user_id):
         return Role.LIAISON
     return Role.WORKER
 

@@ -20,9 +20,9 @@ DASHBOARD_TEXT = ("点下面的按钮打开数据看板：各指标进度与目�
 
 
 def _reviews(context: BotContext) -> ReviewService:
-    if context.service.reviews is None:
+    if context.service.storage is None:
         raise UserFacingError(NO_DATABASE)
-    return context.service.reviews
+    return context.service.storage.reviews
 
 
 class ReasonReply(filters.MessageFilter):
@@ -39,9 +39,9 @@ async def dashboard(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    if context.service.dashboard is None:
+    if context.service.storage is None:
         raise UserFacingError(NO_DATABASE)
-    url = context.service.dashboard.link(actor_of(update))
+    url = context.service.storage.dashboard.link(actor_of(update))
     await send_reply(message, Reply(text=DASHBOARD_TEXT, keyboard=((Button(text="打开数据看板", web_app=url),),)))
 
 

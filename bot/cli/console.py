@@ -69,7 +69,6 @@ class ConsoleSession:
 
     async def command(self, name: str, args: str) -> object:
         reports = self.service.reports
-        assert reports is not None
         actions = {
             "/invite": lambda: reports.liaisons.create_invite(self.actor, args),
             "/join": lambda: reports.liaisons.join(self.actor, args),
@@ -124,7 +123,6 @@ class ConsoleSession:
         if self._local_ready or recently:
             return
         self._local_tried = time.monotonic()
-        assert self.service.reports is not None
         try:
             await self.service.reports.liaisons.ensure_local_liaison(self.actor)
         except StorageUnavailable:

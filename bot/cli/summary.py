@@ -19,10 +19,10 @@ async def run_summary(
     own = service is None
     service = service or await BotService.open(settings)
     try:
-        summaries = service.summaries
-        if summaries is None:
+        if service.storage is None:
             print("周报需要数据库（BOT_DB）。", file=sys.stderr)
             return 1
+        summaries = service.storage.summaries
         try:
             chosen = parse_week(week, summaries.now(), summaries.document.years[0])
         except UserFacingError as exc:

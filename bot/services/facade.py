@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.services.flood import FloodLimit
@@ -23,6 +24,20 @@ if TYPE_CHECKING:
 Clock = Callable[[], dt.datetime]
 
 
+@dataclass(frozen=True)
+class StorageServices:
+    """The services that need the database: all of them or none (BotService.open)."""
+
+    reports: ReportServices
+    summaries: SummaryService
+    reviews: ReviewService  # approval (BOT_APPROVAL) and its queue
+    dashboard: DashboardService  # the admins' web page (BOT_WEB_PORT)
+
+
+class NoStorage(RuntimeError):
+    """A service that only answers questions (for_questions) was asked for the database's side: a bug."""
+
+
 class BotService:
     """Questions, reports and summaries behind one object; permissions are checked here."""
 
@@ -31,11 +46,30 @@ class BotService:
         self.document = document
         self.engine = QuestionEngine(document)
         self.clock: Clock = clock or (lambda: dt.datetime.now(settings.zone))
-        self.reports: ReportServices | None = None  # the report side, with a database
-        self.summaries: SummaryService | None = None
-        self.reviews: ReviewService | None = None  # approval (BOT_APPROVAL) and its queue
-        self.dashboard: DashboardService | None = None  # the admins' web page (BOT_WEB_PORT)
+        self.storage: StorageServices | None = None  # with a database (open()); None: questions only
         self.flood = FloodLimit(settings.flood_per_minute, self.clock)
+
+    @property
+    def reports(self) -> ReportServices:
+        """The report side; only with a database (check `storage`)."""
+        return self._storage().reports
+
+    @property
+    def summaries(self) -> SummaryService:
+        return self._storage().summaries
+
+    @property
+    def reviews(self) -> ReviewService:
+        return self._storage().reviews
+
+    @property
+    def dashboard(self) -> DashboardService:
+        return self._storage().dashboard
+
+    def _storage(self) -> StorageServices:
+        if self.storage is None:
+            raise NoStorage("this service answers questions only: it has no database")
+        return self.storage
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> BotService:
@@ -49,27 +83,24 @@ class BotService:
 
         service = cls(settings, load_policy(settings.policy), clock)
         db = await open_database(settings.db, service.clock)
-        service.reports = ReportServices.wire(db, service.document, frozenset(settings.admins),
-                                             ZonedClock(service.clock, settings.zone), settings.invite_days,
-                                             service.engine.lexicon, approval=settings.approval)
-        service.summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin,
-                                           service.reports.figures)
-        service.reviews = ReviewService(service.reports)
-        service.dashboard = DashboardService(service.reports, service.reviews, settings.remind_day, settings.web_url)
+        reports = ReportServices.wire(db, service.document, frozenset(settings.admins),
+                                      ZonedClock(service.clock, settings.zone), settings.invite_days,
+                                      service.engine.lexicon, approval=settings.approval)
+        summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin, reports.figures)
+        reviews = ReviewService(reports)
+        dashboard = DashboardService(reports, reviews, settings.remind_day, settings.web_url)
+        service.storage = StorageServices(reports, summaries, reviews, dashboard)
         return service
 
     async def warm(self) -> None:
         """What the first report would otherwise wait for: every indicator's unit rows, the unit-name pattern."""
-        if self.reports is not None:
-            await self.reports.warm()
+        if self.storage is not None:
+            await self.storage.reports.warm()
 
     async def close(self) -> None:
-        if self.reports is not None:
-            await self.reports.db.close()
-            self.reports = None
-            self.summaries = None
-            self.reviews = None
-            self.dashboard = None
+        if self.storage is not None:
+            await self.storage.reports.db.close()
+            self.storage = None
 
     @classmethod
     def for_questions(cls, settings: Settings, clock: Clock | None = None) -> BotService:
@@ -78,7 +109,8 @@ class BotService:
 
     def is_admin(self, user_id: int) -> bool:
         """Admins from settings; with storage open, the console's local user too."""
-        return user_id in self.settings.admins or (self.reports is not None and self.reports.roles.is_admin(user_id))
+        return user_id in self.settings.admins or (self.storage is not None
+                                                   and self.storage.reports.roles.is_admin(user_id))
 
     def check_flood(self, user_id: int) -> None:
         """Raise errors.RateLimited when a non-admin sends more than BOT_FLOOD_PER_MINUTE messages a minute."""
@@ -88,10 +120,6 @@ class BotService:
     def ask(self, question: str, context: ChatContext | None = None) -> Answer:
         """Answer a policy question; pass the previous answer's context for follow-ups."""
         return self.engine.answer(question, context, self.clock())
-
-    def department(self, names: str) -> Answer | None:
-        """`/dept 名称`: the measures the named departments lead; None when no department is named."""
-        return self.engine.department_measures(names, self.clock())
 
     async def handle_text(
         self,
@@ -108,14 +136,12 @@ class BotService:
         """
         self.check_flood(actor.user_id)
         refused = None
-        if self.reports is not None:
-            from bot.services.intake import Refusal
-
-            outcome = await self.reports.intake.take(actor, text, message)
-            if isinstance(outcome, Refusal):
-                refused = outcome.text
-            elif outcome is not None:
+        if self.storage is not None:
+            intake = self.storage.reports.intake
+            outcome = await intake.handle_text(actor, text, message)
+            if outcome is not None:
                 return outcome
+            refused = await intake.refusal_for(actor, text)
         answer = self.ask(text, context)
         if refused is None:
             return answer
@@ -131,10 +157,10 @@ class BotService:
         from errors import StorageUnavailable, UserFacingError
         from reporting.outcomes import Notice
 
-        if self.reports is None:
+        if self.storage is None:
             return Notice(text="邀请功能需要数据库，当前未开启。")
         try:
-            return await self.reports.liaisons.join(actor, payload)
+            return await self.storage.reports.liaisons.join(actor, payload)
         except UserFacingError as exc:
             return Notice(text=exc.reply)
         except StorageUnavailable:

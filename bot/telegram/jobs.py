@@ -48,7 +48,7 @@ def schedule(app: Application, settings: Settings) -> None:
 def _summaries(context: BotContext) -> SummaryService | None:
     """None while the service is not open or runs without a database (questions only)."""
     service = context.bot_data.service
-    return service.summaries if service is not None else None
+    return service.storage.summaries if service is not None and service.storage is not None else None
 
 
 async def weekly_job(context: BotContext) -> None:

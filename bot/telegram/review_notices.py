@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 async def announce_held(bot: Bot, service: BotService, report_ids: tuple[int, ...]) -> int:
     """Send every admin a card with 通过 / 退回 buttons for each figure still held; returns the cards sent."""
-    if service.reviews is None:
+    if service.storage is None:
         return 0
     sent = 0
     for figure in await service.reviews.held(report_ids):

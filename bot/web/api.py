@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.services.actors import Actor
 from bot.services.dashboard import DashboardService
-from bot.services.facade import BotService
+from bot.services.facade import BotService, StorageServices
 from bot.services.reviews import ReviewService
 from bot.web.views import board_json, decision_json, detail_json, grid_json, history_json, queue_json
 from errors import InputError, UserFacingError
@@ -37,17 +37,17 @@ def routes(service: Callable[[], BotService], notify: Notify) -> web.RouteTableD
     """The API's routes over the running bot's service; `notify` tells a liaison about a decision."""
     api = web.RouteTableDef()
 
-    def dashboard() -> DashboardService:
-        found = service().dashboard
+    def storage() -> StorageServices:
+        found = service().storage
         if found is None:
             raise UserFacingError(NO_DATABASE)
         return found
 
+    def dashboard() -> DashboardService:
+        return storage().dashboard
+
     def reviews() -> ReviewService:
-        found = service().reviews
-        if found is None:
-            raise UserFacingError(NO_DATABASE)
-        return found
+        return storage().reviews
 
     def actor(request: web.Request) -> Actor:
         return request[ACTOR]
