@@ -2,7 +2,7 @@
 
     BotError                       base of everything we raise on purpose
     ├── PolicyFormatError          the policy document does not have the expected shape
-    ├── StorageError               storage's own failures, typed and wordless: bot/storage_errors.py words them
+    ├── StorageError               storage's own failures, typed and wordless: bot/services/storage_errors.py words them
     │   ├── DatabaseUnusable       the database file cannot serve; `problem` (Unusable) says why: corrupt, foreign …
     │   └── StorageUnavailable     the database is locked or read-only right now; nothing was stored
     ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`); main.py exits 2

@@ -20,7 +20,6 @@ from bot.telegram.views import (
     render_measure_list,
 )
 from handlers.common import edit_reply, send_reply
-from knowledge.answers import Intent
 from knowledge.numerals import cn_to_int
 
 UNKNOWN_MEASURE = "没有这一条措施，请重新打开 /measures"
@@ -65,8 +64,8 @@ async def dept_command(update: Update, context: BotContext) -> None:
     if not name:
         await send_reply(message, render_departments(context.service.document))
         return
-    answer = context.service.ask(f"{name}负责哪些工作")
-    if answer.intent not in (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION):
+    answer = context.service.department(name)
+    if answer is None:
         raise errors.NotFound(f"没有找到“{name}”这个部门。", "/dept 市总工会")
     context.chat_state.context = answer.context
     await send_reply(message, render_answer(answer))

@@ -22,8 +22,8 @@ from bot.telegram.views import Button, Reply, render_outcome
 from bot.services.reports import ReportServices
 from errors import UserFacingError
 from handlers.common import actor_of, edit_reply, message_ref, send_reply
-from reporting.outcomes import Revoked
-from reporting.periods import last_month
+from reporting.outcomes import FigureChoice, Revoked
+from reporting.periods import Period, last_month
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -155,14 +155,8 @@ async def report_start(update: Update, context: BotContext) -> int:
     if context.args:
         await _reply(update, await reports.intake.submit_text(actor, _args(context), message_ref(update, message)))
         return ConversationHandler.END
-    mine = await reports.roles.liaisons_of(actor.user_id)
-    if not mine:
-        example = "市人社局 技能人才 136.5万" if reports.roles.is_admin(actor.user_id) else None
-        text = ("管理员代报请直接发送“单位 指标 数值”。" if example else
-                "您还不是联络员，不能报送数据。请向管理员索取邀请码，然后发送 /join 邀请码。")
-        raise UserFacingError(text, example)
-    rows = [(Button(text=f"{x.unit_name}·{reports.catalog.indicators[n].name}"[:60], data=f"rp:i:{x.unit_id}:{n}"),)
-            for x in mine for n in x.indicators if n in reports.catalog.indicators]
+    choices = await reports.intake.choices(actor)  # raises for senders who may not report
+    rows = [(Button(text=f"{c.unit_name}·{c.name}"[:60], data=f"rp:i:{c.unit_id}:{c.indicator}"),) for c in choices]
     rows.append((Button(text="取消", data=CANCEL_DATA),))
     await send_reply(message, Reply(text="请选择要报送的指标：", keyboard=tuple(rows)))
     return CHOOSE_INDICATOR
@@ -177,20 +171,17 @@ async def report_pick_indicator(update: Update, context: BotContext) -> int:
         await query.answer(STALE_BUTTON)
         return ConversationHandler.END
     reports = _reports(context)
-    unit_id, number = int(match.group(1)), int(match.group(2))
-    unit = next((x for x in await reports.roles.liaisons_of(actor_of(update).user_id)
-                 if x.unit_id == unit_id and number in x.indicators), None)
+    choice = await reports.intake.choice(actor_of(update), int(match.group(1)), int(match.group(2)))
     await query.answer()
-    if unit is None:
+    if choice is None:
         await edit_reply(query, Reply(text="这个指标没有分配给您，请重新发送 /report。"))
         return ConversationHandler.END
-    context.user_data["report"] = {"unit": unit.unit_name, "indicator": number}
+    context.user_data["report"] = {"choice": choice}
     ended = last_month(reports.clock.today())
     periods = [ended.shift(1), ended, ended.shift(-1), ended.shift(-2)]
     buttons = tuple(Button(text=p.label, data=f"rp:p:{p.key}") for p in periods)
     keyboard = (buttons[:2], buttons[2:], (Button(text="取消", data=CANCEL_DATA),))
-    name = reports.catalog.indicators[number].name
-    text = f"{unit.unit_name} · {name}：请选择月份（默认上个月 {ended.label}）"
+    text = f"{choice.unit_name} · {choice.name}：请选择月份（默认上个月 {ended.label}）"
     await edit_reply(query, Reply(text=text, keyboard=keyboard))
     return CHOOSE_PERIOD
 
@@ -200,26 +191,26 @@ async def report_pick_period(update: Update, context: BotContext) -> int:
     if query is None:
         return ConversationHandler.END
     match = PERIOD.fullmatch(query.data or "")
-    choice = context.user_data.get("report")
-    if match is None or not choice:
+    asked = context.user_data.get("report")
+    if match is None or not asked or not 1 <= int(match.group(2)) <= 12:  # buttons can be forged
         await query.answer(STALE_BUTTON)
         return ConversationHandler.END
-    choice["period"] = f"{int(match.group(1))}年{int(match.group(2))}月"
+    choice: FigureChoice = asked["choice"]
+    asked["period"] = period = Period(year=int(match.group(1)), month=int(match.group(2)))
     await query.answer()
-    reports = _reports(context)
-    indicator = reports.catalog.indicators[choice["indicator"]]
-    await edit_reply(query, Reply(text=f"{choice['unit']} · {indicator.name} · {choice['period']}："
-                                       f"请输入数值（单位：{indicator.unit}），例如 12。发送 /cancel 取消。"))
+    await edit_reply(query, Reply(text=f"{choice.unit_name} · {choice.name} · {period.label}："
+                                       f"请输入数值（单位：{choice.unit}），例如 12。发送 /cancel 取消。"))
     return ENTER_VALUE
 
 
 async def report_value(update: Update, context: BotContext) -> int:
+    """The typed value, with the unit, indicator and month chosen by button: stored as they are, not re-read."""
     message = update.effective_message
-    choice = context.user_data.get("report")
-    if message is None or message.text is None or not choice:
+    asked = context.user_data.get("report")
+    if message is None or message.text is None or not asked:
         return ConversationHandler.END
-    text = f"{choice['unit']} #{choice['indicator']} {message.text.strip()} {choice['period']}"
-    outcome = await _reports(context).intake.submit_text(actor_of(update), text, message_ref(update, message))
+    outcome = await _reports(context).intake.submit_figure(actor_of(update), asked["choice"], asked["period"],
+                                                           message.text, message_ref(update, message))
     context.user_data.pop("report", None)
     await _reply(update, outcome)
     return ConversationHandler.END

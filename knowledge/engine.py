@@ -9,6 +9,7 @@ from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.catalog import Catalog
 from knowledge.executor import Executor
 from knowledge.facts import FactFinder
+from knowledge.frame import Frame
 from knowledge.indicator_names import IndicatorNames
 from knowledge.indicators import IndicatorAnswers
 from knowledge.lexicon import Lexicon, load_lexicon
@@ -50,3 +51,14 @@ class QuestionEngine:
         frame = dialog.resolve(frame, ctx)
         answer, op = self.executor.run(frame, question)
         return answer.model_copy(update={"context": dialog.remember(frame, answer, op, ctx, now)})
+
+    def department_measures(self, names: str, now: dt.datetime | None = None) -> Answer | None:
+        """`/dept 名称`: the measures the named departments lead (together, when several), a fresh dialog state after
+        it; None when the text names no department."""
+        text = self.lexicon.canonical_words(fold_question(names or ""))
+        departments, _ = self.reader.departments(text)
+        if not departments:
+            return None
+        frame = Frame(text=text, departments=departments)
+        answer, op = self.executor.departments(frame, names)
+        return answer.model_copy(update={"context": dialog.remember(frame, answer, op, None, now)})

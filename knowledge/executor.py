@@ -88,7 +88,7 @@ class Executor:
         if f.indicators and self._asks_indicator(f):
             return self.indicators.answer(f, raw)
         if f.departments:
-            return self._departments(f, raw)
+            return self.departments(f, raw)
         listed = self.indicators.listing(f, raw)
         if listed:
             return listed
@@ -194,7 +194,8 @@ class Executor:
         said = f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。" if inside else ""
         return (said + (_not_leading(named, hit) or "")) or None
 
-    def _departments(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
+    def departments(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
+        """What the named departments lead (each, together, one but not another); also `/dept`'s typed lookup."""
         catalog = self.catalog
         if f.has(Cue.MENTION) and f.topic:
             return self.lists.mentions(f, raw), Op.MENTIONS

@@ -77,12 +77,7 @@ class QuestionReader:
 
     def read(self, text: str) -> Frame:
         frame = Frame(text=text, fact=self.facts.find(text, strong=True))
-        frame.departments = self.lexicon.find_departments(text)
-        plain = self.lexicon.strip_departments(text)
-        for dept, written in self._fuzzy_departments(plain).items():
-            if dept not in frame.departments:
-                frame.departments.append(dept)
-            plain = plain.replace(written, " ")
+        frame.departments, plain = self.departments(text)
         self._cues(frame, plain)
         if Cue.NEGATION in frame.cues and len(frame.departments) > 1:
             frame.negated_departments = self._negated(text, frame.departments)
@@ -164,6 +159,15 @@ class QuestionReader:
         if "最" in chars:
             frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
             frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
+
+    def departments(self, text: str) -> tuple[list[str], str]:
+        """The departments a text names (aliases, then misspellings), and the text without them."""
+        found, plain = self.lexicon.find_departments(text), self.lexicon.strip_departments(text)
+        for dept, written in self._fuzzy_departments(plain).items():
+            if dept not in found:
+                found.append(dept)
+            plain = plain.replace(written, " ")
+        return found, plain
 
     def _negated(self, text: str, departments: list[str]) -> list[str]:
         """"教育局参与了但国资委没参与", "工会有份 人社局没份": each negation word negates the nearest department."""

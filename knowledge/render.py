@@ -1,9 +1,11 @@
-"""Plain-text rendering of answers for the console and the CLI, and the `ask --json` record."""
+"""Answers as text, in either style of knowledge.style: plain for the console and the CLI (and the `ask --json`
+record), HTML for Telegram, where buttons replace the hint to type 全文."""
 
 from __future__ import annotations
 
 from knowledge.answers import Answer, IndicatorHit, Intent, MeasureHit
 from knowledge.numerals import amount, cn_numeral, format_number
+from knowledge.style import PLAIN, Style
 
 
 def value_with_unit(hit: IndicatorHit, year: int) -> str:
@@ -27,24 +29,28 @@ def indicator_line(hit: IndicatorHit) -> str:
     return f"指标{hit.number} {hit.name}{unit}：{series}"
 
 
-def indicator_answer(hit: IndicatorHit) -> list[str]:
+def indicator_heading(hit: IndicatorHit) -> str:
+    return f"指标{hit.number}「{hit.name}」"
+
+
+def indicator_answer(hit: IndicatorHit, s: Style = PLAIN) -> list[str]:
     years = sorted(hit.values)
-    lines = [f"指标{hit.number}「{hit.name}」（{hit.category}类）"]
+    lines = [s.heading(indicator_heading(hit)) + s.esc(f"（{hit.category}类）")]
     if hit.year is not None:
         label = "基数" if hit.year == years[0] else "目标"
-        lines.append(f"{hit.year}年{label}：{value_with_unit(hit, hit.year)}")
+        lines.append(s.esc(f"{hit.year}年{label}：{value_with_unit(hit, hit.year)}"))
     for y in years:
         label = "基数" if y == years[0] else "目标"
-        lines.append(f"· {y}年{label}：{value_with_unit(hit, y)}")
+        lines.append(s.esc(f"· {y}年{label}：{value_with_unit(hit, y)}"))
     return lines
 
 
-def measure_answer(hit: MeasureHit, with_departments: bool = True) -> list[str]:
-    lines = [f"{measure_heading(hit)}，属于{group_label(hit)}"]
+def measure_answer(hit: MeasureHit, s: Style = PLAIN, with_departments: bool = True) -> list[str]:
+    lines = [s.heading(measure_heading(hit)) + s.esc(f"，属于{group_label(hit)}")]
     if with_departments:
-        lines.append(f"牵头部门（{len(hit.departments)}个）：{'、'.join(hit.departments)}")
+        lines.append(s.esc(f"牵头部门（{len(hit.departments)}个）：{'、'.join(hit.departments)}"))
     for quote in hit.quotes:
-        lines.append(f"原文：“{quote}”")
+        lines.append(s.esc(f"原文：“{quote}”"))
     return lines
 
 
@@ -61,26 +67,28 @@ MEASURE_INTENTS = (Intent.LEAD_DEPARTMENTS, Intent.MEASURE, Intent.TOPIC)
 FULL_TEXT_HINT = "（发送“全文”查看该条措施全文）"
 
 
-def _measure_lines(answer: Answer) -> list[str]:
+def _measure_lines(answer: Answer, s: Style) -> list[str]:
     lines: list[str] = []
     for hit in answer.measures:
-        lines += measure_answer(hit)
-    return [*lines, FULL_TEXT_HINT]
+        lines += measure_answer(hit, s)
+    return lines if s.buttons else [*lines, FULL_TEXT_HINT]  # Telegram offers 全文 buttons instead
 
 
-def _measure_text(answer: Answer) -> list[str]:
+def _measure_text(answer: Answer, s: Style) -> list[str]:
     hit = answer.measures[0]
-    lines = measure_answer(hit.model_copy(update={"quotes": ()}))
-    return [*lines, "原文：" + "".join(hit.quotes)]
+    lines = measure_answer(hit.model_copy(update={"quotes": ()}), s)
+    return [*lines, s.esc("原文：" + "".join(hit.quotes))]
 
 
-def _others(answer: Answer) -> list[str]:
+def _others(answer: Answer, s: Style) -> list[str]:
     hit = answer.measures[0]
-    head = answer.title or f"{measure_heading(hit)}"
+    heading = measure_heading(hit)
+    head = answer.title or heading  # a title names the measure first: "第8条「…」除市总工会外，"
+    head = s.heading(heading) + s.esc(head[len(heading):]) if head.startswith(heading) else s.esc(head)
     if not answer.departments:
-        return [f"{head}没有其他牵头单位。"]
-    return [f"{head}其他牵头单位（{len(answer.departments)}个）：{'、'.join(answer.departments)}",
-            f"全部牵头单位：{'、'.join(hit.departments)}"]
+        return [f"{head}{s.esc('没有其他牵头单位。')}"]
+    return [head + s.esc(f"其他牵头单位（{len(answer.departments)}个）：{'、'.join(answer.departments)}"),
+            s.esc(f"全部牵头单位：{'、'.join(hit.departments)}")]
 
 
 def _list_lines(answer: Answer) -> list[str]:
@@ -101,41 +109,61 @@ def _ambiguous(answer: Answer) -> list[str]:
     return lines + [f"· {indicator_line(h)}" for h in answer.indicators]
 
 
-def render_text(answer: Answer) -> str:
-    """The reply a user sees, as plain text."""
-    if answer.parts:
-        body = "\n\n".join(render_text(p) for p in answer.parts)
-        return body + (f"\n{answer.note}" if answer.note else "")
+def _plain_lines(answer: Answer) -> list[str]:
+    """Replies with no heading to mark: facts, choices, lists, small talk and refusals."""
     intent = answer.intent
-    lines: list[str] = []
+    if intent == Intent.DOCUMENT_FACT:
+        return [f"{f.label}：{f.text}" for f in answer.facts]
+    if intent == Intent.AMBIGUOUS:
+        return _ambiguous(answer)
+    if intent == Intent.OUT_OF_SCOPE:
+        return ["这个问题不在《济南市提升产业工人创新力实施意见》的内容范围内，我只能回答这份政策的问题。",
+                "可以这样问：" + "；".join(answer.suggestions)]
+    if intent == Intent.EMPTY:
+        return ["请输入您想了解的问题。", "例如：" + "；".join(answer.suggestions)]
+    return _list_lines(answer) if intent != Intent.NOT_FOUND else []
+
+
+def render_answer(answer: Answer, s: Style) -> str:
+    """The reply a user sees, in style `s` (every line escaped once, headings emphasised)."""
+    if answer.parts:
+        body = "\n\n".join(render_answer(p, s) for p in answer.parts)
+        return body + (f"\n{_note(answer, s)}" if answer.note else "")
+    intent = answer.intent
+    if intent == Intent.SMALL_TALK:
+        return "\n".join(s.esc(line) for line in (SMALL_TALK.get(answer.note or "", SMALL_TALK["greeting"]),
+                                                   "例如：" + "；".join(answer.suggestions[:4])))
     if intent in MEASURE_INTENTS:
-        lines = _measure_lines(answer)
+        lines = _measure_lines(answer, s)
     elif intent == Intent.MEASURE_TEXT:
-        lines = _measure_text(answer)
+        lines = _measure_text(answer, s)
     elif intent == Intent.OTHER_DEPARTMENTS:
-        lines = _others(answer)
+        lines = _others(answer, s)
     elif intent == Intent.INDICATOR:
-        lines = indicator_answer(answer.indicators[0])
+        lines = indicator_answer(answer.indicators[0], s)
     elif intent == Intent.CATEGORY_OF:
-        lines = indicator_answer(answer.indicators[0])[:1]
-    elif intent == Intent.DOCUMENT_FACT:
-        lines = [f"{f.label}：{f.text}" for f in answer.facts]
-    elif intent == Intent.AMBIGUOUS:
-        lines = _ambiguous(answer)
-    elif intent == Intent.SMALL_TALK:
-        lines = [SMALL_TALK.get(answer.note or "", SMALL_TALK["greeting"]),
-                 "例如：" + "；".join(answer.suggestions[:4])]
-        return "\n".join(lines)
-    elif intent == Intent.OUT_OF_SCOPE:
-        lines = ["这个问题不在《济南市提升产业工人创新力实施意见》的内容范围内，我只能回答这份政策的问题。",
-                 "可以这样问：" + "；".join(answer.suggestions)]
-    elif intent == Intent.EMPTY:
-        lines = ["请输入您想了解的问题。", "例如：" + "；".join(answer.suggestions)]
-    elif intent != Intent.NOT_FOUND:
-        lines = _list_lines(answer)
+        lines = indicator_answer(answer.indicators[0], s)[:1]
+    else:
+        lines = [s.esc(line) for line in _plain_lines(answer)]
     if answer.note:
-        lines.append(answer.note)
+        lines.append(_note(answer, s))
     return "\n".join(lines)
+
+
+def _note(answer: Answer, s: Style) -> str:
+    """The engine's note, escaped; a line that begins with a heading of the answer ("指标15「…」属于…") keeps it
+    emphasised as the answer's own heading is."""
+    headings = [indicator_heading(h) for h in answer.indicators] + [measure_heading(h) for h in answer.measures]
+    lines = []
+    for line in (answer.note or "").split("\n"):
+        heading = next((h for h in headings if line.startswith(h)), None)
+        lines.append(s.heading(heading) + s.esc(line[len(heading):]) if heading else s.esc(line))
+    return "\n".join(lines)
+
+
+def render_text(answer: Answer) -> str:
+    """The reply as plain text: the console, `ask`, and the evaluation."""
+    return render_answer(answer, PLAIN)
 
 
 def answer_json(answer: Answer) -> dict:

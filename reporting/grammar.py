@@ -1,8 +1,9 @@
 """The quick-report grammar: '济南工匠 12', '#15 12 2026年10月', '技能人才 136.5万；双师型 66%' …
 
-`read_message` never raises: it splits a message into (indicator, number) pairs. `looks_like_report` decides
-whether an entitled sender meant a report or a question; `parse_report` turns the pairs into items or raises
-ReportInputError with a working example.
+`read_report` is the one entry the service uses, once per message: `read_message` splits the text into (indicator,
+number) pairs and never raises, `looks_like_report` decides whether an entitled sender meant a report or a question,
+`parse_report` turns the pairs into a typed ReportDraft or raises ReportInputError with a working example.
+`read_value` reads the one value the guided /report asks for.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from errors import ReportInputError
-from knowledge.models import Frozen
 from knowledge.normalize import fold, match_key
 from knowledge.numerals import cn_to_float, cn_to_int, format_number
+from knowledge.models import Indicator
 from reporting.catalog import IndicatorCatalog
+from reporting.drafts import Head, Number, Pair, ReportDraft, ReportItem, ReportReading, Segment, SplitMessage
 from reporting.periods import Period, bad_month_error, find_periods, last_month
 from reporting.units import TypedValue, to_indicator_unit
 
@@ -42,74 +43,6 @@ LEADING_WORD = re.compile(r"\s*([^\s:]+)\s*[:\s]\s*\S")
 SHORT_TAIL = 4
 YEARS = (2000, 2050)
 EXAMPLE = "济南工匠 12 2026年10月"
-
-
-@dataclass
-class Head:
-    """What names the indicator: an explicit number (#15, 指标15, 第15项) or text."""
-
-    text: str
-    number: int | None = None
-
-
-@dataclass
-class Number:
-    typed: TypedValue
-    negative: bool
-    raw: str
-
-    @property
-    def bare_int(self) -> bool:
-        return not self.typed.unit and not self.typed.multiplier and self.typed.number.is_integer()
-
-
-@dataclass
-class Pair:
-    head: Head | None
-    number: Number | None
-
-
-@dataclass
-class Segment:
-    pairs: list[Pair]
-    periods: list[Period]
-    cumulative: bool
-    bad_months: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Draft:
-    """A message split into pairs, before any indicator is looked up."""
-
-    unit_name: str | None
-    unit_hint: str | None = None
-    segments: list[Segment] = field(default_factory=list)
-    question: bool = False
-    marker: bool = False
-    cut: bool = False  # longer than MAX_MESSAGE: read only in part, so never stored
-
-    @property
-    def pairs(self) -> list[Pair]:
-        return [p for s in self.segments for p in s.pairs]
-
-    @property
-    def periods(self) -> list[Period]:
-        return [p for s in self.segments for p in s.periods]
-
-
-class ReportItem(Frozen):
-    """One figure to store: indicator, value in the indicator's unit, month, and whether it is a running total."""
-
-    indicator: int
-    value: float
-    typed: str
-    period: Period
-    cumulative: bool = False
-
-
-class ParsedReport(Frozen):
-    unit_name: str | None
-    items: tuple[ReportItem, ...]
 
 
 def normalize(text: str) -> str:
@@ -200,13 +133,14 @@ def _pair(pieces: list[Head | Number]) -> list[Pair]:
     return pairs
 
 
-def read_message(text: str, today: dt.date, units: Sequence[str] = ()) -> Draft:
+def read_message(text: str, today: dt.date, units: Sequence[str] = ()) -> SplitMessage:
     """Split a message into segments and (indicator, number) pairs; never raises."""
     folded = normalize(text)
     unit_name, body = _strip_unit(folded, units)
     lead = LEADING_WORD.match(body)
     hint = lead.group(1) if unit_name is None and lead and UNIT_HINT.fullmatch(lead.group(1)) else None
-    draft = Draft(unit_name=unit_name, unit_hint=hint, marker=bool(MARKERS.search(body)), cut=len(text) > MAX_MESSAGE)
+    draft = SplitMessage(unit_name=unit_name, unit_hint=hint, marker=bool(MARKERS.search(body)),
+                         cut=len(text) > MAX_MESSAGE)
     for chunk in SEPARATORS.split(body):
         if chunk.strip():
             segment = _read_segment(chunk, today)
@@ -227,7 +161,7 @@ def _looks_like_year(number: Number) -> bool:
     return number.bare_int and YEARS[0] <= number.typed.number <= YEARS[1]
 
 
-def looks_like_report(draft: Draft, catalog: IndicatorCatalog) -> bool:
+def looks_like_report(draft: SplitMessage, catalog: IndicatorCatalog) -> bool:
     """A report attempt (maybe a faulty one) rather than a question about the policy."""
     if draft.question or not draft.segments:
         return False
@@ -268,7 +202,7 @@ def _ignorable_tail(pair: Pair, position: int, catalog: IndicatorCatalog) -> boo
             and len(head.text) <= SHORT_TAIL and catalog.match(head.text) is None)
 
 
-def parse_report(draft: Draft, catalog: IndicatorCatalog, today: dt.date) -> ParsedReport:
+def parse_report(draft: SplitMessage, catalog: IndicatorCatalog, today: dt.date) -> ReportDraft:
     """Items in the indicators' own units; raises ReportInputError for anything that cannot be stored as written."""
     if draft.cut:  # the last number may have been cut in half (123 read as 1)
         raise ReportInputError(f"这条消息超过 {MAX_MESSAGE} 个字，没有保存。请分成几条发送。",
@@ -296,7 +230,7 @@ def parse_report(draft: Draft, catalog: IndicatorCatalog, today: dt.date) -> Par
     unit_name = draft.unit_name
     if unit_name is None and draft.unit_hint and catalog.match(draft.unit_hint) is None:
         unit_name = draft.unit_hint  # '市人设局 技能人才 5': a unit we do not know; the service refuses it
-    return ParsedReport(unit_name=unit_name, items=tuple(items))
+    return ReportDraft(unit_name=unit_name, items=tuple(items))
 
 
 def format_item(item: ReportItem, catalog: IndicatorCatalog) -> str:
@@ -304,3 +238,31 @@ def format_item(item: ReportItem, catalog: IndicatorCatalog) -> str:
     indicator = catalog.indicators[item.indicator]
     tail = " 累计" if item.cumulative else ""
     return f"{indicator.name} {format_number(item.value)}{indicator.unit} {item.period.label}{tail}"
+
+
+def read_report(text: str, today: dt.date, catalog: IndicatorCatalog, units: Sequence[str] = (),
+                declared: bool = False) -> ReportReading:
+    """Read a message once: is it a report attempt, and its typed draft (or the problem with it); never raises.
+
+    `declared`: the sender said it is a report (`/report 济南工匠 12`), so it is read as one whatever it looks like.
+    """
+    split = read_message(text, today, units)
+    if not declared and not looks_like_report(split, catalog):
+        return ReportReading(is_report=False)
+    try:
+        return ReportReading(is_report=True, draft=parse_report(split, catalog, today))
+    except ReportInputError as problem:
+        return ReportReading(is_report=True, problem=problem)
+
+
+def read_value(text: str, indicator: Indicator, period: Period, today: dt.date) -> ReportItem:
+    """The one value the guided /report asks for ('12', '136.5万', '66%', '12 累计'), as an item of `indicator`."""
+    segment = _read_segment(normalize(text), today)  # a month written beside the value is not the value
+    numbers = [pair.number for pair in segment.pairs if pair.number is not None]
+    if not numbers:
+        raise ReportInputError(f"没有找到“{indicator.name}”的数值。", f"{indicator.name} 12 {period.label}")
+    if len(numbers) > 1 or any(pair.head is not None and pair.head.number is not None for pair in segment.pairs):
+        raise ReportInputError(f"请只写“{indicator.name}”的一个数值。", f"{indicator.name} 12 {period.label}")
+    value = to_indicator_unit(numbers[0].typed, indicator.unit, indicator.name)
+    return ReportItem(indicator=indicator.number, value=-value if numbers[0].negative else value,
+                      typed=numbers[0].raw, period=period, cumulative=segment.cumulative)

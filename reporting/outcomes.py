@@ -87,6 +87,16 @@ class Cancelled(Frozen):
     token: str
 
 
+class FigureChoice(Frozen):
+    """One indicator a liaison may report for one of their units: a button of the guided /report."""
+
+    unit_id: int
+    unit_name: str
+    indicator: int
+    name: str
+    unit: str  # the indicator's unit (人, 万人, %)
+
+
 class IndicatorRef(Frozen):
     number: int
     name: str

@@ -11,7 +11,7 @@ from statistics import median
 
 from knowledge.models import Frozen, Indicator
 from knowledge.numerals import amount, format_number
-from reporting.grammar import ReportItem
+from reporting.drafts import ReportItem
 from reporting.kinds import Aggregate, IndicatorKind, Kind
 from reporting.periods import Period
 from reporting.units import MULTIPLIERS, UnitSpec

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from knowledge.numerals import amount, format_number
+from knowledge.style import HTML, PLAIN, Style
 from reporting.outcomes import (
     Cancelled, InviteCreated, InviteQuestion, Joined, LiaisonList, MineView, Notice, PendingConfirmation, ProgressView,
     ReportReceipt, Revoked, StoredItem, UndoneItem, UndoReceipt,
@@ -17,22 +17,6 @@ REPORT_OUTCOMES = (ReportReceipt, UndoReceipt, PendingConfirmation, Cancelled, I
                    LiaisonList, Revoked, ProgressView, MineView, Notice)
 
 
-class _Style:
-    """Plain text or HTML: how to escape user text and mark emphasis."""
-
-    def __init__(self, html_mode: bool) -> None:
-        self.html_mode = html_mode
-
-    def esc(self, text: object) -> str:
-        return html.escape(str(text)) if self.html_mode else str(text)
-
-    def bold(self, text: str) -> str:
-        return f"<b>{text}</b>" if self.html_mode else text
-
-    def code(self, text: str) -> str:
-        return f"<code>{self.esc(text)}</code>" if self.html_mode else text
-
-
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
@@ -41,7 +25,7 @@ def _final(p: IndicatorProgress) -> str:
     return f"{p.final.year}年目标" if p.final else "目标"
 
 
-def progress_lines(p: IndicatorProgress, s: _Style, with_rule: bool = True) -> list[str]:
+def progress_lines(p: IndicatorProgress, s: Style, with_rule: bool = True) -> list[str]:
     """City figure, how much of each target it completes, the status, and (unless given once elsewhere) the rule."""
     if p.figure is None:
         city = f"全市：暂无上报（{p.baseline_year}年基线 {s.esc(amount(p.baseline, p.unit, p.percent))}）"
@@ -75,7 +59,7 @@ def history_note(p: IndicatorProgress) -> str | None:
             f"补报此前月份，或报累计数（例如：{p.name} 累计 100）后即反映实际进度。")
 
 
-def _stored(item: StoredItem, s: _Style, duplicate: bool) -> list[str]:
+def _stored(item: StoredItem, s: Style, duplicate: bool) -> list[str]:
     what = "（累计）" if item.cumulative else ""
     head = "已保存过" if duplicate else ("已更正" if item.replaced_value is not None else "已保存")
     mark = f"⏳ {head}，待审核" if item.held else f"✅ {head}"
@@ -92,7 +76,7 @@ def _stored(item: StoredItem, s: _Style, duplicate: bool) -> list[str]:
 PENDING_NOTE = "这条数据需要管理员审核，审核通过后才计入全市数值；审核结果会通知您。"
 
 
-def _undone(item: UndoneItem, s: _Style) -> list[str]:
+def _undone(item: UndoneItem, s: Style) -> list[str]:
     lines = [(f"↩️ 已撤销：{s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
               f"{s.esc(amount(item.value, item.unit, item.percent))}（保留在历史记录中，不再计入进度）")]
     if item.restored_value is not None:
@@ -100,7 +84,7 @@ def _undone(item: UndoneItem, s: _Style) -> list[str]:
     return lines + progress_lines(item.progress, s, with_rule=False)
 
 
-def _receipt(r: ReportReceipt, s: _Style) -> list[str]:
+def _receipt(r: ReportReceipt, s: Style) -> list[str]:
     blocks: list[list[str]] = []
     if r.edited:
         blocks.append(["您修改了原消息，已按修改后的内容更新："])
@@ -116,7 +100,7 @@ def _receipt(r: ReportReceipt, s: _Style) -> list[str]:
     return ["\n\n".join("\n".join(b) for b in blocks)]
 
 
-def _pending(p: PendingConfirmation, s: _Style) -> list[str]:
+def _pending(p: PendingConfirmation, s: Style) -> list[str]:
     lines = ["⚠️ 以下数值可能有误，尚未保存，请确认："]
     for item in p.items:
         reason = f"：{s.esc(item.reason)}" if item.reason else ""
@@ -124,7 +108,7 @@ def _pending(p: PendingConfirmation, s: _Style) -> list[str]:
                  if item.suggestion else "")
         lines.append(f"· {s.esc(item.unit_name)} · {s.esc(item.name)} · {item.period.label} · "
                      f"{s.esc(amount(item.value, item.unit, item.percent))}{reason}{meant}")
-    if s.html_mode:
+    if s.buttons:
         lines.append("请点按钮选择；都不对就点“取消”后重新发送。")
     elif p.suggests:
         lines.append("输入 /confirm 建议 按建议值保存，/confirm 按原值保存，/cancel 取消。")
@@ -133,7 +117,7 @@ def _pending(p: PendingConfirmation, s: _Style) -> list[str]:
     return lines
 
 
-def _invite(i: InviteCreated, s: _Style) -> list[str]:
+def _invite(i: InviteCreated, s: Style) -> list[str]:
     names = "、".join(f"#{ref.number} {ref.name}" for ref in i.indicators)
     lines = [(f"已为 {s.bold(s.esc(i.unit_name))} 生成联络员邀请"
               f"（只能使用一次，{i.expires_at:%Y年%m月%d日 %H:%M} 前有效）"),
@@ -144,14 +128,14 @@ def _invite(i: InviteCreated, s: _Style) -> list[str]:
     return lines
 
 
-def _joined(j: Joined, s: _Style) -> list[str]:
+def _joined(j: Joined, s: Style) -> list[str]:
     names = "、".join(f"#{ref.number} {ref.name}" for ref in j.indicators)
     return [f"欢迎！您已成为 {s.bold(s.esc(j.unit_name))} 的联络员。", f"负责指标：{s.esc(names)}",
             f"直接发送数据即可，例如：{s.code(j.example)}；不写月份默认为上个月。",
             "/mine 查看本单位情况，/progress 查看进度，/undo 撤销上一条。"]
 
 
-def _liaisons(view: LiaisonList, s: _Style) -> list[str]:
+def _liaisons(view: LiaisonList, s: Style) -> list[str]:
     lines = [s.bold(f"联络员（{len(view.liaisons)}人）")]
     for x in view.liaisons:
         who = s.esc(x.name or "") + (f" @{s.esc(x.username)}" if x.username else "")
@@ -166,7 +150,7 @@ def _liaisons(view: LiaisonList, s: _Style) -> list[str]:
     return lines
 
 
-def _progress(view: ProgressView, s: _Style) -> list[str]:
+def _progress(view: ProgressView, s: Style) -> list[str]:
     if len(view.items) == 1:
         p = view.items[0]
         pending = view.pending.get(p.number)
@@ -182,7 +166,7 @@ def _progress(view: ProgressView, s: _Style) -> list[str]:
     return lines
 
 
-def _mine(view: MineView, s: _Style) -> list[str]:
+def _mine(view: MineView, s: Style) -> list[str]:
     lines: list[str] = []
     for unit in view.units:
         names = "、".join(f"#{r.number} {r.name}" for r in unit.indicators)
@@ -204,13 +188,13 @@ def _mine(view: MineView, s: _Style) -> list[str]:
     return lines
 
 
-def _invite_question(q: InviteQuestion, s: _Style) -> list[str]:
+def _invite_question(q: InviteQuestion, s: Style) -> list[str]:
     written = s.esc(q.written)
     if q.suggestions:
         lines = [f"“{written}”不是文件中的单位名称。您是不是指：{s.esc('、'.join(q.suggestions))}？"]
     else:
         lines = [f"“{written}”不在文件的牵头单位中（可能是区县或企业）。确实要新建这个单位吗？"]
-    if s.html_mode:
+    if s.buttons:
         lines.append("请点按钮选择，还没有生成邀请码。")
         return lines
     lines += [f"改用文件中的单位请发送：/invite {name} {q.numbers}" for name in q.suggestions]
@@ -227,11 +211,16 @@ RENDERERS: dict[type, Callable] = {
 }
 
 
+def render_report(outcome: object, s: Style) -> str:
+    """A report outcome in style `s` (knowledge.style): the console's plain text or Telegram's HTML."""
+    return "\n".join(RENDERERS[type(outcome)](outcome, s))
+
+
 def render_report_text(outcome: object) -> str:
     """Plain text for the console."""
-    return "\n".join(RENDERERS[type(outcome)](outcome, _Style(False)))
+    return render_report(outcome, PLAIN)
 
 
 def render_report_html(outcome: object) -> str:
     """Telegram HTML; every piece of user text escaped."""
-    return "\n".join(RENDERERS[type(outcome)](outcome, _Style(True)))
+    return render_report(outcome, HTML)

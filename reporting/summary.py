@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from knowledge.models import PolicyDocument
 from knowledge.numerals import format_number
-from reporting.grammar import ReportItem
+from reporting.drafts import ReportItem
 from reporting.kinds import IndicatorKind
 from reporting.periods import Period, last_month
 from reporting.plausibility import RULES, doubt

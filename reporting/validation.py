@@ -1,4 +1,5 @@
-"""What may be stored at all: negative values, shares above 100% and impossible months are refused outright."""
+"""What may be stored at all: too many items, negative values, shares above 100% and impossible months are refused
+outright."""
 
 from __future__ import annotations
 
@@ -8,8 +9,20 @@ import math
 from errors import ReportInputError
 from knowledge.models import Indicator
 from knowledge.numerals import format_number
-from reporting.grammar import ReportItem
+from reporting.catalog import IndicatorCatalog
+from reporting.drafts import ReportDraft, ReportItem
 from reporting.periods import check_period
+
+MAX_ITEMS = 30  # more than there are indicators; one message must not write hundreds of rows
+
+
+def check_draft(draft: ReportDraft, catalog: IndicatorCatalog, today: dt.date) -> None:
+    """Raise ReportInputError for a message with too many items, or any item that cannot be right."""
+    if len(draft.items) > MAX_ITEMS:
+        raise ReportInputError(f"一条消息最多报送 {MAX_ITEMS} 项（这条有 {len(draft.items)} 项），请分成几条发送。",
+                               "济南工匠 12；首席技师 3")
+    for item in draft.items:
+        check_item(item, catalog.indicators[item.indicator], today)
 
 
 def check_item(item: ReportItem, indicator: Indicator, today: dt.date) -> None:

@@ -22,7 +22,8 @@ async def run_backup(settings: Settings, target: str) -> int:
 
     source, destination = Path(settings.db), Path(target)
     if not source.exists():
-        print(f"找不到数据库文件 {source}（可用 BOT_DB 指定）。例如：BOT_DB=data/bot.db python main.py backup backup.db", file=sys.stderr)
+        print(f"找不到数据库文件 {source}（可用 BOT_DB 指定）。"
+              "例如：BOT_DB=data/bot.db python main.py backup backup.db", file=sys.stderr)
         return 1
     if destination.resolve() == source.resolve():
         print("备份文件不能与数据库文件相同。例如：python main.py backup backups/bot-2026-11-24.db", file=sys.stderr)
@@ -56,7 +57,8 @@ def run_restore(settings: Settings, source: str) -> int:
     try:
         check_database(backup, create=False)
     except DatabaseUnusable as problem:
-        print(f"备份文件 {backup} {unusable_reason(problem)}，没有恢复。例如：python main.py restore backups/bot-2026-11-24.db",
+        print(f"备份文件 {backup} {unusable_reason(problem)}，没有恢复。"
+              "例如：python main.py restore backups/bot-2026-11-24.db",
               file=sys.stderr)
         return 2
     if live.exists() and backup.resolve() == live.resolve():

@@ -5,7 +5,8 @@ from __future__ import annotations
 from errors import PermissionDenied
 from knowledge.models import Frozen
 
-PRIVATE_ONLY = "这个命令会显示邀请码或各单位的数据，只能在私聊中使用。请点开机器人的头像，选择“发消息”，在私聊里再发一次。"
+PRIVATE_ONLY = ("这个命令会显示邀请码或各单位的数据，只能在私聊中使用。"
+                "请点开机器人的头像，选择“发消息”，在私聊里再发一次。")
 
 
 class Actor(Frozen):

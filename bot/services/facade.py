@@ -121,6 +121,10 @@ class BotService:
         """Answer a policy question; pass the previous answer's context for follow-ups."""
         return self.engine.answer(question, context, self.clock())
 
+    def department(self, names: str) -> Answer | None:
+        """`/dept 名称`: the measures the named departments lead; None when no department is named."""
+        return self.engine.department_measures(names, self.clock())
+
     async def handle_text(
         self,
         actor: Actor,
@@ -137,11 +141,13 @@ class BotService:
         self.check_flood(actor.user_id)
         refused = None
         if self.storage is not None:
-            intake = self.storage.reports.intake
-            outcome = await intake.handle_text(actor, text, message)
-            if outcome is not None:
+            from bot.services.intake import Refusal
+
+            outcome = await self.storage.reports.intake.take(actor, text, message)
+            if isinstance(outcome, Refusal):
+                refused = outcome.text
+            elif outcome is not None:
                 return outcome
-            refused = await intake.refusal_for(actor, text)
         answer = self.ask(text, context)
         if refused is None:
             return answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.services.actors import MessageRef
 from bot.services.progress import ProgressQueries
 from reporting.catalog import IndicatorCatalog
-from reporting.grammar import ReportItem
+from reporting.drafts import ReportItem
 from reporting.outcomes import Notice, ReportReceipt, StoredItem, UndoneItem
 from reporting.periods import Period
 from reporting.progress import IndicatorProgress

@@ -36,7 +36,8 @@ def unusable_reason(exc: DatabaseUnusable) -> str:
         return f"含有其他程序的表（{shown}），不是本程序的数据库"
     if exc.problem is Unusable.NEWER_SCHEMA:
         found, known = exc.versions
-        return f"由更新版本的程序写入（架构版本 {found}，本程序最高支持 {known}）；请升级程序，或换用与本程序版本对应的备份"
+        return (f"由更新版本的程序写入（架构版本 {found}，本程序最高支持 {known}）；"
+                "请升级程序，或换用与本程序版本对应的备份")
     if exc.problem is Unusable.UNKNOWN_SCHEMA:
         return f"记录了本程序不认识的架构版本 {list(exc.versions)}，可能由其他版本的程序写入"
     return REASONS[exc.problem].format(detail=exc.detail)

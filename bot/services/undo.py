@@ -47,7 +47,7 @@ class ReportUndo:
             else:
                 latest = await self.reports.latest_active_by(conn, actor.user_id)
                 rows = [latest] if latest else []
-                if latest and latest.message_id is not None:
+                if latest and latest.chat_id is not None and latest.message_id is not None:
                     rows = [r for r in await self.reports.by_message(conn, latest.chat_id, latest.message_id)
                             if r.active and r.reporter_id == actor.user_id
                             and await self._is_latest(conn, r)]  # an edited message holds its replaced first figures

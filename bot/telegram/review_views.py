@@ -5,11 +5,11 @@ Pure functions (Reply and text); the callback data grammar is strict, since clie
 
 from __future__ import annotations
 
-import html
 import re
 
 from bot.telegram.views import Button, Reply
 from knowledge.numerals import amount
+from knowledge.style import HTML
 from reporting.outcomes import ProgressView
 from reporting.render import render_report_html
 from reporting.review_outcomes import Decision, HeldFigure
@@ -40,11 +40,11 @@ def _what(f: HeldFigure) -> str:
 
 def render_review_card(f: HeldFigure, web_url: str | None = None) -> Reply:
     """What an admin receives for a figure held for review, with 通过 / 退回 (and the dashboard) buttons."""
-    lines = [f"📝 <b>待审核 #{f.report_id}</b>", html.escape(_what(f)),
-             f"报送人：{html.escape(f.reporter)}（ID {f.reporter_id}），{f.reported_at:%m月%d日 %H:%M}",
-             f"原文：{html.escape(f.source_text[:200])}"]
+    lines = [f"📝 <b>待审核 #{f.report_id}</b>", HTML.esc(_what(f)),
+             f"报送人：{HTML.esc(f.reporter)}（ID {f.reporter_id}），{f.reported_at:%m月%d日 %H:%M}",
+             f"原文：{HTML.esc(f.source_text[:200])}"]
     if f.counted_value is not None:
-        lines.append(f"目前计入的是此前审核过的 {html.escape(amount(f.counted_value, f.unit, f.percent))}，"
+        lines.append(f"目前计入的是此前审核过的 {HTML.esc(amount(f.counted_value, f.unit, f.percent))}，"
                      "通过后改用新值。")
     else:
         lines.append("通过后计入全市数值。")
@@ -58,9 +58,9 @@ def render_review_card(f: HeldFigure, web_url: str | None = None) -> Reply:
 def render_decided(decision: Decision) -> Reply:
     """The card once decided (its buttons gone): the verdict, who and when, and the city figure after it."""
     f = decision.figure
-    verdict = "✅ 已审核通过" if decision.approved else f"↩️ 已退回（原因：{html.escape(decision.reason or '')}）"
-    lines = [f"<b>#{f.report_id} {verdict}</b>", html.escape(_what(f)),
-             (f"审核人：{html.escape(decision.reviewer)}（ID {decision.reviewer_id}），"
+    verdict = "✅ 已审核通过" if decision.approved else f"↩️ 已退回（原因：{HTML.esc(decision.reason or '')}）"
+    lines = [f"<b>#{f.report_id} {verdict}</b>", HTML.esc(_what(f)),
+             (f"审核人：{HTML.esc(decision.reviewer)}（ID {decision.reviewer_id}），"
               f"{decision.decided_at:%m月%d日 %H:%M}"),
              "已通知报送人。", "",
              render_report_html(ProgressView(items=(decision.progress,), as_of=decision.progress.as_of))]

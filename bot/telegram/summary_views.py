@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
-from bot.telegram.views import Reply
 from bot.services.summaries import ReminderPlan, WeeklyReport
+from bot.telegram.views import Reply
+from knowledge.style import HTML
 from reporting.periods import Period
 
 REMIND_NONE = "{period}没有需要提醒的联络员：分配的指标都已报齐。"
@@ -15,21 +15,21 @@ REMIND_NONE = "{period}没有需要提醒的联络员：分配的指标都已报
 def render_weekly_reply(text: str) -> Reply:
     """The summary text with its title in bold; long texts are split by send_reply."""
     head, _, rest = text.partition("\n")
-    body = html.escape(rest)
-    return Reply(text=f"<b>{html.escape(head)}</b>\n{body}" if rest else f"<b>{html.escape(head)}</b>")
+    body = HTML.esc(rest)
+    return Reply(text=f"{HTML.heading(head)}\n{body}" if rest else f"{HTML.heading(head)}")
 
 
 def render_remind_receipt(period_label: str, sent: Sequence[str], failed: Sequence[str],
                           skipped: Sequence[str] = ()) -> Reply:
     """What `/remind` did: who was reminded, who was skipped (reminded before), who could not be reached."""
     if not sent and not failed and not skipped:
-        return Reply(text=html.escape(REMIND_NONE.format(period=period_label)))
-    lines = [f"已提醒 {len(sent)} 位联络员（{html.escape(period_label)}未报齐）：" + html.escape("、".join(sent) or "无")]
+        return Reply(text=HTML.esc(REMIND_NONE.format(period=period_label)))
+    lines = [f"已提醒 {len(sent)} 位联络员（{HTML.esc(period_label)}未报齐）：" + HTML.esc("、".join(sent) or "无")]
     if skipped:
-        lines.append(f"跳过 {len(skipped)} 位（本期已提醒过）：{html.escape('、'.join(skipped))}。"
+        lines.append(f"跳过 {len(skipped)} 位（本期已提醒过）：{HTML.esc('、'.join(skipped))}。"
                      "如需再次提醒，请发送 /remind force")
     if failed:
-        lines.append(f"{len(failed)} 位无法送达（可能从未打开过机器人）：" + html.escape("、".join(failed)))
+        lines.append(f"{len(failed)} 位无法送达（可能从未打开过机器人）：" + HTML.esc("、".join(failed)))
     return Reply(text="\n".join(lines))
 
 
@@ -44,7 +44,7 @@ def render_summary_outcome(outcome: object) -> Reply:
     if isinstance(outcome, ReminderPlan):
         label = Period.parse_key(outcome.period).label
         if not outcome.reminders:
-            return Reply(text=html.escape(REMIND_NONE.format(period=label)))
+            return Reply(text=HTML.esc(REMIND_NONE.format(period=label)))
         names = "、".join(f"{r.liaison}（{r.unit}，缺指标 {','.join(map(str, r.missing))}）" for r in outcome.reminders)
-        return Reply(text=f"将提醒 {len(outcome.reminders)} 位联络员（{html.escape(label)}未报齐）：{html.escape(names)}")
+        return Reply(text=f"将提醒 {len(outcome.reminders)} 位联络员（{HTML.esc(label)}未报齐）：{HTML.esc(names)}")
     raise TypeError(f"no Telegram rendering for {type(outcome).__name__}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from enum import StrEnum
 
@@ -10,14 +9,15 @@ from bot.telegram import callbacks
 from bot.telegram.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from knowledge.answers import Answer, IndicatorHit, Intent, MeasureHit
 from knowledge.models import Frozen, Measure, PolicyDocument
-from knowledge.render import FULL_TEXT_HINT, group_label, indicator_line, measure_heading, render_text
+from knowledge.render import group_label, indicator_line, measure_heading, render_text
+from knowledge.render import render_answer as render_answer_text
+from knowledge.style import HTML
 
 LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
                 Intent.AMBIGUOUS, Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT)
 MESSAGE_LIMIT = 4096  # Telegram's limit for one text message, in UTF-16 code units
 LIAISON_HELP = ("report", "mine", "progress", "undo", "join")
 EXAMPLES = ("谁负责产教融合？", "市总工会负责哪些工作？", "济南工匠2025年目标是多少？")
-_HEADING = re.compile(r"^((?:第\d+条|指标\d+)「[^」]*」)")
 _TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.S)
 
 
@@ -74,28 +74,30 @@ def render_answer(answer: Answer) -> Reply:
 
     Buttons under an answer send a new message (the answer stays readable); browsing views edit in place.
     """
-    lines = [_bold_heading(html.escape(line)) for line in render_text(answer).split("\n") if line != FULL_TEXT_HINT]
+    text = render_answer_text(answer, HTML)  # no hint to type 全文 in this style: buttons instead
     rows: list[tuple[Button, ...]] = []
     if answer.candidates:
         rows += [(Button(text=c.label, data=callbacks.choice(c.question)),) for c in answer.candidates]
     elif len(answer.measures) > 1 or answer.intent in LIST_INTENTS:
-        rows += _grid([Button(text=f"第{h.number}条", data=callbacks.measure_text(h.number)) for h in answer.measures], 4)
+        rows += _grid([Button(text=f"第{h.number}条", data=callbacks.measure_text(h.number))
+                       for h in answer.measures], 4)
     else:
-        rows += _grid([Button(text=f"第{h.number}条全文", data=callbacks.measure_text(h.number)) for h in answer.measures], 3)
+        rows += _grid([Button(text=f"第{h.number}条全文", data=callbacks.measure_text(h.number))
+                       for h in answer.measures], 3)
     choices = tuple((callbacks.choice_key(c.question), c.question) for c in answer.candidates)
-    return Reply(text="\n".join(lines) or "（没有找到相关内容）", keyboard=tuple(rows), choices=choices)
+    return Reply(text=text or "（没有找到相关内容）", keyboard=tuple(rows), choices=choices)
 
 
 def render_measure_list(document: PolicyDocument) -> Reply:
     """Measures grouped under their group titles, one button each."""
-    lines = [f"<b>{html.escape(document.meta.title)}</b>：工作措施共 {len(document.measures)} 条"]
+    lines = [f"{HTML.heading(document.meta.title)}：工作措施共 {len(document.measures)} 条"]
     rows: list[tuple[Button, ...]] = []
     group = None
     for measure in document.measures:
         if measure.group_number != group:
             group = measure.group_number
-            lines.append(f"\n<b>{html.escape(group_label(_hit(measure)))}</b>")
-        lines.append(f"{measure.number}. {html.escape(measure.title)}")
+            lines.append(f"\n{HTML.heading(group_label(_hit(measure)))}")
+        lines.append(f"{measure.number}. {HTML.esc(measure.title)}")
         rows.append((Button(text=f"{measure.number}. {measure.title}", data=callbacks.measure(measure.number)),))
     lines.append("\n点按钮查看牵头部门和全文。")
     return Reply(text="\n".join(lines), keyboard=tuple(rows))
@@ -105,12 +107,12 @@ def render_measure(measure: Measure) -> Reply:
     """A measure's heading, group and lead departments, with 全文 and back buttons."""
     hit = _hit(measure)
     lines = [
-        f"<b>{html.escape(measure_heading(hit))}</b>",
-        f"所属：{html.escape(group_label(hit))}",
-        f"牵头部门（{len(measure.departments)}个）：{html.escape('、'.join(measure.departments))}",
+        f"{HTML.heading(measure_heading(hit))}",
+        f"所属：{HTML.esc(group_label(hit))}",
+        f"牵头部门（{len(measure.departments)}个）：{HTML.esc('、'.join(measure.departments))}",
     ]
     if measure.sentences:
-        lines.append(f"要点：{html.escape(measure.sentences[0])}")
+        lines.append(f"要点：{HTML.esc(measure.sentences[0])}")
     keyboard = ((Button(text="全文", data=callbacks.measure_full(measure.number)),
                  Button(text="« 返回列表", data=callbacks.measure_list())),)
     return Reply(text="\n".join(lines), keyboard=keyboard)
@@ -120,9 +122,9 @@ def render_measure_full(measure: Measure) -> Reply:
     """The measure's whole text, as the document says it."""
     hit = _hit(measure)
     lines = [
-        f"<b>{html.escape(measure_heading(hit))}</b>",
-        html.escape(measure.body),
-        f"（{html.escape('、'.join(measure.departments))}按照职责分工负责）",
+        f"{HTML.heading(measure_heading(hit))}",
+        HTML.esc(measure.body),
+        f"（{HTML.esc('、'.join(measure.departments))}按照职责分工负责）",
     ]
     keyboard = ((Button(text="« 返回", data=callbacks.measure(measure.number)),
                  Button(text="措施列表", data=callbacks.measure_list())),)
@@ -131,12 +133,12 @@ def render_measure_full(measure: Measure) -> Reply:
 
 def render_indicators(document: PolicyDocument) -> Reply:
     """The indicator table grouped by category."""
-    lines = [f"<b>{html.escape(document.indicator_table_title)}</b>（共 {len(document.indicators)} 项）"]
+    lines = [f"{HTML.heading(document.indicator_table_title)}（共 {len(document.indicators)} 项）"]
     for category in document.categories:
-        lines.append(f"\n<b>{html.escape(category)}</b>")
+        lines.append(f"\n{HTML.heading(category)}")
         for indicator in document.indicators:
             if indicator.category == category:
-                lines.append(html.escape(indicator_line(IndicatorHit(**indicator.model_dump()))))
+                lines.append(HTML.esc(indicator_line(IndicatorHit(**indicator.model_dump()))))
     lines.append("\n可以直接问，例如：济南工匠2025年目标是多少？")
     return Reply(text="\n".join(lines))
 
@@ -144,18 +146,19 @@ def render_indicators(document: PolicyDocument) -> Reply:
 def render_departments(document: PolicyDocument) -> Reply:
     """/dept without a name: which names it knows, and how to ask."""
     names = "、".join(document.departments)
-    return Reply(text=f"请在命令后写部门名称，例如：<code>/dept 市总工会</code>\n文件中的牵头部门：{html.escape(names)}")
+    return Reply(text=f"请在命令后写部门名称，例如：<code>/dept 市总工会</code>\n文件中的牵头部门：{HTML.esc(names)}")
 
 
 def render_welcome(role: Role, name: str) -> Reply:
     examples = "\n".join(f"· {q}" for q in EXAMPLES)
-    lines = [f"您好，{html.escape(name or '朋友')}！我是《济南市提升产业工人创新力实施意见》政策助手。",
+    lines = [f"您好，{HTML.esc(name or '朋友')}！我是《济南市提升产业工人创新力实施意见》政策助手。",
              f"直接发问题即可，例如：\n{examples}",
              "也可以用 /measures 浏览工作措施，/indicators 查看指标体系，/help 查看全部用法。"]
     if role is Role.LIAISON:
         lines.append("您是联络员，可以直接发送本单位的指标数据，例如：<code>济南工匠 12</code>")
     if role is Role.ADMIN:
-        lines.append("您是管理员：可以邀请联络员（<code>/invite 市总工会 15,16</code>）、查看周报（/weekly）、导出数据（/export）。")
+        lines.append("您是管理员：可以邀请联络员（<code>/invite 市总工会 15,16</code>）、"
+                     "查看周报（/weekly）、导出数据（/export）。")
     return Reply(text="\n\n".join(lines))
 
 
@@ -165,14 +168,15 @@ def render_help(role: Role, bot_username: str) -> Reply:
              "/measure 8 查看第8条措施",
              "/indicators 指标体系",
              "/dept 市总工会 某部门负责的措施",
-             f"在任意聊天输入 <code>@{html.escape(bot_username)} 产教融合</code> 可直接引用答案。",
+             f"在任意聊天输入 <code>@{HTML.esc(bot_username)} 产教融合</code> 可直接引用答案。",
              "在群里请 @我 或回复我的消息提问。"]
     if role in (Role.LIAISON, Role.ADMIN):
-        lines += ["", "<b>报送数据</b>：直接发送，例如 <code>济南工匠 12</code>、<code>15 12 2026年10月</code>；也可用 /report"]
-        lines += [f"/{name} {html.escape(text)}" for name, text in PUBLIC_COMMANDS.items() if name in LIAISON_HELP]
+        lines += ["", ("<b>报送数据</b>：直接发送，例如 <code>济南工匠 12</code>、<code>15 12 2026年10月</code>；"
+                       "也可用 /report")]
+        lines += [f"/{name} {HTML.esc(text)}" for name, text in PUBLIC_COMMANDS.items() if name in LIAISON_HELP]
     if role is Role.ADMIN:
         lines += ["", "<b>管理</b>（邀请码、名单、周报和导出只在私聊中显示）："]
-        lines += [f"/{name} {html.escape(text)}" for name, text in ADMIN_COMMANDS.items()]
+        lines += [f"/{name} {HTML.esc(text)}" for name, text in ADMIN_COMMANDS.items()]
     return Reply(text="\n".join(lines))
 
 
@@ -216,7 +220,8 @@ def _split_line(line: str, limit: int) -> list[str]:
     open_tags: list[str] = []
     current = prefix = ""
     for token in _TOKEN.findall(line):
-        after = open_tags[:-1] if token.startswith("</") else open_tags + [token] if token.startswith("<") else open_tags
+        opened = [*open_tags, token] if token.startswith("<") else open_tags
+        after = open_tags[:-1] if token.startswith("</") else opened
         if current != prefix and _utf16(current + token + _closers(after)) > limit:
             pieces.append(current + _closers(open_tags))
             current = prefix = "".join(open_tags)
@@ -232,10 +237,6 @@ def _closers(open_tags: list[str]) -> str:
 
 def _tag_name(tag: str) -> str:
     return re.match(r"</?([\w-]+)", tag).group(1)  # type: ignore[union-attr]
-
-
-def _bold_heading(escaped_line: str) -> str:
-    return _HEADING.sub(r"<b>\1</b>", escaped_line, count=1)
 
 
 def _grid(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:
