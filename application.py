@@ -10,13 +10,13 @@ import sys
 
 from telegram import LinkPreviewOptions, Update
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults, JobQueue
 from telegram.request import BaseRequest
 
 from bot.services.facade import BotService
 from bot.settings import Settings
 from bot.telegram.api_wait import wait_for_api
-from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotData
+from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotContext, BotData
 from bot.telegram.inbox import DurableUpdateQueue, PollingRequest, UpdateInbox
 from bot.telegram.jobs import schedule
 from bot.telegram.retry import RetryingRequest
@@ -53,6 +53,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .context_types(CONTEXT_TYPES)
+        .job_queue(JobQueue[BotContext]())  # what build() would make, typed for our context
         .request(request or RetryingRequest(connection_pool_size=64, read_timeout=15, write_timeout=20,
                                             pool_timeout=10))
         .get_updates_request(request or PollingRequest(updates.barrier, connection_pool_size=2, read_timeout=15))

@@ -17,7 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="回答政策问题（- 表示从标准输入逐行读取）")
     ask.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
     ask.add_argument("question", nargs="+", help="问题，或 - 从标准输入读取")
-    commands.add_parser("console", help="在终端里对话（本地管理员兼本地单位联络员；使用独立的试用数据库 BOT_CONSOLE_DB）")
+    commands.add_parser("console",
+                        help="在终端里对话（本地管理员兼本地单位联络员；使用独立的试用数据库 BOT_CONSOLE_DB）")
     commands.add_parser("run", help="启动 Telegram 机器人")
     summary = commands.add_parser("summary", help="生成周报（文字、PNG 图表、XLSX）")
     summary.add_argument("--week", help="ISO 周，例如 2026-W47；默认本周")

@@ -6,6 +6,7 @@ import datetime as dt
 import ipaddress
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
@@ -28,7 +29,8 @@ HELP: dict[str, tuple[str, str]] = {
     "admins": ("应为逗号分隔的 Telegram 用户 ID（正整数）", "BOT_ADMINS=123456789,987654321"),
     "db": ("不是可用的数据库文件路径", "BOT_DB=data/bot.db"),
     "console_db": ("不是可用的数据库文件路径", "BOT_CONSOLE_DB=data/console.db"),
-    "policy": ("不是可读取的政策原文文件", "BOT_POLICY=knowledge/data/policy_jinan_2022.txt（或不设置，使用随程序发布的原文）"),
+    "policy": ("不是可读取的政策原文文件",
+               "BOT_POLICY=knowledge/data/policy_jinan_2022.txt（或不设置，使用随程序发布的原文）"),
     "tz": ("不是已知的时区", "BOT_TZ=Asia/Shanghai"),
     "weekly_at": ("不是“星期 时:分”格式", "BOT_WEEKLY_AT='MON 09:00'（或 '周一 09:00'）"),
     "remind_day": ("应为 1 到 28 之间的整数", "BOT_REMIND_DAY=5"),
@@ -83,7 +85,7 @@ class Settings(BaseSettings):
                 value = tuple(int(part) for part in re.split(r"[,，\s]+", value) if part)
             except ValueError:
                 raise ValueError(HELP["admins"][0]) from None
-        if any(isinstance(v, int) and v <= 0 for v in value):  # type: ignore[union-attr]
+        if isinstance(value, Iterable) and any(isinstance(v, int) and v <= 0 for v in value):
             raise ValueError(HELP["admins"][0])
         return value
 

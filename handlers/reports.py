@@ -42,6 +42,13 @@ def _reports(context: BotContext) -> ReportServices:
     return context.service.storage.reports
 
 
+def _user_data(context: BotContext) -> dict:
+    """The sender's data; every update of the /report conversation has a sender."""
+    if context.user_data is None:
+        raise RuntimeError("an update without a sender reached the /report conversation")
+    return context.user_data
+
+
 def _args(context: BotContext) -> str:
     return " ".join(context.args or [])
 
@@ -176,7 +183,7 @@ async def report_pick_indicator(update: Update, context: BotContext) -> int:
     if choice is None:
         await edit_reply(query, Reply(text="这个指标没有分配给您，请重新发送 /report。"))
         return ConversationHandler.END
-    context.user_data["report"] = {"choice": choice}
+    _user_data(context)["report"] = {"choice": choice}
     ended = last_month(reports.clock.today())
     periods = [ended.shift(1), ended, ended.shift(-1), ended.shift(-2)]
     buttons = tuple(Button(text=p.label, data=f"rp:p:{p.key}") for p in periods)
@@ -191,7 +198,7 @@ async def report_pick_period(update: Update, context: BotContext) -> int:
     if query is None:
         return ConversationHandler.END
     match = PERIOD.fullmatch(query.data or "")
-    asked = context.user_data.get("report")
+    asked = _user_data(context).get("report")
     if match is None or not asked or not 1 <= int(match.group(2)) <= 12:  # buttons can be forged
         await query.answer(STALE_BUTTON)
         return ConversationHandler.END
@@ -206,18 +213,18 @@ async def report_pick_period(update: Update, context: BotContext) -> int:
 async def report_value(update: Update, context: BotContext) -> int:
     """The typed value, with the unit, indicator and month chosen by button: stored as they are, not re-read."""
     message = update.effective_message
-    asked = context.user_data.get("report")
+    asked = _user_data(context).get("report")
     if message is None or message.text is None or not asked:
         return ConversationHandler.END
     outcome = await _reports(context).intake.submit_figure(actor_of(update), asked["choice"], asked["period"],
                                                            message.text, message_ref(update, message))
-    context.user_data.pop("report", None)
+    _user_data(context).pop("report", None)
     await _reply(update, outcome)
     return ConversationHandler.END
 
 
 async def report_cancel(update: Update, context: BotContext) -> int:
-    context.user_data.pop("report", None)
+    _user_data(context).pop("report", None)
     if update.callback_query is not None:
         await update.callback_query.answer()
         await edit_reply(update.callback_query, Reply(text="已取消报送。"))

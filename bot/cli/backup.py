@@ -36,7 +36,7 @@ async def run_backup(settings: Settings, target: str) -> int:
     try:
         async with aiosqlite.connect(source) as live, aiosqlite.connect(destination) as copy:
             await live.backup(copy)
-            rows = await copy.execute_fetchall("PRAGMA integrity_check")
+            rows = list(await copy.execute_fetchall("PRAGMA integrity_check"))
     except sqlite3.Error as error:
         print(f"备份失败：{error}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ them while the bot runs (`main.py restore` refuses an open database; start-up ch
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,10 +32,13 @@ class People:
     @classmethod
     def of(cls, liaisons: list[Liaison], units: list[Unit]) -> People:
         active: dict[int, list[Liaison]] = {}
-        revoked: dict[int, list[Liaison]] = {}
+        revoked: dict[int, list[tuple[dt.datetime, Liaison]]] = {}
         for liaison in liaisons:
-            (active if liaison.revoked_at is None else revoked).setdefault(liaison.user_id, []).append(liaison)
-        latest_first = {user: tuple(sorted(rows, key=lambda x: x.revoked_at, reverse=True))  # type: ignore[arg-type]
+            if liaison.revoked_at is None:
+                active.setdefault(liaison.user_id, []).append(liaison)
+            else:
+                revoked.setdefault(liaison.user_id, []).append((liaison.revoked_at, liaison))
+        latest_first = {user: tuple(x for _, x in sorted(rows, key=lambda row: row[0], reverse=True))
                         for user, rows in revoked.items()}
         return cls(active={user: tuple(rows) for user, rows in active.items()}, revoked=latest_first,
                    units={u.name: u for u in units}, unit_names=tuple(u.name for u in units))
@@ -59,7 +63,8 @@ class LiaisonDirectory:
 
     async def get(self) -> People:
         """The people, reading the tables when they changed since the last reading."""
-        return self.ready() or await asyncio.shield(self._load())
+        known = self.ready()
+        return known if known is not None else await asyncio.shield(self._load())
 
     async def within(self, timeout: float) -> People | None:
         """The people, or None when reading them takes longer than `timeout` (the database is busy)."""

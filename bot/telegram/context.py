@@ -46,7 +46,7 @@ class ChatState:
             self.choices.pop(next(iter(self.choices)))
 
 
-class BotContext(CallbackContext[ExtBot[None], dict, ChatState, BotData]):
+class BotContext(CallbackContext[ExtBot[int], dict, ChatState, BotData]):
     """CallbackContext with typed access to the service and the chat state."""
 
     @property
@@ -83,4 +83,5 @@ def forget_idle_chats(app: Application[Any, Any, Any, Any, Any, Any], now: dt.da
 
 CONTEXT_TYPES = ContextTypes(context=BotContext, chat_data=ChatState, bot_data=BotData)
 
-BotApplication = Application[ExtBot[None], BotContext, dict, ChatState, BotData, JobQueue[BotContext]]
+# ExtBot[int]: the bot's rate limiter (FairRateLimiter) is a BaseRateLimiter[int]
+BotApplication = Application[ExtBot[int], BotContext, dict, ChatState, BotData, JobQueue[BotContext]]

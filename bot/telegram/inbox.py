@@ -84,7 +84,7 @@ class UpdateInbox:
 class _Entry:
     """An update between its arrival and its commit or its handling, whichever comes first."""
 
-    __slots__ = ("update", "payload", "stored", "released", "writing", "settled")
+    __slots__ = ("payload", "released", "settled", "stored", "update", "writing")
 
     def __init__(self, update: Update, settled: asyncio.Future[None]) -> None:
         self.update = update
@@ -139,7 +139,7 @@ class DurableUpdateQueue(asyncio.Queue):
             if self.inbox is not None and (self._done or self._unstored):
                 try:
                     await self._write_once(self.inbox)
-                except Exception as exc:  # noqa: BLE001 - what is not marked done is handled again after a restart
+                except Exception as exc:  # any exception: what is not marked done is handled again after a restart
                     log.warning("inbox: %d update(s) not marked done at shutdown (%s)", len(self._done), exc)
         self.inbox, self._closed = None, True
 
@@ -188,7 +188,7 @@ class DurableUpdateQueue(asyncio.Queue):
         self._wake.set()
         try:
             await waiter
-        except Exception as exc:  # noqa: BLE001 - it is simply handled once more after a restart, idempotently
+        except Exception as exc:  # any exception: it is simply handled once more after a restart, idempotently
             log.warning("inbox: update %s handled but not marked done yet (%s)", update.update_id, exc)
 
     def in_flight(self) -> int:
@@ -221,7 +221,7 @@ class DurableUpdateQueue(asyncio.Queue):
             try:
                 await self._write_once(inbox)
                 attempt = 0
-            except Exception as exc:  # noqa: BLE001 - locked, read-only or worse: keep trying, never stop taking updates
+            except Exception as exc:  # any: locked, read-only or worse: keep trying, never stop taking updates
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
                 log.warning("inbox: %d update(s) not stored yet (%s); Telegram keeps them, retry in %g s",
                             len(self._unstored), exc, delay, exc_info=not isinstance(exc, STORE_ERRORS))

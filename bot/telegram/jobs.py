@@ -65,10 +65,11 @@ async def reminder_job(context: BotContext) -> None:
 
 async def catch_up_job(context: BotContext) -> None:
     """After a (re)start: warm what reports read, send whatever fell due, then build this week's summary once."""
-    summaries = _summaries(context)
-    if summaries is None:
+    service = context.bot_data.service
+    if service is None or service.storage is None:  # not open yet, or questions only
         return
-    await context.bot_data.service.warm()
+    summaries = service.storage.summaries
+    await service.warm()
     if await summaries.has_pushed_before():
         await send_weekly(context.bot, summaries)
         await send_reminders(context.bot, summaries)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -21,7 +21,16 @@ from bot.telegram.context import BotApplication
 
 log = logging.getLogger(__name__)
 
-POLLING = {"timeout": 30, "bootstrap_retries": -1, "allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
+
+class PollingOptions(TypedDict):
+    timeout: int
+    bootstrap_retries: int
+    allowed_updates: Sequence[str]
+    drop_pending_updates: bool
+
+
+POLLING: PollingOptions = {"timeout": 30, "bootstrap_retries": -1, "allowed_updates": Update.ALL_TYPES,
+                           "drop_pending_updates": False}
 MISSING_TOKEN = (
     "未设置 BOT_TOKEN，无法启动 Telegram 机器人。请在环境变量或 .env 文件中设置，例如：\n"
     "  export BOT_TOKEN=123456789:AAExample（向 @BotFather 申请）\n"
@@ -51,6 +60,9 @@ async def serving(app: BotApplication, settings: Settings, **overrides: Any) -> 
 
     The order is Application.run_polling's: initialize, post_init, updater, start; then the reverse.
     """
+    updater = app.updater
+    if updater is None:
+        raise RuntimeError("the Application was built without an Updater")
     await app.initialize()
     try:
         if app.post_init:
@@ -58,14 +70,14 @@ async def serving(app: BotApplication, settings: Settings, **overrides: Any) -> 
         if settings.webhook_url and settings.web_port is not None:
             pass  # the web server (started in post_init) takes the webhook: bot/web/server.py
         elif settings.webhook_url:
-            await app.updater.start_webhook(**{**webhook_options(settings), **overrides})
+            await updater.start_webhook(**{**webhook_options(settings), **overrides})
         else:
-            await app.updater.start_polling(**{**POLLING, **overrides})
+            await updater.start_polling(**{**POLLING, **overrides})
         await app.start()
         yield app
     finally:
-        if app.updater.running:
-            await app.updater.stop()
+        if updater.running:
+            await updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

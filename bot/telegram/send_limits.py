@@ -34,7 +34,7 @@ NEVER = float("-inf")
 class Bucket:
     """A leaky bucket as aiolimiter keeps one: `rate` sends per `period`, a burst of up to `rate` at once."""
 
-    __slots__ = ("capacity", "per_second", "level", "at")
+    __slots__ = ("at", "capacity", "level", "per_second")
 
     def __init__(self, rate: float, period: float, now: float) -> None:
         self.capacity = rate

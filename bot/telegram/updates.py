@@ -24,7 +24,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._finished = finished
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        """Run the update's handlers in its chat's turn, then report it finished (bot/telegram/inbox.py marks it done)."""
+        """Run the update's handlers in its chat's turn, then report it finished (bot/telegram/inbox.py marks it
+        done)."""
         try:
             await self._in_turn(update, coroutine)
         except Exception:
