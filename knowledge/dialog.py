@@ -84,7 +84,8 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         f.excluded_departments = tuple(f.departments) if f.recalled_departments is not None else ()
         f.measures = [ctx.measures[0]]  # "发改委参与吗", "除了市总工会还有哪些单位" about the measure just shown
         return f
-    if f.categories and f.has(Cue.LIST, Cue.COUNT) and previous is Op.LIST and len(ctx.indicators) > 1 and not (
+    after_table = (previous is Op.LIST and len(ctx.indicators) > 1) or len(ctx.categories) > 1
+    if f.categories and f.has(Cue.LIST, Cue.COUNT) and after_table and not (
             f.measures or f.departments or f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.FILTER)):
         f.inherited_op = Op.LIST  # "一级指标有几个" → "创新创效有哪些": that category's indicators
         return f

@@ -69,6 +69,8 @@ class Executor:
         topic_counted = (f.fact in COUNT_FACTS and f.has(Cue.LEAD) and f.topic  # "知识产权保护有多少个单位负责"
                          and bool(self._ranking(self.index.query(f.topic, f.topic_words))))
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op or topic_counted):
+            if f.fact == "categories":  # "一级指标有几个": the next "创新创效有哪些" is one of them
+                f.categories = list(self.catalog.document.categories)
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
         if f.measures and (f.group_step or f.this_group or f.asks_group):
             return self._groups_of(f, raw), Op.LIST

@@ -7,7 +7,7 @@ import re
 from knowledge.numerals import cn_to_int, digits_to_int
 
 NUM = r"(\d{1,3}(?!\d)|[零〇一二两俩仨三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
-NOT_A_YEAR = r"(?!\d)(?!\s*[年月万%])"
+NOT_A_YEAR = r"(?:(?<=\d)(?!\d)|(?<!\d))(?!\s*[年月万%])"  # 指标十三2025年: digits may follow a Chinese numeral
 NOT_A_GROUP = r"(?!\d)(?!\s*(?:[年月万%组类块]|部分|方面|大类))"  # 措施第二组 is a group, not measure 2
 INDICATOR_NO = [
     re.compile(rf"第\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),

@@ -28,12 +28,26 @@ SINGLES = [DATA / "qa_own.jsonl", PUBLIC] + [
                               "round2_singles_dev.jsonl", "round2_singles_scored.jsonl", "round3_singles_scored.jsonl",
                               "round4_singles_scored.jsonl", "round6_singles_scored.jsonl",
                               "round7_singles_scored.jsonl", "round12_singles_scored.jsonl",
-                              "round13_singles_dev.jsonl", "round13_singles_scored.jsonl")]
+                              "round13_singles_dev.jsonl", "round13_singles_scored.jsonl",
+                              "round14_singles_scored.jsonl")]
 
+ROUND14 = "round 14 (scored once, 2026-11-25), not worked on yet: "
 # Misses we know and chose to leave, each with the reason; any other miss fails `make eval` and the suite.
 KNOWN_MISSES = {
     "文件要推动形成什么样的创新氛围？": "the 指导思想 and measure 1 both say it; the ranking prefers the measure",
     "济南市最低工资标准是多少？": "工资 and 标准 are in measure 11; a stricter bar lost two in-scope paraphrases",
+    "我搞的小发明被别的公司抄了，按这个文件该找谁": ROUND14 + "a paraphrase sharing no word with measure 12",
+    "老工人手把手教新人这块，哪些单位在抓": ROUND14 + "a paraphrase sharing no word with measure 5",
+    "想把车间里的技术尖子发展入党，归哪几个部门": ROUND14 + "a paraphrase sharing no word with measure 1",
+    "带工人出去参观那些搞创新搞得好的厂子，是哪个单位组织": ROUND14 + "a paraphrase sharing no word with measure 6",
+    "厂里能不能自己给工人评技能等级 这块谁管": ROUND14 + "a paraphrase sharing no word with measure 13",
+    "单位急缺的技术人才想快点引进来，有没有快速通道，谁负责": ROUND14 + "快速通道 for 绿色通道",
+    "工人给车间提改进点子、提建议这种活动哪个部门管": ROUND14 + "a paraphrase sharing no word with measure 9",
+    "給考核指標裡留點創新失敗的餘地，這個誰負責": ROUND14 + "创新失败的余地 for 容错: no shared word",
+    "劳模工匠创新工作室搞出来的成果，二〇二三年目标几项": ROUND14 + "the 工作室 name wins over its 成果",
+    "济南工匠那个指标算创新创效还是素质提升": ROUND14 + "a choice between two categories is read as listing them",
+    "学校跟企业结合那一类的指标有哪些": ROUND14 + "学校跟企业结合 for 产教融合: no shared word",
+    "人社和教育都沾边的条目": ROUND14 + "都沾边 is not read as 'both'; the union is answered",
 }
 
 
