@@ -52,7 +52,7 @@ eval: $(STAMP)
 
 # The locked halves of the blind sets: score them, never tune on them.
 eval-locked: $(STAMP)
-	@echo 'round 13 locked halves are kept outside the repository until they are scored once (closing note)'
+	@echo 'every blind set so far (rounds 1-14) has been scored once; write a new locked set before tuning further'
 
 # Benchmarks on generated databases of 10k and 100k reports (BENCH_BIG=1, or bench-big, adds 1M).
 bench: $(STAMP)
