@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from errors import ReportInputError
 from knowledge.models import Frozen
-from knowledge.numerals import format_number as format_number  # bot.report_service imports it from here
+from knowledge.numerals import format_number
 
 MULTIPLIERS = {"": 1.0, "千": 1000.0, "万": 10_000.0, "亿": 100_000_000.0}
 BASE_ALIASES = {"人": "人", "名": "人", "位": "人", "人次": "人次", "个": "个", "项": "项", "场次": "场次",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,13 @@ ADMIN_ID = 1001
 WORKER_ID = 2002
 OTHER_WORKER_ID = 2003
 GROUP_ID = -3003
+
+
+def invite_code(text: str) -> str:
+    """The code in an invite's deep link (…?start=CODE)."""
+    found = re.search(r"start=([A-Za-z0-9_-]+)", text)
+    assert found is not None, text
+    return found.group(1)
 
 
 class BotDriver:
@@ -49,7 +57,7 @@ class BotDriver:
         from telegram import Update
         from telegram.ext import TypeHandler
 
-        async def mark(update: Update, context: object) -> None:
+        async def mark(update: Update, context: Any) -> None:
             self.processed.add(update.update_id)
             await self.api.notify()
 
@@ -126,7 +134,8 @@ class BotDriver:
             message["entities"] = entities
         return message
 
-    async def _exchange(self, payload: dict, chat_id: int, expect: int, answered: str | None = None) -> list[BotMessage]:
+    async def _exchange(self, payload: dict, chat_id: int, expect: int,
+                        answered: str | None = None) -> list[BotMessage]:
         before = {key: m.edits for key, m in self.api.messages.items() if key[0] == chat_id}
         count = len(self.api.sent)
 
@@ -157,15 +166,15 @@ class BotDriver:
             await self.api.wait_quiet(self.settle, self.timeout)
 
 
-def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: object) -> Settings:
+def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
     """Settings pointing at the fake server; .env is ignored so the developer's own token never leaks in."""
-    values: dict[str, object] = {"token": api.token, "api_url": api.api_url, "db": tmp_path / "bot.db",
+    values: dict[str, Any] = {"token": api.token, "api_url": api.api_url, "db": tmp_path / "bot.db",
                                  "admins": (ADMIN_ID,)}
     return Settings(_env_file=None, **{**values, **overrides})
 
 
 @asynccontextmanager
-async def running_bot(api: FakeBotApi, settings: Settings, **build: object) -> AsyncIterator[BotDriver]:
+async def running_bot(api: FakeBotApi, settings: Settings, **build: Any) -> AsyncIterator[BotDriver]:
     """The Application exactly as `main.py run` builds it, polling `api` (or on a webhook), with a driver hooked in."""
     from application import build_application
     from bot.telegram.running import serving

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -61,18 +62,20 @@ REPORT_START = at(2026, 11, 24)
 
 
 @contextlib.asynccontextmanager
-async def in_process_bot(tmp_path: Path, *, flood_limits: bool = True, **settings: object) -> AsyncIterator[BotDriver]:
+async def in_process_bot(tmp_path: Path, *, flood_limits: bool = True, **settings: Any) -> AsyncIterator[BotDriver]:
     """The real Application over a recording request (no sockets), started and shut down as `run` does."""
     api = FakeBotApi()
     config = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,), **settings)
     app = build_application(config, request=RecordingRequest(api), flood_limits=flood_limits)
+    post_init, post_shutdown = app.post_init, app.post_shutdown
+    assert post_init is not None and post_shutdown is not None  # build_application sets both
     await app.initialize()
-    await app.post_init(app)
+    await post_init(app)
     try:
         yield BotDriver(api).direct(app)
     finally:
         await app.shutdown()
-        await app.post_shutdown(app)
+        await post_shutdown(app)
     assert api.rejected == [] and api.unknown_methods == []
 
 

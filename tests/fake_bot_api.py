@@ -13,7 +13,7 @@ import json
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, web
 
@@ -80,7 +80,7 @@ class FakeBotApi(BotApiMethods):
         self.port = 0
 
     # ---- lifecycle -------------------------------------------------------------------------------------
-    async def start(self) -> FakeBotApi:
+    async def start(self) -> Self:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
@@ -98,7 +98,7 @@ class FakeBotApi(BotApiMethods):
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FakeBotApi:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:

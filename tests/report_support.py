@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.services.actors import Actor, MessageRef
@@ -15,6 +16,13 @@ ADMIN = Actor(user_id=1, chat_id=1, name="管理员")
 LIAISON = Actor(user_id=2, chat_id=2, name="张三", username="zhangsan")
 OTHER = Actor(user_id=3, chat_id=3, name="李四", username="lisi")
 STRANGER = Actor(user_id=9, chat_id=9, name="路人")
+T = TypeVar("T")
+
+
+def expect(value: object, kind: type[T]) -> T:
+    """`value`, checked to be a `kind`: an outcome narrowed to the one the test expects."""
+    assert isinstance(value, kind), value
+    return value
 
 
 class Clock:

@@ -19,9 +19,9 @@ from bot.services.facade import BotService
 from errors import PermissionDenied
 from knowledge.answers import Answer
 from knowledge.render import render_text
-from reporting.outcomes import Notice, PendingConfirmation, ReportReceipt
+from reporting.outcomes import InviteCreated, Notice, PendingConfirmation, ReportReceipt
 from storage.db import Database
-from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Messages
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Messages, expect
 
 pytestmark = pytest.mark.service
 
@@ -39,7 +39,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(Database, name, wrapper)
-    execute = aiosqlite.Connection._execute  # noqa: SLF001 - every aiosqlite call is one of these hops
+    execute = aiosqlite.Connection._execute  # private: every aiosqlite call is one of these hops
 
     async def hop(self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object) -> object:
         counts["hops"] += 1
@@ -51,7 +51,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
 
 
 async def enrol(service: BotService, actor=LIAISON, args: str = "市总工会 15,16") -> None:
-    invite = await service.reports.liaisons.create_invite(ADMIN, args)
+    invite = expect(await service.reports.liaisons.create_invite(ADMIN, args), InviteCreated)
     await service.reports.liaisons.join(actor, invite.code)
 
 
@@ -80,7 +80,7 @@ async def test_a_parked_figure_is_judged_and_parked_in_the_same_single_transacti
         asked = await service.handle_text(LIAISON, "双师型 0.66 2026年9月", None, messages(LIAISON))
     assert isinstance(asked, PendingConfirmation) and asked.items[0].suggestion == 66
     assert counts["write"] == 1 and counts["transaction"] == 0 and counts["hops"] == 1
-    assert (await service.reports.db.fetchone("SELECT COUNT(*) FROM reports"))[0] == 0  # nothing stored yet
+    assert (await service.reports.db.fetchall("SELECT COUNT(*) FROM reports"))[0][0] == 0  # nothing stored yet
 
 
 async def test_a_question_from_anyone_asks_nothing_of_the_database(
@@ -105,7 +105,7 @@ async def test_the_directory_follows_invite_join_and_revoke_at_once(service: Bot
     await service.reports.liaisons.revoke(ADMIN, str(OTHER.user_id))
     assert not await service.reports.roles.is_liaison(OTHER.user_id)
     refused = await service.handle_text(OTHER, "济南工匠 4 2026年9月", None, messages(OTHER))
-    told = refused.text if isinstance(refused, Notice) else refused.note  # type: ignore[union-attr]
+    told = refused.text if isinstance(refused, Notice) else expect(refused, Answer).note
     assert "已被撤销" in (told or "") and not isinstance(refused, ReportReceipt)
     with pytest.raises(PermissionDenied):
         await service.reports.intake.submit_text(OTHER, "济南工匠 4 2026年9月", messages(OTHER))
@@ -152,7 +152,7 @@ async def test_concurrent_reports_are_each_acknowledged_after_the_commit_that_ho
     receipts = await asyncio.gather(*(service.handle_text(actor, "济南工匠 2 2026年9月", None, messages(actor))
                                       for actor in liaisons))
     assert all(isinstance(r, ReportReceipt) for r in receipts)
-    stored = await service.reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE indicator = 15")
+    [stored] = await service.reports.db.fetchall("SELECT COUNT(*) FROM reports WHERE indicator = 15")
     assert stored[0] == len(liaisons)
 
 
@@ -177,4 +177,4 @@ async def test_a_read_after_a_write_runs_in_its_hop_once_the_group_committed(
         assert await db.write(insert, then=read) == ("stored", 1)
     assert counts["hops"] == 1
     assert await db.write(insert, then=broken) == ("stored", None)  # the write stands; its caller reads again
-    assert (await db.fetchone("SELECT COUNT(*) FROM units WHERE name LIKE '读后%'"))[0] == 2
+    assert (await db.fetchall("SELECT COUNT(*) FROM units WHERE name LIKE '读后%'"))[0][0] == 2

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from reporting.outcomes import InviteCreated
+from tests.report_support import expect
 
 pytestmark = pytest.mark.process
 
@@ -52,7 +54,7 @@ async def _bot_database_with_reports(tmp_path: Path, *texts: str) -> None:
 
     service = await open_service(tmp_path, Clock(at(2026, 11, 24)))
     if not await service.reports.units.names():
-        invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15")
+        invite = expect(await service.reports.liaisons.create_invite(ADMIN, "市总工会 15"), InviteCreated)
         await service.reports.liaisons.join(LIAISON, invite.code)
     messages = Messages()
     messages.next_id = 100 + 10 * len(list(tmp_path.glob("*.db*")))

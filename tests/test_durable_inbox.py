@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from telegram import Update
+from telegram import Bot, Update  # a Bot object to decode stored updates with: it never connects
 
 from bot.telegram.inbox import KEEP_DONE, KEEP_PROCESSED, DurableUpdateQueue, UpdateInbox
 from bot.settings import Settings
@@ -95,7 +95,7 @@ def burst(users: list[int], per_liaison: int) -> list[tuple[int, str, tuple[str,
 
 def receipts(api: FakeBotApi) -> set[tuple[int, str, str]]:
     """(chat, unit, month) of every receipt sent: first answers and answers to a replay alike."""
-    return {(m.chat_id, *match.groups()) for m in list(api.sent) if (match := SAVED.search(m.text))}
+    return {(m.chat_id, match.group(1), match.group(2)) for m in list(api.sent) if (match := SAVED.search(m.text))}
 
 
 def unanswered(api: FakeBotApi, sent: list) -> list:
@@ -229,14 +229,14 @@ async def test_the_queue_stores_before_queueing_queues_a_redelivery_once_and_rep
     db = await open_database(tmp_path / "bot.db", clock)
     try:
         queue = DurableUpdateQueue()
-        assert await queue.open(UpdateInbox(db, clock), None) == 0
+        assert await queue.open(UpdateInbox(db, clock), Bot("123:TEST")) == 0
         first, second = _update(1), _update(2)
         for update in (first, second, first):  # the third is Telegram delivering update 1 again
             await queue.put(update)
         assert [queue.get_nowait().update_id for _ in range(queue.qsize())] == [1, 2]
         await queue.finished(first)
         again = DurableUpdateQueue()  # the next run
-        assert await again.open(UpdateInbox(db, clock), None) == 1
+        assert await again.open(UpdateInbox(db, clock), Bot("123:TEST")) == 1
         assert again.get_nowait() == second
     finally:
         await db.close()

@@ -9,7 +9,6 @@ processor gives a busy chat one slot, and the send limiter serves a quiet chat b
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 import sys
 import time
@@ -22,7 +21,7 @@ from telegram import Update
 
 from bot.telegram.send_limits import FairRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
-from tests.bot_driver import ADMIN_ID, WORKER_ID, running_bot, settings_for
+from tests.bot_driver import ADMIN_ID, WORKER_ID, invite_code, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi, chat_dict, user_dict
 from tests.load_scenario import QUESTIONS, hardening_scale
 
@@ -69,7 +68,7 @@ async def test_questions_are_answered_while_another_process_holds_the_database_l
     settings = settings_for(fake_api, tmp_path)
     async with running_bot(fake_api, settings) as driver:
         [invite] = await driver.send_text(ADMIN_ID, "/invite 市总工会 15")
-        await driver.send_text(7001, f"/join {re.search(r'start=([A-Za-z0-9_-]+)', invite.text).group(1)}")
+        await driver.send_text(7001, f"/join {invite_code(invite.text)}")
         async with locked_by_another_process(settings.db) as holder:
             [stranger] = await driver.send_text(WORKER_ID, "谁负责产教融合?")
             [liaison] = await driver.send_text(7001, "市总工会负责哪些工作")  # just joined: not yet read again

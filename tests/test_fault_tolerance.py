@@ -25,10 +25,12 @@ import pytest
 from bot.services.actors import Actor
 from bot.services.facade import BotService
 from bot.settings import Settings
+from reporting.outcomes import InviteCreated
 from tests.bot_driver import ADMIN_ID, BotDriver, settings_for
 from tests.fake_bot_api import SEND_METHODS, FakeBotApi, FaultPlan, chat_dict, user_dict
 from tests.fake_bot_methods import ApiError
 from tests.load_scenario import INDICATOR, MONTHS, QUESTIONS, city_figure, expected_replies, hardening_scale
+from tests.report_support import expect
 
 pytestmark = pytest.mark.process
 
@@ -113,7 +115,8 @@ async def _enrol(settings: Settings, count: int) -> list[Actor]:
         admin = Actor(user_id=ADMIN_ID, chat_id=ADMIN_ID)
         liaisons = []
         for index in range(count):
-            invite = await service.reports.liaisons.create_invite(admin, f"报送单位{index} {INDICATOR} 新建")
+            invite = expect(await service.reports.liaisons.create_invite(admin, f"报送单位{index} {INDICATOR} 新建"),
+                            InviteCreated)
             liaison = Actor(user_id=60_000 + index, chat_id=60_000 + index, name=f"联络员{index}")
             await service.reports.liaisons.join(liaison, invite.code)
             liaisons.append(liaison)
@@ -129,7 +132,7 @@ def _report_update(api: FakeBotApi, user: int, text: str) -> dict:
 
 def _acknowledged(api: FakeBotApi) -> list[tuple[str, str]]:
     """(unit, period) of every receipt the bot sent, in order, first deliveries and replays alike."""
-    return [match.groups() for m in list(api.sent) if (match := SAVED.search(m.text))]
+    return [(match.group(1), match.group(2)) for m in list(api.sent) if (match := SAVED.search(m.text))]
 
 
 @pytest.mark.parametrize("seed", [5, 23])

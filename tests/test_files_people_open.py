@@ -11,18 +11,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.services.facade import BotService
 from reporting.chart import SHOWN_CAP, bar_text, chart_caption, chart_title, draw_chart
 from reporting.export import LIAISONS_SHEET, PROGRESS_SHEET, REPORTS_SHEET
-from reporting.outcomes import PendingConfirmation
+from reporting.outcomes import InviteCreated, PendingConfirmation
 from reporting.summary_models import WeeklySummary
 from reporting.xlsx import as_written, column_widths, display_width
-from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, exported, open_service
+from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, expect, exported, open_service
 
 pytestmark = pytest.mark.service
 
@@ -38,7 +40,7 @@ async def service(tmp_path: Path) -> AsyncIterator[BotService]:
     service = await open_service(tmp_path, clock)
     messages = Messages()
     for actor, args in ((LIAISON, "市总工会 15,16"), (OTHER, "市人社局 1,10,23")):
-        invite = await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+        invite = expect(await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot"), InviteCreated)
         await service.reports.liaisons.join(actor, invite.code)
     for actor, text in REPORTS:
         clock.now = clock.now.replace(hour=clock.now.hour + 1)
@@ -67,15 +69,19 @@ async def test_every_sheet_is_ready_to_read(service: BotService) -> None:
     book = load_workbook(io.BytesIO(await exported(service)))
     for title in (PROGRESS_SHEET, REPORTS_SHEET, LIAISONS_SHEET):
         sheet = book[title]
+        assert isinstance(sheet, Worksheet)
         last = get_column_letter(sheet.max_column)
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
         # a <col> element may span columns of equal width (min..max): every column must lie in one
-        widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
+        widths: dict[int, float] = {}
+        for d in sheet.column_dimensions.values():
+            assert d.min is not None and d.max is not None
+            widths.update(dict.fromkeys(range(d.min, d.max + 1), d.width))
         for index in range(1, sheet.max_column + 1):
             header = sheet.cell(1, index).value
             width = widths.get(index)
-            assert width and width >= display_width(header), (title, header, width)
+            assert width and width >= display_width(str(header)), (title, header, width)
         for row in sheet.iter_rows(min_row=2, values_only=True):
             assert not [v for v in row if isinstance(v, float) and v.is_integer()], row  # never 12.0
 
@@ -116,12 +122,16 @@ def _bars(figure: Figure) -> list[Rectangle]:
 
 def _outside(figure: Figure) -> list[str]:
     """Every piece of text drawn, and whether it ends beyond the picture's edges."""
-    figure.canvas.draw()
-    renderer = figure.canvas.get_renderer()
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    canvas.draw()
+    renderer = canvas.get_renderer()
     axes = figure.axes[0]
     low, high = axes.get_xlim()
     ticks = [t for t in axes.get_xticklabels() if low <= t.get_position()[0] <= high] + axes.get_yticklabels()
-    texts = [axes.title, axes.xaxis.label, *axes.texts, *axes.get_legend().get_texts(), *ticks]
+    legend = axes.get_legend()
+    assert legend is not None
+    texts = [axes.title, axes.xaxis.label, *axes.texts, *legend.get_texts(), *ticks]
     drawn = [t for t in texts if t.get_visible() and t.get_text()]
     assert len(drawn) > 2 * len(axes.texts)
     box = figure.bbox
@@ -138,7 +148,7 @@ def _check_drawing(summary: WeeklySummary) -> None:
         assert int(number) == row.number and (name == row.name or row.name.startswith(name.removesuffix("…")))
     assert [bar.get_width() for bar in _bars(figure)] == [min(r.final_share or 0.0, SHOWN_CAP) for r in rows]
     assert [t.get_text() for t in axes.texts] == [bar_text(r) for r in rows]
-    for row, text in zip(rows, axes.texts):
+    for row, text in zip(rows, axes.texts, strict=True):
         if row.final_share is not None:
             assert text.get_text() == f"{row.final_share:.0f}% {row.status}"
     assert axes.get_title() == chart_title(summary)

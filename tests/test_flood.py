@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from bot.services.flood import FloodLimit, Verdict, flood_reply
 from bot.services.facade import BotService
 from errors import RateLimited
-from reporting.outcomes import ReportReceipt
+from reporting.outcomes import InviteCreated, ReportReceipt
 from tests.bot_driver import ADMIN_ID, BotDriver
-from tests.report_support import ADMIN, LIAISON, STRANGER, Clock, Messages, at
+from tests.report_support import ADMIN, LIAISON, STRANGER, Clock, Messages, at, expect
 
 pytestmark = pytest.mark.pure
 
@@ -21,7 +21,7 @@ START = at(2026, 11, 24)
 
 
 async def count_reports(service: BotService) -> int:
-    return (await service.reports.db.fetchone("SELECT COUNT(*) FROM reports"))[0]
+    return (await service.reports.db.fetchall("SELECT COUNT(*) FROM reports"))[0][0]
 
 
 # ---- per-user flood limit -----------------------------------------------------------------------------------
@@ -37,7 +37,8 @@ def test_flood_limit_is_a_sliding_window_that_tells_once() -> None:
     clock.now = START + dt.timedelta(seconds=60)
     assert limit.hit(1) is Verdict.ALLOW  # refused messages did not extend the window
     with pytest.raises(RateLimited) as told:
-        [limit.check(1) for _ in range(3)]
+        for _ in range(3):
+            limit.check(1)
     assert not told.value.quiet and told.value.reply == flood_reply(3) and "每分钟最多 3 条" in told.value.reply
 
 
@@ -68,7 +69,7 @@ def test_flood_limit_forgets_quiet_users() -> None:
 @pytest.mark.service
 async def test_the_service_limits_strangers_and_liaisons_but_not_admins(service: BotService, clock: Clock) -> None:
     service.flood = FloodLimit(5, clock)
-    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15")
+    invite = expect(await service.reports.liaisons.create_invite(ADMIN, "市总工会 15"), InviteCreated)
     await service.reports.liaisons.join(LIAISON, invite.code)
     messages = Messages()
     for _ in range(5):
@@ -84,11 +85,12 @@ async def test_the_service_limits_strangers_and_liaisons_but_not_admins(service:
     for _ in range(20):
         await service.handle_text(ADMIN, "谁负责产教融合?")
     clock.now = START + dt.timedelta(minutes=1)
-    assert isinstance(await service.handle_text(LIAISON, "济南工匠 1 2026年6月", None, messages(LIAISON)), ReportReceipt)
+    stored = await service.handle_text(LIAISON, "济南工匠 1 2026年6月", None, messages(LIAISON))
+    assert isinstance(stored, ReportReceipt)
 
 
 @pytest.mark.telegram
-async def test_telegram_floods_get_one_polite_reply_and_commands_are_limited_too(bot: BotDriver) -> None:  # noqa: F811
+async def test_telegram_floods_get_one_polite_reply_and_commands_are_limited_too(bot: BotDriver) -> None:
     service = bot.app.bot_data.service
     clock = Clock(START)
     service.flood = FloodLimit(3, clock)

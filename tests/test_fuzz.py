@@ -7,7 +7,6 @@ Telegram HTML, and afterwards no row may exist that its sender was not entitled 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -18,13 +17,13 @@ from bot.services.actors import Actor, MessageRef
 from bot.telegram.views import render_outcome, split_html
 from bot.services.facade import BotService
 from errors import UserFacingError
-from reporting.outcomes import PendingConfirmation
-from tests.bot_driver import ADMIN_ID, BotDriver, GROUP_ID
+from reporting.outcomes import InviteCreated, PendingConfirmation
+from tests.bot_driver import ADMIN_ID, GROUP_ID, BotDriver, invite_code
 from tests.conftest import in_process_bot
 from tests.fake_html import HtmlError, parse_html
 from tests.fuzz_messages import MessageFuzzer
 from tests.load_scenario import hardening_scale
-from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, open_service
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, expect, open_service
 
 pytestmark = pytest.mark.telegram
 
@@ -39,9 +38,9 @@ SUMMARY_COMMANDS = ("/weekly", "/remind")
 async def service(tmp_path: Path) -> AsyncIterator[BotService]:
     service = await open_service(tmp_path, Clock(at(2026, 11, 24)))
     service.flood = FloodLimit(0, service.clock)  # the flood limit has its own tests; here every message gets in
-    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    invite = expect(await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16"), InviteCreated)
     await service.reports.liaisons.join(LIAISON, invite.code)
-    invite = await service.reports.liaisons.create_invite(ADMIN, "市教育局 22,23")
+    invite = expect(await service.reports.liaisons.create_invite(ADMIN, "市教育局 22,23"), InviteCreated)
     await service.reports.liaisons.join(OTHER, invite.code)
     yield service
     await service.close()
@@ -70,7 +69,7 @@ def commands_of(service: BotService) -> dict[str, Callable[[Actor, str, MessageR
         "/progress": lambda actor, args, ref: reports.progress.view(actor, args or None),
         "/mine": lambda actor, args, ref: reports.progress.mine(actor),
         "/undo": lambda actor, args, ref: reports.undo.last(actor),
-        "/report": lambda actor, args, ref: reports.intake.submit_text(actor, args, ref),
+        "/report": reports.intake.submit_text,
         "/weekly": lambda actor, args, ref: summaries.weekly(actor, args or None),
         "/remind": lambda actor, args, ref: summaries.remind_now(actor),
         "/dept": ask,
@@ -89,18 +88,19 @@ async def assert_only_entitled_rows(service: BotService, admins: set[int], liais
     """Every stored row was written by someone allowed to write it; returns row counts for sanity checks."""
     db = service.reports.db
     unentitled = await db.fetchall(
-        "SELECT r.id, r.reporter_id, r.unit_id, r.indicator FROM reports r WHERE r.reporter_id NOT IN ({}) AND NOT EXISTS"
-        " (SELECT 1 FROM liaisons l JOIN liaison_indicators li ON li.liaison_id = l.id WHERE l.user_id = r.reporter_id"
-        " AND l.unit_id = r.unit_id AND li.indicator = r.indicator)".format(",".join(str(a) for a in admins)))
+        "SELECT r.id, r.reporter_id, r.unit_id, r.indicator FROM reports r WHERE r.reporter_id NOT IN ({})"
+        " AND NOT EXISTS (SELECT 1 FROM liaisons l JOIN liaison_indicators li ON li.liaison_id = l.id"
+        " WHERE l.user_id = r.reporter_id AND l.unit_id = r.unit_id AND li.indicator = r.indicator)"
+        .format(",".join(str(a) for a in admins)))
     assert [tuple(row) for row in unentitled] == []
     assert {row[0] for row in await db.fetchall("SELECT user_id FROM liaisons")} == liaisons
     assert {row[0] for row in await db.fetchall("SELECT created_by FROM invites")} <= admins
-    assert (await db.fetchone("SELECT COUNT(*) FROM units WHERE id NOT IN (SELECT unit_id FROM invites)"))[0] == 0
+    assert (await db.fetchall("SELECT COUNT(*) FROM units WHERE id NOT IN (SELECT unit_id FROM invites)"))[0][0] == 0
     pending_users = {row[0] for row in await db.fetchall("SELECT user_id FROM pending_reports")}
     assert pending_users <= admins | liaisons
-    return {"reports": (await db.fetchone("SELECT COUNT(*) FROM reports"))[0],
-            "by_liaisons": (await db.fetchone(
-                "SELECT COUNT(*) FROM reports WHERE reporter_id IN (?, ?)", (LIAISON.user_id, OTHER.user_id)))[0]}
+    return {"reports": (await db.fetchall("SELECT COUNT(*) FROM reports"))[0][0],
+            "by_liaisons": (await db.fetchall(
+                "SELECT COUNT(*) FROM reports WHERE reporter_id IN (?, ?)", (LIAISON.user_id, OTHER.user_id)))[0][0]}
 
 
 @pytest.mark.service
@@ -135,7 +135,7 @@ async def test_ten_thousand_generated_messages_through_the_service(service: BotS
         except UserFacingError as expected:
             refused += 1
             assert expected.reply.strip(), text
-        except Exception as exc:  # noqa: BLE001 - collected so the report names every culprit
+        except Exception as exc:  # any: collected so the report names every culprit
             unexpected.append(f"#{index} {actor.user_id} {text[:80]!r}: {type(exc).__name__}: {exc}")
     assert unexpected == []
     counts = await assert_only_entitled_rows(service, {ADMIN.user_id}, {LIAISON.user_id, OTHER.user_id})
@@ -147,7 +147,7 @@ async def test_generated_updates_through_the_handlers(fast_bot: BotDriver, caplo
     service = bot.app.bot_data.service
     [invite] = await bot.send_text(ADMIN_ID, "/invite 市总工会 15,16")
     liaison = 8100
-    await bot.send_text(liaison, "/join " + re.search(r"start=([A-Za-z0-9_-]+)", invite.text).group(1))
+    await bot.send_text(liaison, "/join " + invite_code(invite.text))
     [listing] = await bot.send_text(liaison, "/measures")
     users = (8000, liaison, ADMIN_ID)
     fuzz = MessageFuzzer(seed=77)

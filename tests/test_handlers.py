@@ -19,7 +19,7 @@ from handlers.common import send_reply
 from handlers.fallbacks import UNKNOWN_BUTTON
 from handlers.questions import EXPIRED_CHOICE
 from knowledge.answers import Answer, Candidate, Intent
-from tests.bot_driver import BotDriver
+from tests.bot_driver import BotDriver, invite_code
 from tests.conftest import ADMIN_ID, GROUP_ID, WORKER_ID
 from tests.fake_html import parse_html, utf16_len
 
@@ -51,7 +51,7 @@ async def test_start_welcomes_by_role_and_escapes_the_name(bot: BotDriver) -> No
 
 async def test_deep_link_redeems_an_invite_and_then_welcomes_a_liaison(bot: BotDriver) -> None:
     [invite] = await bot.send_text(ADMIN_ID, "/invite 市总工会 15,16")
-    code = re.search(r"start=([A-Za-z0-9_-]+)", invite.text).group(1)
+    code = invite_code(invite.text)
     [joined] = await bot.send_text(WORKER_ID, f"/start {code}")
     assert "您已成为 市总工会 的联络员" in joined.text
     [liaison] = await bot.send_text(WORKER_ID, "/start")
@@ -174,7 +174,7 @@ async def test_inline_query_offers_the_answer_and_full_texts(bot: BotDriver) -> 
     assert results[0]["id"] == "answer" and "市国资委" in results[0]["input_message_content"]["message_text"]
     assert any(r["id"] == "measure-4" for r in results)
     examples = await bot.inline_query(WORKER_ID, "")
-    assert [r["title"] for r in examples][0] == "谁负责产教融合？"
+    assert examples[0]["title"] == "谁负责产教融合？"
 
 
 async def test_unexpected_error_is_logged_and_answered_calmly(
@@ -222,11 +222,13 @@ def test_callback_parse_never_trusts_garbage(data: str) -> None:
 def test_callback_data_round_trips_within_64_bytes(kind: str, number: int, question: str) -> None:
     data = {"ml": callbacks.measure_list(), "m": callbacks.measure(number), "mf": callbacks.measure_full(number),
             "mt": callbacks.measure_text(number), "q": callbacks.choice(question)}[kind]
-    assert len(data.encode()) <= 64 and callbacks.parse(data) is not None and callbacks.parse(data).data == data
+    parsed = callbacks.parse(data)
+    assert len(data.encode()) <= 64 and parsed is not None and parsed.data == data
 
 
 _LINE = st.lists(st.one_of(st.text(alphabet="政策<>&\"a 😀", max_size=30).map(html.escape),
-                           st.text(alphabet="工匠&", min_size=1, max_size=30).map(lambda t: f"<b>{html.escape(t)}</b>")),
+                           st.text(alphabet="工匠&", min_size=1, max_size=30)
+                           .map(lambda t: f"<b>{html.escape(t)}</b>")),
                  max_size=12).map("".join)
 
 
@@ -280,7 +282,8 @@ async def test_one_chat_in_order_different_chats_at_once() -> None:
 def test_the_token_is_redacted_from_log_lines() -> None:
     from bot.telegram.running import RedactToken
 
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "GET https://api/bot%s/getMe failed", ("123:SECRET",), None)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "GET https://api/bot%s/getMe failed", ("123:SECRET",),
+                               None)
     RedactToken("123:SECRET").filter(record)
     assert record.getMessage() == "GET https://api/bot<BOT_TOKEN>/getMe failed"
 

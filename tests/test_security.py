@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,10 @@ import pytest
 from bot.services.actors import Actor
 from bot.services.facade import BotService
 from errors import InviteError, NotFound, PermissionDenied
-from reporting.outcomes import Joined
-from tests.bot_driver import ADMIN_ID, BotDriver
+from reporting.outcomes import InviteCreated, Joined
+from tests.bot_driver import ADMIN_ID, BotDriver, invite_code
 from tests.fake_bot_api import FakeBotApi, FaultPlan
-from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, at
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Clock, at, expect
 from tests.test_fault_tolerance import bot_process
 
 pytestmark = pytest.mark.service
@@ -32,19 +33,20 @@ HOSTILE = '<a href="javascript:x">&amp;</a><b>'
 
 async def table_counts(service: BotService) -> dict[str, int]:
     tables = ("units", "invites", "liaisons", "liaison_indicators", "reports", "processed_updates", "pending_reports")
-    return {t: (await service.reports.db.fetchone(f"SELECT COUNT(*) FROM {t}"))[0] for t in tables}  # noqa: S608
+    # the table names are constants
+    return {t: (await service.reports.db.fetchall(f"SELECT COUNT(*) FROM {t}"))[0][0] for t in tables}
 
 
 # ---- every user-supplied string is escaped in HTML replies ---------------------------------------------
 
 @pytest.mark.telegram
-async def test_hostile_names_units_and_texts_reach_users_literally(bot: BotDriver) -> None:  # noqa: F811
+async def test_hostile_names_units_and_texts_reach_users_literally(bot: BotDriver) -> None:
     liaison = 7100
     bot.names[liaison] = HOSTILE
     bot.names[ADMIN_ID] = HOSTILE
     unit = "<i>单位&amp;"
     [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15 新建")
-    code = re.search(r"start=([A-Za-z0-9_-]+)", invite.text).group(1)
+    code = invite_code(invite.text)
     seen = [invite]
     seen += await bot.send_text(liaison, f"/start {code}")
     seen += await bot.send_text(liaison, "/start")
@@ -76,23 +78,24 @@ async def test_invite_codes_come_from_secrets_and_do_not_repeat(
         return drawn[-1]
 
     monkeypatch.setattr("bot.services.liaisons.secrets.token_urlsafe", recording_token_urlsafe)
-    codes = [(await service.reports.liaisons.create_invite(ADMIN, f"单位{i} 15 新建")).code for i in range(50)]
+    codes = [expect(await service.reports.liaisons.create_invite(ADMIN, f"单位{i} 15 新建"), InviteCreated).code
+             for i in range(50)]
     assert codes == drawn and len(set(codes)) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{12,}", code) for code in codes)
 
 
 async def test_one_code_redeemed_by_two_users_at_once_makes_one_liaison(service: BotService) -> None:
     reports = service.reports
-    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15")
-    outcomes = await asyncio.gather(reports.liaisons.join(LIAISON, invite.code), reports.liaisons.join(OTHER, invite.code),
-                                    return_exceptions=True)
+    invite = expect(await reports.liaisons.create_invite(ADMIN, "市总工会 15"), InviteCreated)
+    outcomes = await asyncio.gather(reports.liaisons.join(LIAISON, invite.code),
+                                    reports.liaisons.join(OTHER, invite.code), return_exceptions=True)
     assert sorted(type(o).__name__ for o in outcomes) == ["InviteError", "Joined"]
     assert len((await reports.liaisons.list_liaisons(ADMIN)).liaisons) == 1
 
 
 async def test_guessed_and_expired_codes_make_nobody_a_liaison(service: BotService, clock: Clock) -> None:
     reports = service.reports
-    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15")
+    invite = expect(await reports.liaisons.create_invite(ADMIN, "市总工会 15"), InviteCreated)
     for guess in [invite.code[:-1] + ("A" if invite.code[-1] != "A" else "B"), "A" * 12, "' OR 1=1 --", "%", "*"]:
         with pytest.raises(InviteError):
             await reports.liaisons.join(STRANGER, guess)
@@ -108,13 +111,14 @@ async def test_admin_operations_refuse_liaisons_and_strangers_and_change_nothing
     from bot.services.summaries import SummaryService
 
     reports = service.reports
-    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    invite = expect(await reports.liaisons.create_invite(ADMIN, "市总工会 15,16"), InviteCreated)
     await reports.liaisons.join(LIAISON, invite.code)
-    spare = await reports.liaisons.create_invite(ADMIN, "市教育局 22")
+    spare = expect(await reports.liaisons.create_invite(ADMIN, "市教育局 22"), InviteCreated)
     summaries = SummaryService(reports.db, service.document, service.settings, service.clock, service.is_admin)
     before = await table_counts(service)
-    for actor in (LIAISON, STRANGER):
-        for attempt in (
+
+    def attempts(actor: Actor) -> list[Callable[[], Awaitable[object]]]:
+        return [
             lambda: reports.liaisons.create_invite(actor, "市总工会 15"),
             lambda: reports.liaisons.list_liaisons(actor),
             lambda: reports.liaisons.revoke(actor, spare.code),
@@ -122,7 +126,10 @@ async def test_admin_operations_refuse_liaisons_and_strangers_and_change_nothing
             lambda: summaries.weekly(actor),
             lambda: summaries.export(actor),
             lambda: summaries.remind_now(actor),
-        ):
+        ]
+
+    for actor in (LIAISON, STRANGER):
+        for attempt in attempts(actor):
             with pytest.raises(PermissionDenied):
                 await attempt()
     assert await table_counts(service) == before
@@ -168,7 +175,8 @@ def _constants(tree: ast.Module) -> set[str]:
     """UPPER_CASE names assigned at module level: SQL text built only from these is fixed at import time."""
     names = set()
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
         names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper()}
     return names
 
@@ -198,12 +206,13 @@ def sql_problems(source: str, name: str) -> list[str]:
     constants = _constants(tree)
     problems = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in EXECUTORS:
-            if node.args and not _fixed(node.args[0], constants) and not _is_parameter(node.args[0]):
-                problems.append(f"{name}:{node.lineno} executes SQL that is not a constant")
-        built = isinstance(node, ast.JoinedStr) or (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in EXECUTORS
+                and node.args and not _fixed(node.args[0], constants) and not _is_parameter(node.args[0])):
+            problems.append(f"{name}:{node.lineno} executes SQL that is not a constant")
+        built = isinstance(node, ast.JoinedStr) or (isinstance(node, ast.BinOp)
+                                                    and isinstance(node.op, (ast.Mod, ast.Add)))
         built |= isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
-        if built and SQL_WORDS.search(ast.unparse(node)) and not _fixed(node, constants):
+        if built and isinstance(node, ast.expr) and SQL_WORDS.search(ast.unparse(node)) and not _fixed(node, constants):
             problems.append(f"{name}:{node.lineno} builds SQL from a runtime value: {ast.unparse(node)[:80]}")
     return problems
 
@@ -235,25 +244,25 @@ def test_the_sql_scan_catches_injection_patterns(bad: str) -> None:
 # ---- button data is validated, not trusted --------------------------------------------------------------------
 
 @pytest.mark.telegram
-async def test_forged_report_buttons_do_nothing_for_someone_else(bot: BotDriver) -> None:  # noqa: F811
+async def test_forged_report_buttons_do_nothing_for_someone_else(bot: BotDriver) -> None:
     reports = bot.app.bot_data.service.reports
     owner, intruder = 7400, 7401
     for user, unit in ((owner, "市总工会"), (intruder, "市教育局")):
         [invite] = await bot.send_text(ADMIN_ID, f"/invite {unit} 15 新建")
-        await bot.send_text(user, f"/join {re.search(r'start=([A-Za-z0-9_-]+)', invite.text).group(1)}")
+        await bot.send_text(user, f"/join {invite_code(invite.text)}")
     [receipt] = await bot.send_text(owner, "济南工匠 5 2026年9月")
     [undo_data] = [data for row in receipt.buttons for _, data in row]
     [pending] = await bot.send_text(owner, "济南工匠 80 2026年8月")  # far out of line: asks to confirm
     confirm_data = next(data for row in pending.buttons for text, data in row if text == "确认保存")
     [other_receipt] = await bot.send_text(intruder, "济南工匠 1 2026年9月")
-    before = (await reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE undone_at IS NULL"))[0]
+    before = (await reports.db.fetchall("SELECT COUNT(*) FROM reports WHERE undone_at IS NULL"))[0][0]
 
     for data in (undo_data, confirm_data, "rx:" + confirm_data[3:], "rp:i:1:15", "rp:i:999:15", "ru:999999",
                  "ru:0", "rc:zzzzzzzzzzzz", "rp:p:2099-13"):
         await bot.tap_data(intruder, other_receipt, data)
         answer = bot.last_callback_answer
         assert answer is None or "已撤销" not in (answer.get("text") or ""), data
-    assert (await reports.db.fetchone("SELECT COUNT(*) FROM reports WHERE undone_at IS NULL"))[0] == before
+    assert (await reports.db.fetchall("SELECT COUNT(*) FROM reports WHERE undone_at IS NULL"))[0][0] == before
     with pytest.raises(NotFound):  # the pending figure is still the owner's to confirm
         await reports.intake.confirm(Actor(user_id=intruder, chat_id=intruder), confirm_data[3:])
     assert bot.api.rejected == []

@@ -9,7 +9,6 @@ is `bench/bench_soak.py` (`SOAK_MESSAGES=100000 SOAK_USERS=1000 .venv/bin/python
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import bot.telegram.context
 import bot.services.flood
 from bot.telegram.context import IDLE
 from bot.telegram.send_limits import FairRateLimiter
-from tests.bot_driver import ADMIN_ID
+from tests.bot_driver import ADMIN_ID, invite_code
 from tests.conftest import in_process_bot
 from tests.load_scenario import MONTHS, QUESTIONS, hardening_scale
 from tests.report_support import Clock, at
@@ -34,7 +33,8 @@ SWEEP = 16
 async def test_per_chat_and_per_user_state_follows_recent_traffic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(bot.telegram.context, "SWEEP_EVERY", SWEEP)  # the bot sweeps every 1,024 look-ups; a small soak sooner
+    # the bot sweeps every 1,024 look-ups; a small soak sooner
+    monkeypatch.setattr(bot.telegram.context, "SWEEP_EVERY", SWEEP)
     monkeypatch.setattr(bot.services.flood, "SWEEP_EVERY", SWEEP)
     clock = Clock(at(2026, 11, 24, 8))
     waves = 3 * hardening_scale()
@@ -47,7 +47,7 @@ async def test_per_chat_and_per_user_state_follows_recent_traffic(
         start = clock.now
         limiter.clock = lambda: time.monotonic() + (clock.now - start).total_seconds()  # jumps with the service
         [invite] = await driver.send_text(ADMIN_ID, "/invite 浸泡单位 19 新建")
-        await driver.send_text(500, f"/join {re.search(r'start=([A-Za-z0-9_-]+)', invite.text).group(1)}")
+        await driver.send_text(500, f"/join {invite_code(invite.text)}")
         seen: dict[int, dt.datetime] = {}
         for wave in range(waves):  # each wave a new crowd; the earlier ones fall quiet
             for round_ in range(len(QUESTIONS)):
@@ -64,5 +64,5 @@ async def test_per_chat_and_per_user_state_follows_recent_traffic(
         assert service.flood.tracked_users() <= WAVE_USERS + 2 + SWEEP  # users of the last minute or so
         assert len(app.user_data) <= 1  # only what the guided /report keeps, per liaison
         assert limiter.tracked_chats() <= WAVE_USERS + 2  # chats served within its last minute
-        assert app.update_processor.chats_in_flight() == 0  # type: ignore[attr-defined]
+        assert app.update_processor.chats_in_flight() == 0
         assert service.reports.directory.ready() is not None and len(service.reports.directory.ready().active) == 1

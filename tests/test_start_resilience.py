@@ -70,7 +70,7 @@ async def test_a_console_line_meeting_a_lock_is_answered_not_raised(
 
     async def locked_read(*args: object) -> None:  # a read refused by a lock, as SQLite reports it
         error = sqlite3.OperationalError("database is locked")
-        error.sqlite_errorname = "SQLITE_BUSY"  # type: ignore[attr-defined]
+        error.sqlite_errorname = "SQLITE_BUSY"
         raise error
 
     monkeypatch.setattr(service, "handle_text", locked_read)

@@ -93,7 +93,7 @@ BROKEN = {
     "another program's tables": (lambda p: _sql(p, "CREATE TABLE customers (id)"), "含有其他程序的表（customers）"),
     "a newer schema": (lambda p: _sql(_ours(p), "INSERT INTO schema_migrations VALUES (999, 'future', 'x')"),
                        "由更新版本的程序写入"),
-    "corrupt pages": (lambda p: (_ours(p), _corrupt_pages(p)), "已损坏"),
+    "corrupt pages": (lambda p: _corrupt_pages(_ours(p)), "已损坏"),
 }
 
 
@@ -160,8 +160,8 @@ def test_the_console_works_in_its_own_database_and_never_in_the_bots(
     assert _console(monkeypatch, REPORT + "/liaisons\n") == 0
     out, err = capsys.readouterr()
     assert "已保存：本地单位" in out
-    assert err.splitlines() == [f"终端模式使用独立的试用数据库 {env / 'console.db'}（BOT_CONSOLE_DB），"
-                                f"不会读写 Telegram 机器人的数据库 {env / 'bot.db'}（BOT_DB）。"]
+    assert err.splitlines() == [(f"终端模式使用独立的试用数据库 {env / 'console.db'}（BOT_CONSOLE_DB），"
+                                 f"不会读写 Telegram 机器人的数据库 {env / 'bot.db'}（BOT_DB）。")]
     assert not (env / "bot.db").exists()
 
     monkeypatch.setenv("BOT_DB", str(env / "console.db"))  # the bot refuses the console's sandbox …
@@ -197,7 +197,8 @@ async def test_the_bot_revokes_a_local_liaison_an_older_console_left_in_its_data
     settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=(1,))
     service = await BotService.open(settings)  # as the console of an older version opened BOT_DB
     assert service.reports is not None and service.summaries is not None
-    await service.reports.liaisons.ensure_local_liaison(Actor(user_id=LOCAL_USER_ID, chat_id=LOCAL_USER_ID, name="本地管理员"))
+    await service.reports.liaisons.ensure_local_liaison(Actor(user_id=LOCAL_USER_ID, chat_id=LOCAL_USER_ID,
+                                                              name="本地管理员"))
     await service.close()
 
     assert prepare(settings, "run") == 1

@@ -14,10 +14,10 @@ import pytest
 from bot.services.facade import BotService
 from bot.services.storage_errors import STORAGE_DOWN
 from errors import StorageUnavailable
-from reporting.outcomes import Joined, ReportReceipt
+from reporting.outcomes import InviteCreated, Joined, ReportReceipt
 from storage.db import Database
-from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, open_service
-from tests.bot_driver import ADMIN_ID, BotDriver
+from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, expect, open_service
+from tests.bot_driver import ADMIN_ID, BotDriver, invite_code
 
 pytestmark = pytest.mark.service
 
@@ -63,12 +63,13 @@ async def short_busy_timeout(db: Database) -> None:
 
 
 async def table_counts(db: Database) -> dict[str, int]:
-    return {table: (await db.fetchone(f"SELECT COUNT(*) FROM {table}"))[0] for table in TABLES}  # noqa: S608 - constants
+    # the table names are constants
+    return {table: (await db.fetchall(f"SELECT COUNT(*) FROM {table}"))[0][0] for table in TABLES}
 
 
 async def test_a_locked_database_refuses_clearly_stores_nothing_and_recovers(service: BotService) -> None:
     reports = service.reports
-    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    invite = expect(await reports.liaisons.create_invite(ADMIN, "市总工会 15,16"), InviteCreated)
     await reports.liaisons.join(LIAISON, invite.code)
     await short_busy_timeout(reports.db)
     before = await table_counts(reports.db)
@@ -91,9 +92,9 @@ async def test_a_locked_database_refuses_clearly_stores_nothing_and_recovers(ser
 
 async def test_a_read_only_database_refuses_every_write_and_recovers(service: BotService) -> None:
     reports = service.reports
-    invite = await reports.liaisons.create_invite(ADMIN, "市总工会 15,16")
+    invite = expect(await reports.liaisons.create_invite(ADMIN, "市总工会 15,16"), InviteCreated)
     await reports.liaisons.join(LIAISON, invite.code)
-    spare = await reports.liaisons.create_invite(ADMIN, "市教育局 22")
+    spare = expect(await reports.liaisons.create_invite(ADMIN, "市教育局 22"), InviteCreated)
     messages = Messages()
     await service.handle_text(LIAISON, "首席技师 3 2026年9月", None, messages(LIAISON))
     message = messages(LIAISON)
@@ -116,9 +117,9 @@ async def test_a_read_only_database_refuses_every_write_and_recovers(service: Bo
 
 
 @pytest.mark.telegram
-async def test_telegram_users_get_the_chinese_reply_and_can_resend(bot: BotDriver) -> None:  # noqa: F811
+async def test_telegram_users_get_the_chinese_reply_and_can_resend(bot: BotDriver) -> None:
     [invite] = await bot.send_text(ADMIN_ID, "/invite 市总工会 15")
-    code = re.search(r"start=([A-Za-z0-9_-]+)", invite.text).group(1)
+    code = invite_code(invite.text)
     await bot.send_text(7001, f"/join {code}")
     db = bot.app.bot_data.service.reports.db
     await short_busy_timeout(db)

@@ -8,6 +8,7 @@ import io
 import os
 import threading
 import tracemalloc
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,11 @@ from bot.services import exports
 from bot.services.exports import LEFTOVER_AGE_S, ExportJob, sweep_leftovers, write_export
 from bot.services.facade import BotService
 from reporting.effective import CORRECTED, EFFECTIVE
+from reporting.outcomes import InviteCreated
 from reporting.xlsx import Percent, Sheet, write_xlsx
 from storage.export_queries import ExportStopped, open_reader, report_batches
 from tests.conftest import ADMIN_ID, in_process_bot
-from tests.report_support import ADMIN, LIAISON, Clock, Messages, at, open_service
+from tests.report_support import ADMIN, LIAISON, Clock, Messages, at, expect, open_service
 
 pytestmark = pytest.mark.service
 
@@ -28,10 +30,11 @@ HEADER = ("记录ID", "单位", "数值", "比例", "原文")
 
 
 @pytest.fixture
-async def reported(tmp_path: Path) -> BotService:
+async def reported(tmp_path: Path) -> AsyncIterator[BotService]:
     """市总工会 reports 济南工匠 three times for one month: two corrections, the last one counts."""
     service = await open_service(tmp_path, Clock(at(2026, 11, 2)))
-    invite = await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot")
+    invite = expect(await service.reports.liaisons.create_invite(ADMIN, "市总工会 15,16", "jinan_policy_bot"),
+                    InviteCreated)
     await service.reports.liaisons.join(LIAISON, invite.code)
     messages = Messages()
     for value in (10, 11, 12):
@@ -40,7 +43,7 @@ async def reported(tmp_path: Path) -> BotService:
     await service.close()
 
 
-def _rows(count: int) -> object:
+def _rows(count: int) -> Iterator[tuple[object, ...]]:
     for i in range(count):
         yield (i + 1, f"单位{i % 120:04d}", 12.5 + i, Percent(66.0), f"济南工匠 {i} 2026年10月")
 
@@ -91,9 +94,9 @@ def test_a_stopped_export_gives_up_between_batches(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     with sqlite3.connect(path) as conn:
         conn.executescript("CREATE TABLE units (id INTEGER PRIMARY KEY, name TEXT);"
-                           "CREATE TABLE reports (id INTEGER PRIMARY KEY, unit_id, indicator, period, value, cumulative,"
-                           " reporter_id, created_at, source_text, replaces_id, superseded_by, undone_at, undone_by, held,"
-                           " reviewed_at, reviewed_by, review_note);"
+                           "CREATE TABLE reports (id INTEGER PRIMARY KEY, unit_id, indicator, period, value,"
+                           " cumulative, reporter_id, created_at, source_text, replaces_id, superseded_by, undone_at,"
+                           " undone_by, held, reviewed_at, reviewed_by, review_note);"
                            "INSERT INTO units VALUES (1, '市总工会');"
                            "INSERT INTO reports (unit_id, indicator, period, value) VALUES (1, 15, '2026-10', 12);")
     conn = open_reader(path)
@@ -159,7 +162,7 @@ async def test_telegram_gets_the_file_from_disk_or_hears_it_is_too_big(
 
     async with in_process_bot(tmp_path) as bot:
         [document] = await bot.send_text(ADMIN_ID, "/export csv")
-        assert document.kind == "document" and document.file_name.endswith("-csv.zip")
+        assert document.kind == "document" and (document.file_name or "").endswith("-csv.zip")
         assert document.data.startswith(b"PK")
         monkeypatch.setattr(handlers.admin, "UPLOAD_LIMIT", 100)
         [refusal] = await bot.send_text(ADMIN_ID, "/export")

@@ -16,9 +16,10 @@ from knowledge.parser import load_policy
 from reporting.summary_text import render_weekly
 from reporting.weeks import Week, last_remind_slot, last_weekly_slot, parse_week, scheduled_week
 from storage.db import open_database
+from reporting.outcomes import InviteCreated
 from tests.crafted_rows import Rows, schema
 from tests.crafted_rows import at as crafted_at
-from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, ZONE, Clock, Messages, at, open_service
+from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, ZONE, Clock, Messages, at, expect, open_service
 
 pytestmark = pytest.mark.service
 
@@ -38,7 +39,7 @@ async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[BotService]:
 
 
 async def join(service: BotService, actor, args: str) -> None:
-    invite = await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot")
+    invite = expect(await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot"), InviteCreated)
     await service.reports.liaisons.join(actor, invite.code)
 
 
@@ -118,9 +119,11 @@ async def test_weeks_are_cut_at_midnight_in_shanghai_not_utc(
     service: BotService, clock: Clock, messages: Messages
 ) -> None:
     await join(service, LIAISON, "市总工会 15,16")
-    utc = dt.timezone.utc
-    await report(service, clock, dt.datetime(2026, 11, 15, 15, 50, tzinfo=utc), LIAISON, "济南工匠 3 2026年10月", messages)
-    await report(service, clock, dt.datetime(2026, 11, 15, 16, 30, tzinfo=utc), LIAISON, "泉城首席技师 4 2026年10月", messages)
+    utc = dt.UTC
+    await report(service, clock, dt.datetime(2026, 11, 15, 15, 50, tzinfo=utc), LIAISON, "济南工匠 3 2026年10月",
+                 messages)
+    await report(service, clock, dt.datetime(2026, 11, 15, 16, 30, tzinfo=utc), LIAISON,
+                 "泉城首席技师 4 2026年10月", messages)
     clock.now = dt.datetime(2026, 11, 20, tzinfo=utc)
     w46, w47 = await service.summaries.build_weekly(W46), await service.summaries.build_weekly(W47)
     assert (w46.report_count, w47.report_count) == (1, 1)  # Sunday 23:50 and Monday 00:30 local time

@@ -131,7 +131,8 @@ async def test_main_run_without_a_token_explains_how_to_set_it(tmp_path: Path) -
 
 @pytest.mark.process
 async def test_main_run_with_a_rejected_token_exits_2_without_showing_it(fake_api: FakeBotApi, tmp_path: Path) -> None:
-    env = {**os.environ, "BOT_TOKEN": "999:WRONG-TOKEN", "BOT_API_URL": fake_api.api_url, "BOT_DB": str(tmp_path / "b.db")}
+    env = {**os.environ, "BOT_TOKEN": "999:WRONG-TOKEN", "BOT_API_URL": fake_api.api_url,
+           "BOT_DB": str(tmp_path / "b.db")}
     process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=tmp_path, env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     out, _ = await asyncio.wait_for(process.communicate(), timeout=60)

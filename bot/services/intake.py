@@ -19,6 +19,7 @@ from bot.services.roles import NOT_A_LIAISON, Roles
 from bot.services.unit_names import UnitNames
 from errors import NotFound, PermissionDenied
 from knowledge.models import Frozen
+from knowledge.numerals import format_number
 from reporting.catalog import IndicatorCatalog
 from reporting.drafts import ReportDraft, ReportItem, ReportReading
 from reporting.grammar import read_report, read_value
@@ -26,7 +27,6 @@ from reporting.kinds import IndicatorKind
 from reporting.outcomes import Cancelled, ConfirmItem, FigureChoice, Notice, PendingConfirmation, ReportReceipt
 from reporting.periods import Period
 from reporting.plausibility import Doubt, doubt
-from reporting.units import format_number
 from reporting.validation import check_draft
 from storage.db import Database
 from storage.models import Liaison, Unit
