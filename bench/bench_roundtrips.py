@@ -22,7 +22,8 @@ from bot.telegram.running import serving
 from tests.bot_driver import BotDriver, settings_for
 from tests.fake_bot_api import FakeBotApi
 
-QUESTIONS = ("谁负责产教融合?", "市总工会负责哪些工作", "济南工匠2023年目标是多少", "那2025年呢？", "第8条", "公租房怎么申请")
+QUESTIONS = ("谁负责产教融合?", "市总工会负责哪些工作", "济南工匠2023年目标是多少", "那2025年呢？", "第8条",
+             "公租房怎么申请")
 SEQUENTIAL_TARGET = 150.0
 
 
@@ -69,7 +70,9 @@ async def _with_echo_bot(work: Callable[[BotDriver], Awaitable[float]], limits: 
     from bot.telegram.send_limits import FairRateLimiter
 
     async def echo(update: Update, context: object) -> None:
-        await update.effective_message.reply_text(update.effective_message.text)
+        message = update.effective_message
+        if message is not None and message.text is not None:  # filters.TEXT: always
+            await message.reply_text(message.text)
 
     async with FakeBotApi() as api:
         settings = settings_for(api, Path(tempfile.gettempdir()))
@@ -83,10 +86,12 @@ async def _with_echo_bot(work: Callable[[BotDriver], Awaitable[float]], limits: 
             return await work(driver)
 
 
-def _pair(work: Callable[[BotDriver], Awaitable[float]], rounds: int, limits: bool = False) -> list[list[float]]:
+def _pair(work: Callable[[BotDriver], Awaitable[float]], rounds: int,
+          limits: bool = False) -> tuple[list[float], list[float]]:
     """Ours and the echo bot, alternated, `rounds` times each."""
-    return alternate(rounds, lambda: asyncio.run(_with_bot(work, limits)),
-                     lambda: asyncio.run(_with_echo_bot(work, limits)))
+    ours, peer = alternate(rounds, lambda: asyncio.run(_with_bot(work, limits)),
+                           lambda: asyncio.run(_with_echo_bot(work, limits)))
+    return ours, peer
 
 
 def run(quick: bool = False) -> list[BenchResult]:

@@ -79,7 +79,7 @@ def _update(update_id: int, user: int, text: str) -> dict:
     message = {"message_id": update_id, "date": int(time.time()), "chat": {"id": user, "type": "private"},
                "from": {"id": user, "is_bot": False, "first_name": f"用户{user}"}, "text": text}
     if text.startswith("/"):
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}]
     return {"update_id": update_id, "message": message}
 
 
@@ -91,6 +91,8 @@ async def soak(folder: Path, messages: int, users: int) -> dict[str, float]:
     from application import build_application
     from bot.services.actors import Actor
     from bot.settings import Settings
+    from bot.telegram.inbox import DurableUpdateQueue
+    from reporting.outcomes import InviteCreated
 
     settings = Settings(_env_file=None, token=TOKEN, db=folder / "soak.db", admins=(1,))
     app = build_application(settings, flood_limits=False, request=sink_request())
@@ -101,22 +103,27 @@ async def soak(folder: Path, messages: int, users: int) -> dict[str, float]:
         handled += 1
 
     app.add_handler(TypeHandler(Update, count), group=2**30)
+    post_init, post_shutdown = app.post_init, app.post_shutdown
+    assert post_init is not None and post_shutdown is not None  # build_application sets both
     await app.initialize()
-    await app.post_init(app)
+    await post_init(app)
     await app.start()
     out: dict[str, float] = {}
     try:
         service = app.bot_data.service
+        assert service is not None  # post_init opened it
         admin = Actor(user_id=1, chat_id=1)
         liaisons = []
         for index in range(LIAISONS):
             invite = await service.reports.liaisons.create_invite(admin, f"浸泡单位{index} 19 新建")
+            assert isinstance(invite, InviteCreated)
             liaisons.append(500_000 + index)
             await service.reports.liaisons.join(Actor(user_id=liaisons[-1], chat_id=liaisons[-1]), invite.code)
         months = [f"{y}年{m}月" for y in range(2022, 2027) for m in range(1, 13)][:58]
         gc.collect()
         out["cold_mb"] = rss_mb()
         queue = app.update_queue
+        assert isinstance(queue, DurableUpdateQueue)
         warm_at = int(messages * WARM_SHARE)
         for start in range(0, messages, BATCH):
             for n in range(start, min(start + BATCH, messages)):
@@ -143,13 +150,13 @@ async def soak(folder: Path, messages: int, users: int) -> dict[str, float]:
     finally:
         await app.stop()
         await app.shutdown()
-        await app.post_shutdown(app)
+        await post_shutdown(app)
     return out
 
 
 def run(quick: bool = False) -> list[BenchResult]:
-    messages = int(os.environ.get("SOAK_MESSAGES", 10_000 if quick else 100_000))
-    users = int(os.environ.get("SOAK_USERS", 200 if quick else 1_000))
+    messages = int(os.environ.get("SOAK_MESSAGES", str(10_000 if quick else 100_000)))
+    users = int(os.environ.get("SOAK_USERS", str(200 if quick else 1_000)))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         found = asyncio.run(soak(Path(folder), messages, users))
@@ -158,7 +165,8 @@ def run(quick: bool = False) -> list[BenchResult]:
         f"soak: RSS growth over {messages:,} messages from {users:,} users", growth, "MB", f"≤ {TARGET_MB:.0f} MB",
         growth <= TARGET_MB,
         detail=(f"RSS {found['cold_mb']:.0f} MB before the first message, {found['start_mb']:.0f} MB after "
-                f"{int(messages * WARM_SHARE):,}, {found['end_mb']:.0f} MB at the end; {found['chats']:.0f} chat states kept, "
+                f"{int(messages * WARM_SHARE):,}, {found['end_mb']:.0f} MB at the end; "
+                f"{found['chats']:.0f} chat states kept, "
                 f"{found['inbox_in_flight']:.0f} updates in flight; {time.perf_counter() - started:.0f} s"),
     )]
 

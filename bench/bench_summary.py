@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from bench.common import BenchResult, alternate, compared, label, sizes
+from bench.common import BenchResult, alternate, at_most, compared, label, sizes
 from bench.datasets import ADMIN, copy_of
 from bench.senders import item, senders
 
@@ -72,15 +74,25 @@ async def _session(db: Path, cycles: int) -> dict[str, list[float]]:
     return out
 
 
+def _weekly_session(reports: int, cycles: int) -> dict[str, list[float]]:
+    return asyncio.run(_session(copy_of(reports, "weekly"), cycles))
+
+
+def _weekly_floor(reports: int) -> float:
+    return floor_ms(copy_of(reports, "weekly-floor"))
+
+
 def run(quick: bool = False) -> list[BenchResult]:
     rounds, cycles = (2, 3) if quick else (3, 5)
     results: list[BenchResult] = []
     for reports in sizes(quick):
-        sessions, floors = alternate(rounds, lambda: asyncio.run(_session(copy_of(reports, "weekly"), cycles)),
-                                     lambda: floor_ms(copy_of(reports, "weekly-floor")))
+        runs: list[list[Any]] = alternate(rounds, partial(_weekly_session, reports, cycles),
+                                          partial(_weekly_floor, reports))
+        sessions: list[dict[str, list[float]]] = runs[0]
+        floors: list[float] = runs[1]
         merged = {key: [v for s in sessions for v in s[key]] for key in sessions[0]}
         size = label(reports)
-        below = lambda value, ratio: value <= WEEKLY_TARGET_MS  # noqa: E731
+        below = at_most(WEEKLY_TARGET_MS)
         results += [
             compared(f"/weekly first call after start, {size} reports", merged["cold"], floors, "ms", "report only",
                      detail="a fresh service; the bot makes this call in its catch-up job at start"),

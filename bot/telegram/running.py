@@ -7,7 +7,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -54,8 +54,11 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+AppT = TypeVar("AppT", bound=Application[Any, Any, Any, Any, Any, Any])
+
+
 @asynccontextmanager
-async def serving(app: BotApplication, settings: Settings, **overrides: Any) -> AsyncIterator[BotApplication]:
+async def serving(app: AppT, settings: Settings, **overrides: Any) -> AsyncIterator[AppT]:
     """Run `app` inside a running event loop, as run_bot would (polling, or webhook when configured).
 
     The order is Application.run_polling's: initialize, post_init, updater, start; then the reverse.
