@@ -35,7 +35,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "pure or service"
 
 # ruff check and mypy (both configured in pyproject.toml), zero findings; .ci/run runs it before the tests.
-LINT_PATHS := bot handlers knowledge reporting storage bench tests errors.py main.py
+LINT_PATHS := bot handlers knowledge reporting storage bench tests application.py errors.py main.py
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy $(LINT_PATHS)
@@ -71,4 +71,4 @@ generate: $(STAMP)
 	$(PY) -m bench generate --db $(DEMO_DB) --reports $(REPORTS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .coverage .coverage.*
+	rm -rf $(VENV) .pytest_cache .hypothesis .coverage .coverage.* .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ from bot.telegram.running import serving
 from bot.services.actors import Actor
 from bot.services.facade import BotService
 from bot.web.auth import sign
+from reporting.outcomes import InviteCreated
 from tests.bot_driver import ADMIN_ID, WORKER_ID, BotDriver, settings_for
 from tests.fake_bot_api import FakeBotApi
 
@@ -31,7 +32,8 @@ def init_data(token: str, user_id: int = ADMIN_ID, signed_at: dt.datetime | None
     """What a Telegram client hands the page for `user_id`, signed with the bot's token."""
     when = signed_at or dt.datetime.now(dt.UTC)
     user = {"id": user_id, "first_name": f"用户{user_id}", "language_code": "zh-hans", "allows_write_to_pm": True}
-    fields = {"query_id": "AAHdF6IQAAAAAN0XohDhrOrc", "user": json.dumps(user, ensure_ascii=False, separators=(",", ":")),
+    fields = {"query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
+              "user": json.dumps(user, ensure_ascii=False, separators=(",", ":")),
               "auth_date": str(int(when.timestamp())), **extra}
     return sign(fields, token)
 
@@ -56,7 +58,9 @@ class Dashboard:
             return response.status, await response.json(content_type=None)
 
     async def join_liaison(self, user_id: int = WORKER_ID, args: str = "市总工会 15,16") -> None:
-        invite = await self.service.reports.liaisons.create_invite(Actor(user_id=ADMIN_ID, chat_id=ADMIN_ID), args, "bot")
+        invite = await self.service.reports.liaisons.create_invite(Actor(user_id=ADMIN_ID, chat_id=ADMIN_ID), args,
+                                                                   "bot")
+        assert isinstance(invite, InviteCreated), invite
         await self.service.reports.liaisons.join(Actor(user_id=user_id, chat_id=user_id, name="张三"), invite.code)
 
 

@@ -37,13 +37,13 @@ async def test_weekly_and_export_reach_the_admin_as_message_chart_and_files(tele
     assert chart.kind == "photo" and chart.data.startswith(PNG_SIGNATURE)
 
     [document] = await telegram.send_text(ADMIN_ID, "/export")
-    assert document.kind == "document" and document.file_name.endswith(".xlsx")
+    assert document.kind == "document" and (document.file_name or "").endswith(".xlsx")
     book = load_workbook(io.BytesIO(document.data), read_only=True)
     rows = list(book[REPORTS_SHEET].iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == "市总工会" and rows[1][5] == 12
 
     [archive] = await telegram.send_text(ADMIN_ID, "/export csv")
-    assert archive.file_name.endswith(".zip")
+    assert (archive.file_name or "").endswith(".zip")
     assert "上报明细.csv" in zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
 
     [bad_week] = await telegram.send_text(ADMIN_ID, "/weekly 下周")
@@ -82,6 +82,7 @@ async def test_the_scheduled_summary_fires_through_the_real_job_queue_once(fake_
     settings = settings_for(fake_api, tmp_path, weekly_at=f"{weekday} {slot:%H:%M}")
     app = build_application(settings)
     async with serving(app, settings):
+        assert app.job_queue is not None
         [job] = app.job_queue.get_jobs_by_name(WEEKLY_JOB)
         await job.run(app)  # what the JobQueue does at BOT_WEEKLY_AT
         await job.run(app)  # a second firing (or a restart) sends nothing new
