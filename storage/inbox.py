@@ -44,11 +44,6 @@ def write_batch(conn: sqlite3.Connection, stores: list[tuple[int, str]], done: l
 class InboxRepository:
     """Rows of update_inbox: stored once per update, marked done, deleted some days after."""
 
-    async def store(self, conn: Connection, update_id: int, payload: str, now: dt.datetime) -> bool:
-        """True when the update is new; False when it was stored before (a redelivery)."""
-        cursor = await conn.execute(STORE_UPDATE, (update_id, payload, now.isoformat()))
-        return cursor.rowcount == 1
-
     async def unfinished(self, conn: Connection) -> list[InboxUpdate]:
         """Updates stored but never marked done, oldest first."""
         return [InboxUpdate.from_row(row) for row in await conn.execute_fetchall(UNFINISHED)]

@@ -187,17 +187,22 @@ class Clock:
         return self.now
 
 
+async def store(inbox: UpdateInbox, update_id: int, payload: str) -> bool:
+    """Commit one update alone; False when it was stored before (already queued or handled)."""
+    return (await inbox.commit([(update_id, payload)], []))[0]
+
+
 async def test_the_inbox_ignores_redeliveries_replays_oldest_first_and_prunes_old_done_rows(tmp_path: Path) -> None:
     clock = Clock()
     db = await open_database(tmp_path / "bot.db", clock)
     try:
         inbox = UpdateInbox(db, clock)
-        assert [await inbox.store(n, f'{{"update_id": {n}}}') for n in (3, 1, 2)] == [True, True, True]
-        assert await inbox.store(1, '{"update_id": 1}') is False  # redelivered: already queued once
+        assert [await store(inbox, n, f'{{"update_id": {n}}}') for n in (3, 1, 2)] == [True, True, True]
+        assert await store(inbox, 1, '{"update_id": 1}') is False  # redelivered: already queued once
         await inbox.done(2)
         assert [row.update_id for row in await inbox.unfinished()] == [1, 3]
-        assert await inbox.store(2, '{"update_id": 2}') is False  # handled already: not again
-        assert await inbox.store(2, '{"update_id": 2, "message": {}}') is True  # a new update under a reused id
+        assert await store(inbox, 2, '{"update_id": 2}') is False  # handled already: not again
+        assert await store(inbox, 2, '{"update_id": 2, "message": {}}') is True  # a new update under a reused id
         await inbox.done(1)
         await inbox.done(2)
         clock.now += KEEP_DONE + dt.timedelta(minutes=1)

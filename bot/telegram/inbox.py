@@ -53,10 +53,6 @@ class UpdateInbox:
         """UTC, so times stored under different BOT_TZ settings still compare as text."""
         return self.clock().astimezone(dt.UTC)
 
-    async def store(self, update_id: int, payload: str) -> bool:
-        """Commit the update; False when it was stored before (already queued or handled)."""
-        return (await self.commit([(update_id, payload)], []))[0]
-
     async def done(self, update_id: int) -> None:
         await self.commit([], [update_id])
 
