@@ -96,7 +96,7 @@ FLOORS = {"openpyxl": write_openpyxl, "xlsxwriter": write_xlsxwriter, "csv": wri
 
 def have_xlsxwriter() -> bool:
     try:
-        import xlsxwriter  # noqa: F401
+        import xlsxwriter  # noqa: F401 - only whether it can be imported
     except ImportError:
         return False
     return True

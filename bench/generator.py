@@ -131,7 +131,7 @@ def simulate_month(plan: Plan, index: int, year: int, month: int, now: int) -> M
                     message(undone + rng.randrange(120, 3600), reporter, again, unit, prefix)
             time += rng.randrange(60, 900)
     messages = [m for m in messages if m.time <= now]
-    rows = [row for m in sorted(messages, key=lambda m: (m.time, m.seq)) for row in m.rows]  # type: ignore[union-attr]
+    rows = [row for m in sorted(messages, key=lambda m: (m.time, m.seq)) for row in m.rows or ()]
     return Month(rows=rows, messages=messages, undos=[u for u in undos if u.time <= now], late=late)
 
 

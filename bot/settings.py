@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -197,10 +197,10 @@ RANGES = {"remind_day": (1, 28), "webhook_port": (1, 65535), "invite_days": (1, 
           "web_port": (1, 65535)}
 
 
-def load_settings(**values: object) -> Settings:
+def load_settings(**values: Any) -> Settings:
     """Settings from the environment and .env; a bad value raises errors.SettingInvalid, never a traceback."""
     try:
-        settings = Settings(**values)  # type: ignore[arg-type]
+        settings = Settings(**values)
     except ValidationError as exc:
         raise setting_error(exc) from None
     if settings.web_url and settings.web_port is None:  # the page would have no server behind it

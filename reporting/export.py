@@ -6,6 +6,7 @@ Reports arrive as plain tuples from a cursor and leave as rows of a streamed fil
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -71,8 +72,8 @@ def _is_percent(unit: str, percent: bool = False) -> bool:
     return percent or UnitSpec.parse(unit).percent
 
 
-def _time(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""  # type: ignore[attr-defined]
+def _time(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
 
 
 def progress_header(years: Sequence[int]) -> tuple[str, ...]:

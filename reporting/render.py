@@ -92,11 +92,11 @@ def _receipt(r: ReportReceipt, s: Style) -> list[str]:
         blocks.append(["这条消息之前已经处理过，没有重复保存。"])
     blocks += [_stored(item, s, r.duplicate) for item in r.items]
     blocks += [_undone(item, s) for item in r.undone]
-    notes = dict.fromkeys(history_note(i.progress) for i in r.items)  # once per message, however many items
-    notes.pop(None, None)
+    # once per message, however many items
+    notes = dict.fromkeys(note for i in r.items if (note := history_note(i.progress)) is not None)
     rules = dict.fromkeys(rule_line(i.progress) for i in r.items)
     if notes or rules:
-        blocks.append([*list(notes)[:1], *rules])  # type: ignore[list-item]
+        blocks.append([*list(notes)[:1], *rules])
     return ["\n\n".join("\n".join(b) for b in blocks)]
 
 

@@ -74,8 +74,10 @@ def deadline_of(period: Period, remind_day: int) -> dt.date:
 
 def _indicator_status(data: SummaryInput, number: int) -> IndicatorStatus:
     indicator, now = data.document.indicator(number), data.progress[number]
+    if indicator is None:
+        raise KeyError(f"indicator {number} is not in the document")
     return IndicatorStatus(
-        number=number, category=indicator.category, name=indicator.name, unit=indicator.unit,  # type: ignore[union-attr]
+        number=number, category=indicator.category, name=indicator.name, unit=indicator.unit,
         kind=now.kind.kind.value, baseline=now.baseline, targets=now.targets, figure=now.figure,
         previous_figure=data.previous[number].figure, shares=tuple(now.share(t.value) for t in now.targets),
         expected=now.expected, status=now.status.value, rule=now.kind.rule(now.baseline_year),

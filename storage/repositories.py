@@ -86,7 +86,9 @@ class InviteRepository:
     ) -> Invite:
         numbers = ",".join(str(n) for n in indicators)
         await conn.execute(INSERT_INVITE, (code, unit.id, numbers, created_by, now.isoformat(), expires_at.isoformat()))
-        return await self.by_code(conn, code)  # type: ignore[return-value]
+        invite = await self.by_code(conn, code)
+        assert invite is not None  # inserted just above, in this transaction
+        return invite
 
     async def by_code(self, conn: Connection, code: str) -> Invite | None:
         row = await fetch_one(conn, INVITE_BY_CODE, (code,))

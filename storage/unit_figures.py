@@ -227,7 +227,7 @@ class UnitFigures:
             if work and out:
                 break
             rows = self._rows(conn, number)
-            out[number] = self._past(conn, number, since, rows) if number in touched else rows  # type: ignore[arg-type]
+            out[number] = self._past(conn, number, since, rows) if since is not None and number in touched else rows
             if work:
                 break
         return out

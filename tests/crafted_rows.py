@@ -51,7 +51,8 @@ class Rows:
         previous = self.conn.execute(CURRENT_ID, (indicator, unit, period)).fetchone()
         cursor = self.conn.execute(INSERT_REPORT, (unit, indicator, period, value, int(cumulative), created.isoformat(),
                                                    previous[0] if previous else None))
-        return cursor.lastrowid  # type: ignore[return-value]
+        assert cursor.lastrowid is not None  # set by the INSERT
+        return cursor.lastrowid
 
     def undo(self, report_id: int, when: dt.datetime) -> None:
         self.conn.execute("UPDATE reports SET undone_at = ?, undone_by = 0 WHERE id = ?", (when.isoformat(), report_id))

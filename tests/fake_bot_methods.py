@@ -110,7 +110,10 @@ class BotApiMethods:
         if offset:
             self.confirmed_offset = max(self.confirmed_offset, offset)
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
-        pending = lambda: [u for u in self.updates if u["update_id"] >= offset]  # noqa: E731
+
+        def pending() -> list[dict]:
+            return [u for u in self.updates if u["update_id"] >= offset]
+
         if not pending() and timeout > 0:
             with contextlib.suppress(TimeoutError):
                 await self.wait_for(lambda: bool(pending()), timeout)

@@ -27,8 +27,9 @@ async def _console(tmp_path: Path) -> asyncio.subprocess.Process:
 
 async def _read_until(process: asyncio.subprocess.Process, marker: str) -> list[str]:
     lines: list[str] = []
+    assert process.stdout is not None
     while True:
-        raw = await asyncio.wait_for(process.stdout.readline(), READ_TIMEOUT)  # type: ignore[union-attr]
+        raw = await asyncio.wait_for(process.stdout.readline(), READ_TIMEOUT)
         if not raw:
             raise AssertionError(f"console ended before {marker!r}: {lines}")
         lines.append(raw.decode())
@@ -38,8 +39,9 @@ async def _read_until(process: asyncio.subprocess.Process, marker: str) -> list[
 
 async def test_an_acknowledged_report_survives_sigkill(tmp_path: Path) -> None:
     first = await _console(tmp_path)
-    first.stdin.write("济南工匠 12 2026年10月\n".encode())  # type: ignore[union-attr]
-    await first.stdin.drain()  # type: ignore[union-attr]
+    assert first.stdin is not None
+    first.stdin.write("济南工匠 12 2026年10月\n".encode())
+    await first.stdin.drain()
     acknowledged = await _read_until(first, "已保存")
     assert "新增济南工匠" in acknowledged[-1]
     first.send_signal(signal.SIGKILL)

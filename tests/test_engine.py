@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from knowledge.answers import Intent
 from knowledge.engine import QuestionEngine
@@ -106,9 +108,6 @@ def test_bad_input_gets_a_calm_reply(engine, question):
     answer = engine.answer(question)
     text = render_text(answer)
     assert text and len(text) < 4000
-
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import pytest
 
@@ -30,9 +31,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     split = grammar.read_message
 
-    def counting(text: str, *args: object, **kwargs: object) -> grammar.SplitMessage:
+    def counting(text: str, *args: Any, **kwargs: Any) -> grammar.SplitMessage:
         seen.append(text)
-        return split(text, *args, **kwargs)  # type: ignore[arg-type]
+        return split(text, *args, **kwargs)
 
     monkeypatch.setattr(grammar, "read_message", counting)
     return seen
@@ -80,7 +81,8 @@ async def test_dept_is_a_typed_lookup_not_a_made_up_question(service: BotService
     assert answer is not None and answer.intent is Intent.DEPARTMENT_MEASURES and answer.question == "市总工会"
     asked = service.ask("市总工会负责哪些工作")
     assert render_text(answer) == render_text(asked) and answer.context.departments == ("市总工会",)
-    assert service.department("市總工會 团市委").intent is Intent.DEPARTMENT_INTERSECTION  # type: ignore[union-attr]
+    both = service.department("市總工會 团市委")
+    assert both is not None and both.intent is Intent.DEPARTMENT_INTERSECTION
     assert service.department("火星局") is None
 
 

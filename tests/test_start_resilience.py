@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.error import InvalidToken, NetworkError
@@ -100,16 +101,16 @@ async def test_every_failed_attempt_to_reach_the_api_is_a_warning(caplog: pytest
         sleeps.append(seconds)
 
     caplog.set_level("WARNING", logger="bot.telegram.api_wait")
-    app = FlakyApp(6, NetworkError("All connection attempts failed"))
-    assert await initialize_when_reachable(app, "http://10.0.0.1:8081/bot", sleep) == 7  # type: ignore[arg-type]
+    app: Any = FlakyApp(6, NetworkError("All connection attempts failed"))  # stands in for the Application
+    assert await initialize_when_reachable(app, "http://10.0.0.1:8081/bot", sleep) == 7
     assert sleeps == [1, 2, 4, 8, 16, 30]
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.api_wait"]
     assert len(lines) == 7 and all("http://10.0.0.1:8081/bot" in line for line in lines)
     assert "第 6 次尝试失败，30 秒后重试" in lines[5] and "已连接（第 7 次尝试）" in lines[6]
 
-    rejected = FlakyApp(1, InvalidToken("Unauthorized"))
+    rejected: Any = FlakyApp(1, InvalidToken("Unauthorized"))
     with pytest.raises(InvalidToken):  # a rejected token is no network trouble: no waiting
-        await initialize_when_reachable(rejected, None, sleep)  # type: ignore[arg-type]
+        await initialize_when_reachable(rejected, None, sleep)
     assert len(sleeps) == 6
 
 
@@ -123,14 +124,15 @@ async def test_main_run_keeps_trying_an_unreachable_api_and_says_so(tmp_path: Pa
     process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=tmp_path, env=env,
                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     seen: list[str] = []
+    assert process.stderr is not None
     try:
         while not any("无法连接 Bot API" in line for line in seen):
-            raw = await asyncio.wait_for(process.stderr.readline(), 30)  # type: ignore[union-attr]
+            raw = await asyncio.wait_for(process.stderr.readline(), 30)
             assert raw, seen
             seen.append(raw.decode())
     finally:
         process.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(process.stderr.read(), 30)  # type: ignore[union-attr]
+        rest = await asyncio.wait_for(process.stderr.read(), 30)
         code = await asyncio.wait_for(process.wait(), 30)
     assert f"http://127.0.0.1:{port}/bot" in seen[-1] and "第 1 次尝试失败" in seen[-1]
     assert code == 0 and "Traceback" not in "".join(seen) + rest.decode() and "TEST-token" not in "".join(seen)

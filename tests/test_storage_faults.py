@@ -134,6 +134,8 @@ async def test_telegram_users_get_the_chinese_reply_and_can_resend(bot: BotDrive
 
 
 def render_text_of(answer: object) -> str:
+    from knowledge.answers import Answer
     from knowledge.render import render_text
 
-    return render_text(answer)  # type: ignore[arg-type]
+    assert isinstance(answer, Answer), answer
+    return render_text(answer)

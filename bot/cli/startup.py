@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from bot.settings import HELP, Settings
 from bot.services.storage_errors import unusable_reason
@@ -52,9 +53,9 @@ def policy_error(settings: Settings, exc: PolicyFormatError) -> SettingInvalid:
                           HELP["policy"][1])
 
 
-def _database(field: str, path: Path, **options: object) -> int:
+def _database(field: str, path: Path, **options: Any) -> int:
     try:
-        return check_database(path, **options)  # type: ignore[arg-type]
+        return check_database(path, **options)
     except DatabaseUnusable as exc:
         raise SettingInvalid(f"BOT_{field.upper()}", path, unusable_reason(exc), HELP[field][1]) from None
 

@@ -236,7 +236,10 @@ def _closers(open_tags: list[str]) -> str:
 
 
 def _tag_name(tag: str) -> str:
-    return re.match(r"</?([\w-]+)", tag).group(1)  # type: ignore[union-attr]
+    found = re.match(r"</?([\w-]+)", tag)
+    if found is None:
+        raise ValueError(f"not an HTML tag: {tag!r}")
+    return found.group(1)
 
 
 def _grid(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:
