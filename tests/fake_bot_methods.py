@@ -7,43 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fake_bot_message import BotMessage
 from tests.fake_html import HtmlError, parse_html, utf16_len
 
 BOT_USER: dict[str, Any] = {"id": 123456, "is_bot": True, "first_name": "政策助手", "username": "jinan_policy_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
 MAX_TEXT = 4096
-
-
-@dataclass
-class BotMessage:
-    """A message the bot sent, as the fake server keeps it (edits update it in place)."""
-
-    chat_id: int
-    message_id: int
-    kind: str
-    text: str = ""
-    html: str = ""
-    reply_markup: dict | None = None
-    caption: str = ""
-    file_name: str | None = None
-    data: bytes = b""
-    reply_to: int | None = None
-    edits: int = 0
-    raw: dict = field(default_factory=dict)
-
-    @property
-    def buttons(self) -> list[list[tuple[str, str]]]:
-        """Inline keyboard as rows of (text, callback_data, url or a Web App's url)."""
-        rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [[(b["text"], b.get("callback_data") or b.get("url") or (b.get("web_app") or {}).get("url", ""))
-                 for b in row] for row in rows]
-
-    @property
-    def button_texts(self) -> list[str]:
-        return [text for row in self.buttons for text, _ in row]
 
 
 class ApiError(Exception):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.services.actors import Actor, MessageRef
 from bot.services.facade import BotService
 from bot.settings import Settings
+from reporting.outcomes import InviteCreated, Joined
 
 ZONE = ZoneInfo("Asia/Shanghai")
 ADMIN = Actor(user_id=1, chat_id=1, name="管理员")
@@ -63,3 +64,12 @@ async def exported(service: BotService, fmt: str | None = None, actor: Actor = A
         data = file.path.read_bytes()
     assert not file.path.parent.exists()
     return data
+
+
+async def invite_and_join(service: BotService, actor=LIAISON, args: str = "市总工会 15,16") -> Joined:
+    invite = expect(await service.reports.liaisons.create_invite(ADMIN, args, "jinan_policy_bot"), InviteCreated)
+    return await service.reports.liaisons.join(actor, invite.code)
+
+
+async def count_reports(service: BotService) -> int:
+    return (await service.reports.db.fetchall("SELECT COUNT(*) FROM reports"))[0][0]
