@@ -19,7 +19,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
 
 from bench.common import proc_status_mb, reset_peak
 from tests.fake_bot_api import BotMessage, FakeBotApi, chat_dict, text_entities, user_dict
@@ -42,16 +41,7 @@ class LocalBotApi(FakeBotApi):
     """The fake Bot API taking uploads up to 2 GB, as a self-hosted Bot API server does (BOT_API_URL is set, so the
     bot sends exports of any size): a million reports make an XLSX above the 50 MB of Telegram's cloud API."""
 
-    async def start(self) -> LocalBotApi:
-        app = web.Application(client_max_size=2 * 1024**3)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
+    max_upload = 2 * 1024**3
 
 
 class Users:

@@ -13,12 +13,10 @@ from bot.telegram.context import BotContext
 from bot.telegram.jobs import deliver
 from bot.services.summaries import SummaryService
 from bot.telegram.summary_views import render_remind_receipt, render_weekly_reply
-from errors import UserFacingError
 from handlers.common import actor_of, send_reply
 from reporting.periods import Period
 
 FORCE_WORDS = ("force", "强制", "再次")
-NO_DATABASE = "周报、导出和提醒需要数据库，当前机器人只开启了问答功能。"
 UPLOAD_LIMIT = 50 * 2**20  # what the official Bot API accepts from a bot; a local Bot API server takes 2000 MB
 UPLOAD_TIMEOUT_S = 300.0
 CHAT_ACTION_S = 4.5
@@ -27,9 +25,7 @@ TOO_BIG = ("导出文件有 {size:.0f} MB，超过 Telegram 允许机器人发�
 
 
 def _summaries(context: BotContext) -> SummaryService:
-    if context.service.storage is None:
-        raise UserFacingError(NO_DATABASE)
-    return context.service.storage.summaries
+    return context.service.storage_for("周报、导出和提醒").summaries
 
 
 async def weekly_command(update: Update, context: BotContext) -> None:

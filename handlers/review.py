@@ -10,19 +10,16 @@ from bot.telegram.views import Button, Reply
 from bot.telegram.review_notices import tell_reporter
 from bot.services.reviews import ReviewService
 from bot.telegram.review_views import parse_decision, prompted_id, render_decided, render_reason_prompt
-from errors import UserFacingError
 from handlers.common import actor_of, edit_reply, send_reply
 
-NO_DATABASE = "看板和审核需要数据库，当前机器人只开启了问答功能。"
+FEATURE = "看板和审核"
 STALE_BUTTON = "这个按钮已失效，请打开 /dashboard 查看待审核的数据。"
 DASHBOARD_TEXT = ("点下面的按钮打开数据看板：各指标进度与目标轨迹、各单位每月数据和历史、报送完成情况，"
                   "以及待审核的数据。")
 
 
 def _reviews(context: BotContext) -> ReviewService:
-    if context.service.storage is None:
-        raise UserFacingError(NO_DATABASE)
-    return context.service.storage.reviews
+    return context.service.storage_for(FEATURE).reviews
 
 
 class ReasonReply(filters.MessageFilter):
@@ -39,9 +36,7 @@ async def dashboard(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    if context.service.storage is None:
-        raise UserFacingError(NO_DATABASE)
-    url = context.service.storage.dashboard.link(actor_of(update))
+    url = context.service.storage_for(FEATURE).dashboard.link(actor_of(update))
     await send_reply(message, Reply(text=DASHBOARD_TEXT, keyboard=((Button(text="打开数据看板", web_app=url),),)))
 
 

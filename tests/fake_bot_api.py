@@ -47,6 +47,8 @@ class FaultPlan:
 class FakeBotApi(BotApiMethods):
     """The Bot API of one bot, in memory; `api_url` goes into BOT_API_URL."""
 
+    max_upload = 50 * 1024 * 1024  # the cloud Bot API's limit for a bot's upload; a local server takes 2 GB
+
     def __init__(self, token: str = TOKEN, faults: FaultPlan | None = None, long_poll_cap: float = 1.0) -> None:
         self.token = token
         self.faults = faults or FaultPlan()
@@ -81,7 +83,7 @@ class FakeBotApi(BotApiMethods):
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> Self:
-        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app = web.Application(client_max_size=self.max_upload)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)

@@ -143,3 +143,14 @@ def test_every_unusable_database_has_its_chinese_reason():
         assert re.search(r"[\u4e00-\u9fff]", reason) and "{" not in reason, problem
     tables = DatabaseUnusable(Unusable.FOREIGN_TABLES, "a, b, c, d, e")
     assert unusable_reason(tables) == "含有其他程序的表（a、b、c、d…），不是本程序的数据库"
+
+
+def test_one_reply_when_a_command_needs_the_database_the_bot_does_not_have() -> None:
+    from bot.services.facade import BotService
+    from bot.settings import Settings
+    from errors import UserFacingError
+
+    service = BotService.for_questions(Settings(_env_file=None))
+    with pytest.raises(UserFacingError) as refused:
+        service.storage_for("看板")
+    assert str(refused.value) == "看板需要数据库，当前机器人只开启了问答功能。"

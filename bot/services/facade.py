@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.services.flood import FloodLimit
 from bot.services.actors import Actor, MessageRef
 from bot.settings import Settings
+from errors import UserFacingError
 from knowledge.answers import Answer, ChatContext, Intent
 from knowledge.engine import QuestionEngine
 from knowledge.models import PolicyDocument
@@ -65,6 +66,12 @@ class BotService:
     @property
     def dashboard(self) -> DashboardService:
         return self._storage().dashboard
+
+    def storage_for(self, feature: str) -> StorageServices:
+        """The database's side for a user's command; without a database, the one reply saying what it needs."""
+        if self.storage is None:
+            raise UserFacingError(f"{feature}需要数据库，当前机器人只开启了问答功能。")
+        return self.storage
 
     def _storage(self) -> StorageServices:
         if self.storage is None:
@@ -160,7 +167,7 @@ class BotService:
     async def start(self, actor: Actor, payload: str) -> object:
         """/start with a deep-link payload: redeem it as an invite code; a bad code becomes a Notice."""
         from bot.services.storage_errors import STORAGE_DOWN
-        from errors import StorageUnavailable, UserFacingError
+        from errors import StorageUnavailable
         from reporting.outcomes import Notice
 
         if self.storage is None:

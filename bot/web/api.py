@@ -16,10 +16,9 @@ from bot.services.dashboard import DashboardService
 from bot.services.facade import BotService, StorageServices
 from bot.services.reviews import ReviewService
 from bot.web.views import board_json, decision_json, detail_json, grid_json, history_json, queue_json
-from errors import InputError, UserFacingError
+from errors import InputError
 from reporting.review_outcomes import Decision
 
-NO_DATABASE = "看板需要数据库，当前机器人只开启了问答功能。"
 MAX_ID = 2**63 - 1
 REASON_BODY = '请求内容应为 JSON，例如 {"reason": "数值与台账不符，请核对后重报"}'
 Notify = Callable[[Decision], Awaitable[bool]]
@@ -38,10 +37,7 @@ def routes(service: Callable[[], BotService], notify: Notify) -> web.RouteTableD
     api = web.RouteTableDef()
 
     def storage() -> StorageServices:
-        found = service().storage
-        if found is None:
-            raise UserFacingError(NO_DATABASE)
-        return found
+        return service().storage_for("看板")
 
     def dashboard() -> DashboardService:
         return storage().dashboard
