@@ -16,6 +16,7 @@ from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from errors import SettingInvalid
+from storage.targets import DatabaseTarget, database_target
 
 WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
 CN_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -27,7 +28,8 @@ HELP: dict[str, tuple[str, str]] = {
     "token": ("不是有效的机器人令牌", "BOT_TOKEN=123456789:AAExample"),
     "api_url": ("不是 Bot API 地址", "BOT_API_URL=http://127.0.0.1:8081/bot"),
     "admins": ("应为逗号分隔的 Telegram 用户 ID（正整数）", "BOT_ADMINS=123456789,987654321"),
-    "db": ("不是可用的数据库文件路径", "BOT_DB=data/bot.db"),
+    "db": ("不是可用的数据库文件路径或 postgresql:// 地址",
+           "BOT_DB=data/bot.db（或 BOT_DB=postgresql://bot@db.example.com/bot）"),
     "console_db": ("不是可用的数据库文件路径", "BOT_CONSOLE_DB=data/console.db"),
     "policy": ("不是可读取的政策原文文件",
                "BOT_POLICY=knowledge/data/policy_jinan_2022.txt（或不设置，使用随程序发布的原文）"),
@@ -56,7 +58,7 @@ class Settings(BaseSettings):
     token: SecretStr | None = None
     api_url: str | None = None
     admins: Annotated[tuple[int, ...], NoDecode] = ()
-    db: Path = Path("data/bot.db")
+    db: DatabaseTarget = Path("data/bot.db")  # an SQLite file, or a postgresql:// URL (the server database)
     console_db: Path = Path("data/console.db")
     policy: Path | None = None
     tz: str = "Asia/Shanghai"
@@ -91,11 +93,15 @@ class Settings(BaseSettings):
 
     @field_validator("db", "console_db", mode="before")
     @classmethod
-    def _database_path(cls, value: object) -> object:
+    def _database_path(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str | Path) and not str(value).strip():
             raise ValueError("为空，应为数据库文件的路径")
         if isinstance(value, str | Path) and os.path.isdir(value):  # False, not an error, where we may not look
             raise ValueError("是一个目录，应为数据库文件的路径")
+        if info.field_name == "db" and isinstance(value, str | Path):
+            return database_target(value)  # a scheme other than postgresql:// is a ValueError saying so
+        if isinstance(value, str) and "://" in value:
+            raise ValueError("终端模式的试用数据库只能是 SQLite 文件路径")
         return value
 
     @field_validator("policy")

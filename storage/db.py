@@ -1,4 +1,5 @@
-"""One aiosqlite connection in WAL mode, with numbered migrations and serialised transactions."""
+"""One connection (aiosqlite in WAL mode, or PostgreSQL on a thread: storage.pg), numbered migrations, serialised
+transactions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import datetime as dt
 import logging
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -17,6 +19,7 @@ import aiosqlite
 from errors import StorageUnavailable
 from storage.migrations import MIGRATIONS, Migration
 from storage.preflight import create_private
+from storage.targets import DatabaseTarget, PostgresUrl, database_target
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +48,27 @@ async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] 
 class Database:
     """Wraps the connection so every transaction runs alone: coroutines share one connection."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, target: DatabaseTarget) -> None:
         self.conn = conn
-        self.path = path
+        self.target = target
         self._lock = asyncio.Lock()
         self._queued: list[Entry] = []  # the next group commit
+
+    @property
+    def dialect(self) -> str:
+        return "postgresql" if isinstance(self.target, PostgresUrl) else "sqlite"
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file; what only SQLite has (backups, file locks) asks for it."""
+        if not isinstance(self.target, Path):
+            raise TypeError("a PostgreSQL database has no file")
+        return self.target
+
+    @property
+    def scratch(self) -> Path:
+        """Where exports are written before they are sent: beside the SQLite file, else the temporary folder."""
+        return self.target.parent if isinstance(self.target, Path) else Path(tempfile.gettempdir())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -57,7 +76,9 @@ class Database:
         async with self._lock:
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+            except Exception as exc:
+                if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+                    raise
                 raise StorageUnavailable(STORAGE_DOWN) from exc
             try:
                 yield self.conn
@@ -68,7 +89,9 @@ class Database:
                 raise
             try:
                 await self.conn.commit()
-            except sqlite3.OperationalError as exc:
+            except Exception as exc:
+                if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+                    raise
                 await self.conn.rollback()
                 raise StorageUnavailable(STORAGE_DOWN) from exc
 
@@ -139,7 +162,9 @@ def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) 
     """transaction()'s rules for a plain function: a lock or a read-only file refuses, anything raised rolls back."""
     try:
         raw.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
+    except Exception as exc:
+        if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+            raise
         raise StorageUnavailable(STORAGE_DOWN) from exc
     try:
         result = fn(raw)
@@ -150,7 +175,9 @@ def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) 
         raise
     try:
         raw.commit()
-    except sqlite3.OperationalError as exc:
+    except Exception as exc:
+        if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+            raise
         raw.rollback()
         raise StorageUnavailable(STORAGE_DOWN) from exc
     return result
@@ -208,18 +235,36 @@ def _settle(futures: list[asyncio.Future[Any]], task: asyncio.Future[list[tuple[
 
 
 def cannot_write_now(exc: BaseException) -> bool:
-    """Busy, locked, read-only, full or failing disk: the user can simply resend later."""
+    """Busy, locked, read-only, full or failing disk, or a lost server: the user can simply resend later."""
+    if type(exc).__module__.startswith("psycopg"):
+        from storage.pg import unavailable
+        return unavailable(exc)
     name = getattr(exc, "sqlite_errorname", "") or ""
     return isinstance(exc, sqlite3.OperationalError) and name.startswith(UNAVAILABLE_CODES)
 
 
 async def open_database(
-    path: Path | str,
+    target: DatabaseTarget | str,
     clock: Callable[[], dt.datetime] | None = None,
-    migrations: Iterable[Migration] = MIGRATIONS,
+    migrations: Iterable[Migration] | None = None,
 ) -> Database:
-    """Open (creating folders and a private file), switch to WAL and apply pending migrations."""
-    path = Path(path)
+    """Open an SQLite file (creating folders and a private file, in WAL mode) or a PostgreSQL database, and apply
+    its engine's pending migrations."""
+    target = database_target(target)
+    if isinstance(target, PostgresUrl):
+        from storage.migrations_pg import PG_MIGRATIONS
+        from storage.pg import AsyncPgConnection
+        try:
+            pg = await AsyncPgConnection.connect(target)
+        except Exception as exc:
+            if not cannot_write_now(exc):
+                raise
+            raise StorageUnavailable(f"PostgreSQL {target.redacted}: {exc}") from exc
+        pg_db = Database(pg, target)  # type: ignore[arg-type]  # aiosqlite's interface, on PostgreSQL
+        await migrate(pg_db, PG_MIGRATIONS if migrations is None else migrations,
+                      clock or (lambda: dt.datetime.now(dt.UTC)))
+        return pg_db
+    path = target
     create_private(path)  # 0600, and the WAL and shared-memory files SQLite creates beside it copy that mode
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
@@ -228,19 +273,22 @@ async def open_database(
     await conn.execute("PRAGMA synchronous = NORMAL")
     await conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn, path)
-    await migrate(db, migrations, clock or (lambda: dt.datetime.now(dt.UTC)))
+    await migrate(db, MIGRATIONS if migrations is None else migrations, clock or (lambda: dt.datetime.now(dt.UTC)))
     return db
 
 
 async def migrate(db: Database, migrations: Iterable[Migration], clock: Callable[[], dt.datetime]) -> list[int]:
     """Apply each migration not yet recorded, each in its own transaction; returns the versions applied."""
-    await db.conn.execute(CREATE_MIGRATIONS_TABLE)
+    async with db.transaction() as conn:  # replicas starting together take turns (the write lock), then look
+        await conn.execute(CREATE_MIGRATIONS_TABLE)
     applied = {row[0] for row in await db.fetchall(SELECT_APPLIED)}
     done: list[int] = []
     for migration in sorted(migrations, key=lambda m: m.version):
         if migration.version in applied:
             continue
         async with db.transaction() as conn:
+            if any(row[0] == migration.version for row in await conn.execute_fetchall(SELECT_APPLIED)):
+                continue  # another replica applied it while this one waited for the lock
             for statement in migration.statements:
                 await conn.execute(statement)
             await conn.execute(INSERT_APPLIED, (migration.version, migration.name, clock().isoformat()))

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from storage import reports
+from storage.targets import DatabaseTarget
 
 IS_CURRENT = reports.IS_CURRENT  # the rule's one SQL form, named here so the statement below is a constant
 IS_LATEST = reports.IS_LATEST
@@ -36,8 +37,14 @@ class ExportStopped(Exception):
     """Internal: the export was cancelled (the bot is stopping) and its worker thread should give up."""
 
 
-def open_reader(path: Path) -> sqlite3.Connection:
+def open_reader(target: DatabaseTarget) -> sqlite3.Connection:
     """A read-only connection for one thread; BEGIN makes everything it reads one snapshot."""
+    if not isinstance(target, Path):
+        from storage.pg import PgConnection
+        pg = PgConnection(target)
+        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return pg  # type: ignore[return-value]  # sqlite3.Connection's interface, on PostgreSQL
+    path = target
     conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None,
                            check_same_thread=True)
     conn.execute(f"PRAGMA busy_timeout = {READ_TIMEOUT_MS}")
@@ -57,6 +64,12 @@ def last_report_id(conn: sqlite3.Connection) -> int:
 def report_batches(conn: sqlite3.Connection, stop: threading.Event | None = None,
                    size: int = BATCH) -> Iterator[list[tuple]]:
     """Rows of EXPORT_REPORTS, `size` at a time; raises ExportStopped between batches once `stop` is set."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":  # a server-side cursor: rows arrive as they are read
+        for rows in conn.stream(EXPORT_REPORTS, size):  # type: ignore[attr-defined]
+            if stop is not None and stop.is_set():
+                raise ExportStopped
+            yield [tuple(row) for row in rows]
+        return
     cursor = conn.execute(EXPORT_REPORTS)
     try:
         while batch := cursor.fetchmany(size):

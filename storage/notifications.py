@@ -6,7 +6,7 @@ import datetime as dt
 
 from aiosqlite import Connection
 
-CLAIM = "INSERT OR IGNORE INTO sent_notifications (kind, key, sent_at) VALUES (?, ?, ?)"
+CLAIM = "INSERT INTO sent_notifications (kind, key, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 RELEASE = "DELETE FROM sent_notifications WHERE kind = ? AND key = ? AND sent_at = ?"
 WAS_SENT = "SELECT 1 FROM sent_notifications WHERE kind = ? AND key = ?"
 ANY_SENT = "SELECT 1 FROM sent_notifications LIMIT 1"
@@ -25,9 +25,7 @@ class SentNotifications:
         await conn.execute(RELEASE, (kind, key, claimed_at.isoformat()))
 
     async def was_sent(self, conn: Connection, kind: str, key: str) -> bool:
-        async with conn.execute(WAS_SENT, (kind, key)) as cursor:
-            return await cursor.fetchone() is not None
+        return bool(await conn.execute_fetchall(WAS_SENT, (kind, key)))
 
     async def any_sent(self, conn: Connection) -> bool:
-        async with conn.execute(ANY_SENT) as cursor:
-            return await cursor.fetchone() is not None
+        return bool(await conn.execute_fetchall(ANY_SENT))

@@ -116,11 +116,10 @@ def store_message(conn: sqlite3.Connection, plan: StorePlan) -> StoreResult:
     for figure in plan.figures:
         history = histories[(figure.unit_id, figure.indicator)]
         previous = history.get(figure.period)
-        cursor = conn.execute(INSERT_REPORT, (
+        ((report_id,),) = conn.execute(INSERT_REPORT, (
             figure.unit_id, figure.indicator, figure.period, figure.value, int(figure.cumulative), plan.reporter_id,
-            plan.chat_id, plan.message_id, plan.source_text, plan.now, previous.id if previous else None, plan.held))
-        report_id = cursor.lastrowid
-        assert report_id is not None  # set by the INSERT
+            plan.chat_id, plan.message_id, plan.source_text, plan.now, previous.id if previous else None,
+            plan.held)).fetchall()
         if previous is not None:
             conn.execute(MARK_SUPERSEDED, (report_id, plan.now, previous.id))
         history[figure.period] = CurrentFigure(report_id, figure.period, figure.value, figure.cumulative)

@@ -39,15 +39,15 @@ SUBMITTED = "{r}.undone_at IS NULL"
 IS_LATEST = NEWEST_ALIVE.format(r="r", alive=SUBMITTED.format(r="r"), alive2=SUBMITTED.format(r="r2"))
 # A month is reported (reminders, late units) when a row of it is neither undone nor returned: awaiting review is
 # reported. Just before :at: created before it, not undone by then, not returned by then.
-REPORTED = "{r}.undone_at IS NULL AND {r}.held IS NOT 'returned'"
+REPORTED = "{r}.undone_at IS NULL AND {r}.held IS DISTINCT FROM 'returned'"
 REPORTED_AT = (
     "julianday({r}.created_at) < julianday(:at)"
     " AND ({r}.undone_at IS NULL OR julianday({r}.undone_at) >= julianday(:at))"
-    " AND ({r}.held IS NOT 'returned' OR julianday({r}.reviewed_at) >= julianday(:at))"
+    " AND ({r}.held IS DISTINCT FROM 'returned' OR julianday({r}.reviewed_at) >= julianday(:at))"
 )
 INSERT_REPORT = (
     "INSERT INTO reports (unit_id, indicator, period, value, cumulative, reporter_id, chat_id, message_id,"
-    " source_text, created_at, replaces_id, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " source_text, created_at, replaces_id, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 )
 MARK_SUPERSEDED = "UPDATE reports SET superseded_by = ?, superseded_at = ? WHERE id = ?"
 MARK_UNDONE = "UPDATE reports SET undone_at = ?, undone_by = ? WHERE id = ? AND undone_at IS NULL"
@@ -65,7 +65,7 @@ LATEST_ACTIVE_BY_REPORTER = (
 )
 RECENT_BY_UNIT = f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.unit_id = ? ORDER BY r.id DESC LIMIT ?"
 
-INSERT_PROCESSED = "INSERT OR IGNORE INTO processed_updates (key, processed_at) VALUES (?, ?)"
+INSERT_PROCESSED = "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
 IS_PROCESSED = "SELECT 1 FROM processed_updates WHERE key = ?"
 PRUNE_PROCESSED = "DELETE FROM processed_updates WHERE julianday(processed_at) < julianday(?)"
 
@@ -94,13 +94,12 @@ class ReportRepository:
     ) -> tuple[int, ReportRow | None]:
         """Insert a figure (held back for review when `held`); returns its id and the latest row it replaced, if any."""
         previous = await self.latest(conn, unit_id, indicator, period)
-        cursor = await conn.execute(
+        (inserted,) = await conn.execute_fetchall(
             INSERT_REPORT,
             (unit_id, indicator, period, value, int(cumulative), reporter_id, chat_id, message_id, source_text,
              now.isoformat(), previous.id if previous else None, held),
         )
-        report_id = cursor.lastrowid
-        assert report_id is not None  # set by the INSERT
+        report_id = inserted[0]
         if previous is not None:
             await conn.execute(MARK_SUPERSEDED, (report_id, now.isoformat(), previous.id))
         return report_id, previous

@@ -14,7 +14,7 @@ from storage.models import Invite, Liaison, Unit
 UNIT_BY_NAME = "SELECT id, name FROM units WHERE name = ?"
 UNIT_BY_ID = "SELECT id, name FROM units WHERE id = ?"
 ALL_UNITS = "SELECT id, name FROM units ORDER BY id"
-INSERT_UNIT = "INSERT INTO units (name, created_at) VALUES (?, ?)"
+INSERT_UNIT = "INSERT INTO units (name, created_at) VALUES (?, ?) RETURNING id"
 
 INVITE_COLUMNS = (
     "i.code, i.unit_id, u.name AS unit_name, i.indicators, i.created_by, i.created_at, i.expires_at,"
@@ -47,11 +47,11 @@ ACTIVE_LIAISONS = (
 EVERY_LIAISON = f"SELECT {LIAISON_COLUMNS} FROM liaisons l JOIN units u ON u.id = l.unit_id ORDER BY l.id"
 INSERT_LIAISON = (
     "INSERT INTO liaisons (user_id, unit_id, name, username, chat_id, invite_code, joined_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
 )
 UPDATE_LIAISON_CONTACT = "UPDATE liaisons SET name = ?, username = ?, chat_id = ? WHERE id = ?"
 REVOKE_LIAISON = "UPDATE liaisons SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL"
-ADD_LIAISON_INDICATOR = "INSERT OR IGNORE INTO liaison_indicators (liaison_id, indicator) VALUES (?, ?)"
+ADD_LIAISON_INDICATOR = "INSERT INTO liaison_indicators (liaison_id, indicator) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
 class UnitRepository:
@@ -73,8 +73,8 @@ class UnitRepository:
         unit = await self.by_name(conn, name)
         if unit is not None:
             return unit
-        cursor = await conn.execute(INSERT_UNIT, (name, now.isoformat()))
-        return Unit(id=cursor.lastrowid, name=name)
+        (inserted,) = await conn.execute_fetchall(INSERT_UNIT, (name, now.isoformat()))
+        return Unit(id=inserted[0], name=name)
 
 
 class InviteRepository:
@@ -133,10 +133,10 @@ class LiaisonRepository:
         """Make the user a liaison of the unit, or add the indicators if they already are one."""
         existing = next((x for x in await self.active_for_user(conn, user_id) if x.unit_id == unit.id), None)
         if existing is None:
-            cursor = await conn.execute(
+            (inserted,) = await conn.execute_fetchall(
                 INSERT_LIAISON, (user_id, unit.id, name, username, chat_id, invite_code, now.isoformat())
             )
-            liaison_id = cursor.lastrowid
+            liaison_id = inserted[0]
         else:
             liaison_id = existing.id
             await conn.execute(UPDATE_LIAISON_CONTACT, (name, username, chat_id, liaison_id))

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from storage import reports
 from storage.models import ReportRow
+from storage.targets import dialect
 
 FROM_REPORTS = reports.FROM_REPORTS
 IS_CURRENT = reports.IS_CURRENT
@@ -31,8 +32,11 @@ QUEUE_SIZE = f"SELECT COUNT(*) FROM {WAITING_ROWS} WHERE {AWAITING} AND {IS_LATE
 AWAITING_BY_INDICATOR = (f"SELECT r.indicator, COUNT(*) FROM {WAITING_ROWS} WHERE {AWAITING} AND {IS_LATEST}"
                          " GROUP BY r.indicator")
 ROWS_BY_IDS = (
-    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.id IN (SELECT value FROM json_each(:ids)) ORDER BY r.id"
+    f"SELECT {REPORT_COLUMNS} {FROM_REPORTS} WHERE r.id IN ({{ids}}) ORDER BY r.id"
 )
+IDS = {"sqlite": "SELECT value FROM json_each(:ids)",
+       "postgresql": "SELECT value::bigint FROM jsonb_array_elements_text(CAST(:ids AS jsonb))"}
+ROWS_BY_IDS_IN = {engine: ROWS_BY_IDS.replace("{ids}", ids) for engine, ids in IDS.items()}
 LATEST_ID = (
     f"SELECT r.id FROM reports r WHERE r.indicator = :indicator AND r.unit_id = :unit AND r.period = :period"
     f" AND {IS_LATEST}"
@@ -63,7 +67,7 @@ class Verdict(StrEnum):
 
 
 def _row(conn: sqlite3.Connection, report_id: int) -> ReportRow | None:
-    found = conn.execute(ROWS_BY_IDS, {"ids": json.dumps([report_id])}).fetchone()
+    found = conn.execute(ROWS_BY_IDS_IN[dialect(conn)], {"ids": json.dumps([report_id])}).fetchone()
     return ReportRow.from_row(found) if found else None
 
 
@@ -101,7 +105,7 @@ def queue(conn: sqlite3.Connection, limit: int) -> tuple[list[ReportRow], int]:
 
 
 def rows_by_ids(conn: sqlite3.Connection, ids: list[int]) -> list[ReportRow]:
-    return [ReportRow.from_row(row) for row in conn.execute(ROWS_BY_IDS, {"ids": json.dumps(ids)})]
+    return [ReportRow.from_row(row) for row in conn.execute(ROWS_BY_IDS_IN[dialect(conn)], {"ids": json.dumps(ids)})]
 
 
 def awaiting_by_indicator(conn: sqlite3.Connection) -> dict[int, int]:

@@ -143,10 +143,8 @@ class SummaryQueries:
 
     async def all_liaisons(self, conn: Connection) -> list[Liaison]:
         """Active and revoked liaisons with their indicators (the export lists both)."""
-        async with conn.execute(ALL_ASSIGNMENTS) as cursor:
-            assigned: dict[int, list[int]] = {}
-            for liaison_id, indicator in await cursor.fetchall():
-                assigned.setdefault(liaison_id, []).append(indicator)
-        async with conn.execute(ALL_LIAISONS) as cursor:
-            rows = await cursor.fetchall()
+        assigned: dict[int, list[int]] = {}
+        for liaison_id, indicator in await conn.execute_fetchall(ALL_ASSIGNMENTS):
+            assigned.setdefault(liaison_id, []).append(indicator)
+        rows = await conn.execute_fetchall(ALL_LIAISONS)
         return [Liaison.from_row(row, tuple(assigned.get(row["id"], ()))) for row in rows]

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from storage import reports
 from storage.reports import instant_text
+from storage.targets import dialect
 from storage.watermarks import Marks, changed_since, read_marks
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ RELOAD_OVER = 256  # more touched units of one indicator than this (a unit ~50 �
 # month, the last month's figure, and the total from the latest 累计 month on (all months without one).
 REDUCE = (
     "units AS (SELECT {r}.unit_id, MIN({r}.period) AS first, MAX({r}.period) AS last,"
-    " MAX(CASE WHEN {r}.cumulative THEN {r}.period END) AS anchor, SUM({r}.value) AS everything FROM {rows}"
+    " MAX(CASE WHEN {r}.cumulative <> 0 THEN {r}.period END) AS anchor, SUM({r}.value) AS everything FROM {rows}"
     " WHERE {counts} GROUP BY {r}.unit_id)"
     " SELECT unit_id, first, last, (SELECT {r}.value FROM {rows} WHERE {counts} AND {r}.unit_id = units.unit_id"
     " AND {r}.period = units.last), CASE WHEN anchor IS NULL THEN everything ELSE (SELECT SUM({r}.value) FROM {rows}"
@@ -63,27 +64,39 @@ TOUCHED = (
 # their untouched months as now, the touched ones by the rule at :at. (NOT IN a list of keys: SQLite indexes
 # the list once; a row value or a NOT EXISTS over the JSON would scan it for every row.)
 UNITS_AT = (
-    "WITH touched AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS unit_id, json_extract(value, '$[1]')"
-    " AS period FROM json_each(:touched)), touched_units AS (SELECT DISTINCT unit_id FROM touched),"
+    "WITH touched AS MATERIALIZED ({touched}), touched_units AS (SELECT DISTINCT unit_id FROM touched),"
     " counted AS MATERIALIZED (SELECT r.unit_id, r.period, r.value, r.cumulative FROM touched_units t"
     f" CROSS JOIN reports r ON r.indicator = :indicator AND r.unit_id = t.unit_id WHERE {IS_CURRENT}"
     " AND r.unit_id || ' ' || r.period NOT IN (SELECT unit_id || ' ' || period FROM touched)"
     " UNION ALL SELECT r.unit_id, r.period, r.value, r.cumulative FROM touched t CROSS JOIN reports r"
     f" ON r.indicator = :indicator AND r.unit_id = t.unit_id AND r.period = t.period WHERE {IS_CURRENT_AT}), "
-    + REDUCE.format(r="c", rows="counted c", counts="1")
+    + REDUCE.format(r="c", rows="counted c", counts="1 = 1")
 )
+# The JSON list of keys as rows, in each engine's JSON functions.
+TOUCHED_KEYS = {
+    "sqlite": "SELECT json_extract(value, '$[0]') AS unit_id, json_extract(value, '$[1]') AS period"
+              " FROM json_each(:touched)",
+    "postgresql": "SELECT (value ->> 0)::bigint AS unit_id, value ->> 1 AS period"
+                  " FROM jsonb_array_elements(CAST(:touched AS jsonb))",
+}
+UNITS_AT_IN = {engine: UNITS_AT.replace("{touched}", keys) for engine, keys in TOUCHED_KEYS.items()}
 # Units' positive current figures of an indicator (:units, JSON [unit, …]) per sort (monthly, 累计): how many,
 # and the middle five.
 SPREADS = (
-    "WITH wanted AS MATERIALIZED (SELECT value AS unit_id FROM json_each(:units)),"
+    "WITH wanted AS MATERIALIZED ({wanted}),"
     " counted AS (SELECT r.unit_id, r.cumulative, r.value FROM wanted w CROSS JOIN reports r"
     f" ON r.indicator = :indicator AND r.unit_id = w.unit_id WHERE r.value > 0 AND {IS_CURRENT}),"
     " ranked AS (SELECT unit_id, cumulative, value,"
     " ROW_NUMBER() OVER (PARTITION BY unit_id, cumulative ORDER BY value) - 1 AS k,"
     " COUNT(*) OVER (PARTITION BY unit_id, cumulative) AS n FROM counted)"
-    " SELECT unit_id, cumulative, n, group_concat(quote(value)) FROM ranked WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
+    " SELECT unit_id, cumulative, MAX(n), group_concat(quote(value)) FROM ranked WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
     " GROUP BY unit_id, cumulative"
 )
+WANTED_UNITS = {
+    "sqlite": "SELECT value AS unit_id FROM json_each(:units)",
+    "postgresql": "SELECT value::bigint AS unit_id FROM jsonb_array_elements_text(CAST(:units AS jsonb))",
+}
+SPREADS_IN = {engine: SPREADS.replace("{wanted}", wanted) for engine, wanted in WANTED_UNITS.items()}
 SPREADS_PER_HOP = 2000
 Units = tuple["UnitFigure", ...]
 Pair = tuple[int, int]  # (indicator, unit id)
@@ -189,7 +202,7 @@ class UnitFigures:
             units = [unit for number, unit in missing if number == indicator][:SPREADS_PER_HOP]
             found: dict[int, dict[bool, Spread]] = {unit: {} for unit in units}
             for unit, cumulative, count, middle in conn.execute(
-                    SPREADS, {"indicator": indicator, "units": json.dumps(units)}):
+                    SPREADS_IN[dialect(conn)], {"indicator": indicator, "units": json.dumps(units)}):
                 found[unit][bool(cumulative)] = Spread(count, tuple(sorted(map(float, middle.split(",")))))
             self._spreads.update(((indicator, unit), spread) for unit, spread in found.items())
         return {pair: self._spreads[pair] for pair in pairs if pair in self._spreads}
@@ -247,7 +260,7 @@ class UnitFigures:
         """Now's rows with the units whose months were touched since the instant reduced again as they stood then."""
         months = since.months[number]
         params = {"indicator": number, "at": since.at, "touched": json.dumps(months)}
-        then = {row[0]: UnitFigure.from_row(row) for row in conn.execute(UNITS_AT, params)}
+        then = {row[0]: UnitFigure.from_row(row) for row in conn.execute(UNITS_AT_IN[dialect(conn)], params)}
         touched = {unit for unit, _ in months}
         merged = {f.unit_id: f for f in now if f.unit_id not in touched} | then
         return tuple(merged[unit] for unit in sorted(merged))

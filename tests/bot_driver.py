@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from tests.engines import database_for
 
 from tests.fake_bot_api import BOT_USER, BotMessage, FakeBotApi, chat_dict, text_entities, user_dict
 
@@ -168,7 +169,7 @@ class BotDriver:
 
 def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
     """Settings pointing at the fake server; .env is ignored so the developer's own token never leaks in."""
-    values: dict[str, Any] = {"token": api.token, "api_url": api.api_url, "db": tmp_path / "bot.db",
+    values: dict[str, Any] = {"token": api.token, "api_url": api.api_url, "db": database_for(tmp_path),
                                  "admins": (ADMIN_ID,)}
     return Settings(_env_file=None, **{**values, **overrides})
 

@@ -12,14 +12,20 @@ import pytest
 from application import build_application
 from bot.services.facade import BotService
 from bot.settings import Settings
+from tests import engines
 from tests.bot_driver import ADMIN_ID, GROUP_ID, OTHER_WORKER_ID, WORKER_ID, BotDriver, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi, FaultPlan
 # pytest finds the layer hook and the autouse fixture by their names in conftest
+from tests.engines import engine  # noqa: F401
 from tests.layers import _python_children_only_in_the_process_layer, pytest_collection_modifyitems  # noqa: F401
 from tests.recording_request import RecordingRequest
 from tests.report_support import Clock, at, open_service
 
 __all__ = ["ADMIN_ID", "GROUP_ID", "OTHER_WORKER_ID", "WORKER_ID", "running_bot", "settings_for"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    engines.parametrize(metafunc)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,7 +72,8 @@ REPORT_START = at(2026, 11, 24)
 async def in_process_bot(tmp_path: Path, *, flood_limits: bool = True, **settings: Any) -> AsyncIterator[BotDriver]:
     """The real Application over a recording request (no sockets), started and shut down as `run` does."""
     api = FakeBotApi()
-    config = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,), **settings)
+    config = Settings(_env_file=None, token=api.token, db=engines.database_for(tmp_path), admins=(ADMIN_ID,),
+                      **settings)
     app = build_application(config, request=RecordingRequest(api), flood_limits=flood_limits)
     post_init, post_shutdown = app.post_init, app.post_shutdown
     assert post_init is not None and post_shutdown is not None  # build_application sets both

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.services.actors import Actor, MessageRef
 from bot.services.facade import BotService
 from bot.settings import Settings
+from tests.engines import database_for
 from reporting.outcomes import InviteCreated, Joined
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -41,7 +42,7 @@ def at(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
 
 
 async def open_service(tmp_path: Path, clock: Clock) -> BotService:
-    settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=(ADMIN.user_id,))
+    settings = Settings(_env_file=None, db=database_for(tmp_path), admins=(ADMIN.user_id,))
     return await BotService.open(settings, clock)
 
 

@@ -23,7 +23,7 @@ from reporting.outcomes import InviteCreated, Notice, PendingConfirmation, Repor
 from storage.db import Database
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Messages, expect
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 
 @contextmanager

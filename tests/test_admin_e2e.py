@@ -14,7 +14,7 @@ from reporting.export import REPORTS_SHEET
 from tests.bot_driver import BotDriver
 from tests.conftest import ADMIN_ID, OTHER_WORKER_ID, WORKER_ID
 
-pytestmark = pytest.mark.telegram
+pytestmark = [pytest.mark.telegram, pytest.mark.both_engines]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -22,7 +22,7 @@ from storage.unit_figures import UnitFigures
 from tests.crafted_rows import Rows, schema
 from tests.report_support import ADMIN, LIAISON, STRANGER, Clock, Messages, at, expect, exported
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 START = at(2026, 11, 24)
 BASELINE_15 = 30  # 济南工匠's 2021 baseline: the city figure before anything counts

@@ -19,7 +19,7 @@ from tests.bot_driver import ADMIN_ID, WORKER_ID
 from tests.dashboard_support import Dashboard, dashboard, init_data
 from tests.fake_bot_api import FakeBotApi
 
-pytestmark = pytest.mark.telegram
+pytestmark = [pytest.mark.telegram, pytest.mark.both_engines]
 
 ENDPOINTS = (("GET", "api/indicators"), ("GET", "api/indicators/15"), ("GET", "api/indicators/15/units/1"),
              ("GET", "api/completeness"), ("GET", "api/pending"), ("POST", "api/pending/1/approve"),

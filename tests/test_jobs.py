@@ -22,7 +22,7 @@ from bot.settings import Settings
 from reporting.outcomes import InviteCreated
 from tests.report_support import LIAISON, OTHER, ZONE, Clock, Messages, at, expect
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 ADMINS = (1, 5)
 ADMIN = Actor(user_id=1, chat_id=1, name="管理员")

@@ -20,7 +20,7 @@ from reporting.periods import Period
 from reporting.render import render_report
 from tests.report_support import ADMIN, LIAISON, STRANGER, Messages
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 OCTOBER = Period(year=2026, month=10)
 

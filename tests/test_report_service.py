@@ -18,7 +18,7 @@ from tests.report_support import (
     ADMIN, LIAISON, OTHER, STRANGER, Clock, Messages, at, count_reports, expect, invite_and_join,
 )
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 START = at(2026, 11, 24)
 

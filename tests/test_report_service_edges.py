@@ -15,7 +15,7 @@ from tests.report_support import (
     ADMIN, LIAISON, STRANGER, Messages, count_reports, expect, invite_and_join,
 )
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 
 @pytest.fixture

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 
 from bot.settings import Settings
 from tests.bot_driver import BotDriver
 from tests.conftest import ADMIN_ID, OTHER_WORKER_ID, WORKER_ID
+from tests.engines import rows
 
-pytestmark = pytest.mark.telegram
+pytestmark = [pytest.mark.telegram, pytest.mark.both_engines]
 
 STRANGER_ID = 7007
 
 
 def reports_in(settings: Settings) -> list[tuple]:
-    with sqlite3.connect(settings.db) as conn:
-        return conn.execute(
-            "SELECT indicator, period, value, undone_at IS NOT NULL FROM reports ORDER BY id").fetchall()
+    """(indicator, month, value, undone 0/1) of every stored row, read from the database itself (either engine)."""
+    return [(*row[:3], int(row[3])) for row in rows(
+        settings.db, "SELECT indicator, period, value, undone_at IS NOT NULL FROM reports ORDER BY id")]
 
 
 async def join_as_liaison(telegram: BotDriver) -> str:

@@ -197,6 +197,10 @@ def _fixed(node: ast.AST, constants: set[str]) -> bool:
         return _fixed(node.func.value, constants) and all(_fixed(a, constants) for a in node.args)
     if isinstance(node, (ast.Tuple, ast.List)):
         return all(_fixed(e, constants) for e in node.elts)
+    if isinstance(node, ast.Subscript):  # one of a constant's statements, per engine: UNITS_AT_IN[dialect(conn)]
+        return _fixed(node.value, constants)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "translate":
+        return bool(node.args) and _is_parameter(node.args[0])  # storage/pg.py: a caller's constant, re-spelled
     return False
 
 

@@ -24,7 +24,7 @@ from storage.export_queries import ExportStopped, open_reader, report_batches
 from tests.conftest import ADMIN_ID, in_process_bot
 from tests.report_support import ADMIN, LIAISON, Clock, Messages, at, expect, open_service
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 HEADER = ("记录ID", "单位", "数值", "比例", "原文")
 
@@ -76,7 +76,7 @@ def test_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
 
 
 async def test_the_export_reads_one_snapshot_while_the_bot_writes(reported: BotService) -> None:
-    conn = open_reader(reported.summaries.db.path)
+    conn = open_reader(reported.summaries.db.target)
     try:
         batches = report_batches(conn, size=1)
         first = next(batches)
@@ -110,7 +110,7 @@ def test_a_stopped_export_gives_up_between_batches(tmp_path: Path) -> None:
 async def test_the_file_lies_in_a_private_folder_that_goes_once_it_is_read(reported: BotService) -> None:
     file = await reported.summaries.export(ADMIN)
     folder = file.path.parent
-    assert folder.parent == reported.summaries.db.path.parent and folder.name.startswith(".export-")
+    assert folder.parent == reported.summaries.db.scratch and folder.name.startswith(".export-")
     assert folder.stat().st_mode & 0o777 == 0o700 and file.path.stat().st_mode & 0o777 == 0o600
     with file:
         statuses = [row[14] for row in load_workbook(io.BytesIO(file.path.read_bytes()))["上报明细"].iter_rows(
@@ -131,8 +131,8 @@ async def test_a_cancelled_export_leaves_nothing_behind(reported: BotService, mo
 
     monkeypatch.setattr(exports, "write_job", stuck)
     summary = await reported.summaries.build_weekly()
-    job = ExportJob("xlsx", reported.summaries.db.path, summary, (), (), ())
-    folder = reported.summaries.db.path.parent
+    job = ExportJob("xlsx", reported.summaries.db.target, summary, (), (), ())
+    folder = reported.summaries.db.scratch
     task = asyncio.create_task(write_export(job, folder))
     await asyncio.to_thread(started.wait)  # the worker is writing
     task.cancel()

@@ -21,7 +21,7 @@ from tests.crafted_rows import Rows, schema
 from tests.crafted_rows import at as crafted_at
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, ZONE, Clock, Messages, at, expect, open_service
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 W46, W47 = Week(year=2026, number=46), Week(year=2026, number=47)
 

@@ -22,7 +22,7 @@ from storage.reports import IS_CURRENT, IS_CURRENT_AT
 from storage.unit_figures import RELOAD_OVER, Spread, UnitFigures, Units
 from tests.crafted_rows import Rows, at, schema
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 
 def values(found: dict[int, Units], number: int = 15) -> list[tuple[int, float]]:
@@ -105,9 +105,9 @@ def test_summaries_read_reports_through_indexes_only() -> None:
     expected = {
         unit_figures.INDICATOR_NOW: {"reports_current"},
         unit_figures.UNIT_NOW: {"reports_current"},
-        unit_figures.UNITS_AT: {"reports_current", "reports_key"},
+        unit_figures.UNITS_AT_IN["sqlite"]: {"reports_current", "reports_key"},
         unit_figures.TOUCHED: {"reports_created", "reports_undone"},
-        unit_figures.SPREADS: {"reports_current"},
+        unit_figures.SPREADS_IN["sqlite"]: {"reports_current"},
         watermarks.MARKS: {"reports_undone", "reports_reviewed"},
         watermarks.CHANGED: {"reports_undone", "reports_reviewed"},
         reviews.QUEUE: {"reports_pending"},

@@ -13,6 +13,8 @@ from bot.services.storage_errors import unusable_reason
 from errors import DatabaseUnusable
 from storage.preflight import check_database, create_private
 
+PG_BACKUP = ("BOT_DB 是 PostgreSQL 数据库：请用 PostgreSQL 自带的工具备份和恢复（见 README“PostgreSQL 备份”），"
+             "例如：pg_dump -Fc -d 'postgresql://bot@db.example.com/bot' -f bot.dump")
 HELD = 0.5  # seconds to wait for the live database before deciding a bot holds it
 
 
@@ -20,7 +22,10 @@ async def run_backup(settings: Settings, target: str) -> int:
     """SQLite's online backup API: pages are copied under a read lock, so WAL writers never see a torn file."""
     import aiosqlite
 
-    source, destination = Path(settings.db), Path(target)
+    if not isinstance(settings.db, Path):
+        print(PG_BACKUP, file=sys.stderr)
+        return 1
+    source, destination = settings.db, Path(target)
     if not source.exists():
         print(f"找不到数据库文件 {source}（可用 BOT_DB 指定）。"
               "例如：BOT_DB=data/bot.db python main.py backup backup.db", file=sys.stderr)
@@ -53,7 +58,10 @@ def run_restore(settings: Settings, source: str) -> int:
     The copy goes through SQLite's backup API under an exclusive lock, so the live file's WAL can never be
     mixed with the restored pages (the manual copy's classic mistake).
     """
-    backup, live = Path(source), Path(settings.db)
+    if not isinstance(settings.db, Path):
+        print(PG_BACKUP, file=sys.stderr)
+        return 1
+    backup, live = Path(source), settings.db
     try:
         check_database(backup, create=False)
     except DatabaseUnusable as problem:

@@ -10,6 +10,7 @@ from bot.settings import HELP, Settings
 from bot.services.storage_errors import unusable_reason
 from errors import DatabaseUnusable, PolicyFormatError, SettingInvalid
 from storage.preflight import check_database
+from storage.targets import DatabaseTarget
 
 log = logging.getLogger(__name__)
 SAME_FILE = "与 BOT_DB 是同一个文件；终端模式不能使用 Telegram 机器人的数据库"
@@ -28,7 +29,7 @@ def prepare(settings: Settings, command: str) -> int:
         except PolicyFormatError as exc:
             raise policy_error(settings, exc) from None
     if command == "console":
-        if _same_file(settings.console_db, settings.db):
+        if isinstance(settings.db, Path) and _same_file(settings.console_db, settings.db):
             raise SettingInvalid("BOT_CONSOLE_DB", settings.console_db, SAME_FILE, HELP["console_db"][1])
         return _database("console_db", settings.console_db, role="console")
     if command == "run":
@@ -40,7 +41,7 @@ def prepare(settings: Settings, command: str) -> int:
         return revoked
     if command == "summary":
         return _database("db", settings.db)
-    if command == "backup" and settings.db.exists():  # a missing source is run_backup's own message
+    if command == "backup" and isinstance(settings.db, Path) and settings.db.exists():  # a missing source is run_backup's own message
         return _database("db", settings.db, create=False, schema=False)  # a copy of any SQLite file is harmless
     return 0
 
@@ -53,7 +54,10 @@ def policy_error(settings: Settings, exc: PolicyFormatError) -> SettingInvalid:
                           HELP["policy"][1])
 
 
-def _database(field: str, path: Path, **options: Any) -> int:
+def _database(field: str, path: DatabaseTarget, **options: Any) -> int:
+    """The SQLite file's preflight; a PostgreSQL server is checked when the service connects."""
+    if not isinstance(path, Path):
+        return 0
     try:
         return check_database(path, **options)
     except DatabaseUnusable as exc:

@@ -22,6 +22,7 @@ from knowledge.models import Indicator
 from reporting.summary_models import WeeklySummary
 from storage.export_queries import last_report_id, open_reader, report_batches, unit_names
 from storage.models import Liaison
+from storage.targets import DatabaseTarget
 
 FOLDER_PREFIX = ".export-"
 LEFTOVER_AGE_S = 24 * 3600  # a folder this old belongs to no running export: a killed process left it
@@ -63,7 +64,7 @@ class ExportJob:
     """What the worker thread needs: small things only, the reports are read there."""
 
     kind: str  # xlsx or csv
-    db_path: Path
+    database: DatabaseTarget  # the SQLite file or the PostgreSQL URL the export reads one snapshot of
     summary: WeeklySummary
     liaisons: tuple[Liaison, ...]
     indicators: tuple[Indicator, ...]
@@ -83,7 +84,7 @@ def write_job(job: ExportJob, target: Path, stop: threading.Event | None = None)
     """Runs in the worker thread: one snapshot of the reports, streamed into `target`. Returns the reports."""
     from reporting.export import write_export_csv, write_export_xlsx  # xlsxwriter loads on first export
 
-    conn = open_reader(job.db_path)
+    conn = open_reader(job.database)
     try:
         rows = chain.from_iterable(report_batches(conn, stop))
         if job.kind == "csv":

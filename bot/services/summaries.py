@@ -190,9 +190,9 @@ class SummaryService:
         summary = await self.build_weekly(week)
         async with self.db.reading() as conn:
             liaisons = await self.queries.all_liaisons(conn)
-        job = ExportJob(kind, self.db.path, summary, tuple(liaisons), self.document.indicators,
+        job = ExportJob(kind, self.db.target, summary, tuple(liaisons), self.document.indicators,
                         tuple(self.settings.admins))
-        return await write_export(job, directory or self.db.path.parent)
+        return await write_export(job, directory or self.db.scratch)
 
     # ---- reminders ------------------------------------------------------------------------------------
     async def reminders(self, period: str | None = None) -> list[Reminder]:
