@@ -58,6 +58,7 @@ class Unusable(StrEnum):
     UNKNOWN_SCHEMA = "unknown schema versions"  # versions: the unknown ones
     CONSOLE_SANDBOX = "the console's sandbox, asked for by the Telegram bot"
     BOT_DATABASE = "the Telegram bot's database, asked for by the console"
+    SERVER_UNREACHABLE = "cannot connect to the PostgreSQL server"  # detail: libpq's first line
 
 
 class DatabaseUnusable(StorageError):

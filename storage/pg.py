@@ -59,9 +59,20 @@ def translate(sql: str, placeholders: bool = True) -> str:
     return TOKENS.sub(one, sql)
 
 
+def check_server(url: str, timeout_s: int = 5) -> None:
+    """Connect once before anything starts, so a wrong URL or a stopped server is one line at start, not a hang."""
+    from errors import DatabaseUnusable, Unusable
+
+    try:
+        psycopg.connect(url, connect_timeout=timeout_s).close()
+    except psycopg.Error as exc:
+        reason = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise DatabaseUnusable(Unusable.SERVER_UNREACHABLE, reason) from None
+
+
 def unavailable(exc: BaseException) -> bool:
     """Lost server, lock wait over, read-only or full: the user can simply resend later."""
-    return isinstance(exc, psycopg.OperationalError | UNAVAILABLE)
+    return isinstance(exc, (psycopg.OperationalError, *UNAVAILABLE))
 
 
 class PgRow:

@@ -29,6 +29,8 @@ BAD = [
     ("BOT_REMIND_DAY", "0"), ("BOT_REMIND_DAY", "31"), ("BOT_REMIND_DAY", "five"),
     ("BOT_POLICY", "missing.txt"), ("BOT_POLICY", "<folder>"), ("BOT_POLICY", "<binary>"), ("BOT_POLICY", "<wrong>"),
     ("BOT_DB", "<folder>"), ("BOT_DB", ""), ("BOT_DB", "<file>/bot.db"), ("BOT_DB", "<binary>"),
+    ("BOT_DB", "mysql://bot@127.0.0.1/bot"), ("BOT_DB", "postgresql://bot@127.0.0.1:1/bot"),  # no server on port 1
+    ("BOT_CONSOLE_DB", "postgresql://bot@127.0.0.1/bot"),
     ("BOT_CONSOLE_DB", "<folder>"), ("BOT_CONSOLE_DB", "<binary>"),
     ("BOT_WEBHOOK_URL", "ftp://bot.example.com/hook"), ("BOT_WEBHOOK_URL", "https://"),
     ("BOT_WEBHOOK_URL", "https://bot.example.com:99999/hook"),

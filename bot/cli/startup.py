@@ -57,6 +57,11 @@ def policy_error(settings: Settings, exc: PolicyFormatError) -> SettingInvalid:
 def _database(field: str, path: DatabaseTarget, **options: Any) -> int:
     """The SQLite file's preflight; a PostgreSQL server is checked when the service connects."""
     if not isinstance(path, Path):
+        from storage.pg import check_server
+        try:
+            check_server(path)
+        except DatabaseUnusable as exc:
+            raise SettingInvalid(f"BOT_{field.upper()}", path.redacted, unusable_reason(exc), HELP[field][1]) from None
         return 0
     try:
         return check_database(path, **options)

@@ -23,6 +23,7 @@ REASONS = {
     Unusable.FOREIGN_MIGRATIONS: "的 schema_migrations 表不是本程序的格式，不是本程序的数据库",
     Unusable.CONSOLE_SANDBOX: "是终端模式的试用数据库，不能给 Telegram 机器人使用",
     Unusable.BOT_DATABASE: "是 Telegram 机器人的数据库，终端模式不能使用（终端模式有自己的试用数据库）",
+    Unusable.SERVER_UNREACHABLE: "无法连接（{detail}）；请检查 PostgreSQL 是否在运行、地址、用户名和数据库名",
 }
 
 
