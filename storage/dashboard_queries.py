@@ -31,7 +31,8 @@ ASSIGNED = (
 MONTHS_REPORTED = (
     "WITH assigned AS (SELECT DISTINCT l.unit_id, li.indicator FROM liaisons l JOIN liaison_indicators li"
     " ON li.liaison_id = l.id WHERE l.revoked_at IS NULL),"
-    " keys AS (SELECT r.unit_id, r.period, MAX(CASE WHEN r.held IS NULL THEN 1 ELSE 0 END) AS counted FROM assigned a CROSS JOIN reports r"
+    " keys AS (SELECT r.unit_id, r.period, MAX(CASE WHEN r.held IS NULL THEN 1 ELSE 0 END) AS counted"
+    " FROM assigned a CROSS JOIN reports r"
     " ON r.indicator = a.indicator AND r.unit_id = a.unit_id AND r.period BETWEEN :first AND :last"
     f" WHERE {REPORTED} GROUP BY r.unit_id, r.indicator, r.period)"
     " SELECT unit_id, period, COUNT(*), SUM(counted) FROM keys GROUP BY unit_id, period"

@@ -29,7 +29,8 @@ UNDONE_COUNT_FUNCTION = """CREATE FUNCTION reports_undone_count() RETURNS trigge
         IF TG_OP = 'INSERT' AND NEW.undone_at IS NOT NULL THEN
             UPDATE report_counts SET undone = undone + 1 WHERE id = 1;
         ELSIF TG_OP = 'UPDATE' AND (OLD.undone_at IS NULL) <> (NEW.undone_at IS NULL) THEN
-            UPDATE report_counts SET undone = undone + (CASE WHEN NEW.undone_at IS NULL THEN -1 ELSE 1 END) WHERE id = 1;
+            UPDATE report_counts SET undone = undone + (CASE WHEN NEW.undone_at IS NULL THEN -1 ELSE 1 END)
+            WHERE id = 1;
         ELSIF TG_OP = 'DELETE' AND OLD.undone_at IS NOT NULL THEN
             UPDATE report_counts SET undone = undone - 1 WHERE id = 1;
         END IF;

@@ -54,7 +54,7 @@ def translate(sql: str, placeholders: bool = True) -> str:
             return "%%"
         if match.group(1):
             return f"%({match.group(1)})s"
-        return token
+        return token.replace("%", "%%")  # psycopg reads % inside quotes too
 
     return TOKENS.sub(one, sql)
 

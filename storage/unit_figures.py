@@ -89,7 +89,8 @@ SPREADS = (
     " ranked AS (SELECT unit_id, cumulative, value,"
     " ROW_NUMBER() OVER (PARTITION BY unit_id, cumulative ORDER BY value) - 1 AS k,"
     " COUNT(*) OVER (PARTITION BY unit_id, cumulative) AS n FROM counted)"
-    " SELECT unit_id, cumulative, MAX(n), group_concat(quote(value)) FROM ranked WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
+    " SELECT unit_id, cumulative, MAX(n), group_concat(quote(value)) FROM ranked"
+    " WHERE k BETWEEN n / 2 - 2 AND n / 2 + 2"
     " GROUP BY unit_id, cumulative"
 )
 WANTED_UNITS = {

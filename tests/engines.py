@@ -74,16 +74,12 @@ class Engine:
                 conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
-CURRENT: contextvars.ContextVar[Engine] = contextvars.ContextVar("engine", default=Engine("sqlite"))
+CURRENT: contextvars.ContextVar[Engine | None] = contextvars.ContextVar("engine", default=None)
 
 
 def database_for(tmp_path: Path, name: str = "bot") -> Path | str:
-    """Where this test's bot keeps its data, on the test's engine."""
-    return CURRENT.get().database_for(tmp_path, name)
-
-
-def engine_name() -> str:
-    return CURRENT.get().name
+    """Where this test's bot keeps its data, on the test's engine (SQLite outside a test)."""
+    return (CURRENT.get() or Engine("sqlite")).database_for(tmp_path, name)
 
 
 def rows(target: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -92,11 +88,11 @@ def rows(target: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple
         with closing(sqlite3.connect(target)) as conn:
             return [tuple(row) for row in conn.execute(sql, params)]
     from storage.pg import PgConnection
-    conn = PgConnection(str(target))
+    server = PgConnection(str(target))
     try:
-        return [tuple(row) for row in conn.execute(sql, params).fetchall()]
+        return [tuple(row) for row in server.execute(sql, params).fetchall()]
     finally:
-        conn.close()
+        server.close()
 
 
 def parametrize(metafunc: pytest.Metafunc) -> None:
