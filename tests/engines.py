@@ -22,6 +22,14 @@ from urllib.parse import urlsplit
 import pytest
 
 ENGINES = ("sqlite", "postgresql")
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    import psycopg
+    return (sqlite3.Error, psycopg.Error)
+
+
+DATABASE_ERRORS = _database_errors()  # what a failing statement raises, on either engine
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 NO_SERVER = "PostgreSQL 不可用（{url}：{error}）：PostgreSQL 用例跳过；设置 BOT_TEST_PG_URL 指向可用的服务器"
 

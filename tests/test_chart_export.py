@@ -26,7 +26,7 @@ from reporting.export import LIAISONS_SHEET, PROGRESS_SHEET, REPORTS_SHEET
 from reporting.outcomes import InviteCreated
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, expect, open_service
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MISSING_GLYPH = r".*missing from font"  # matplotlib's warning when it draws a box for a character

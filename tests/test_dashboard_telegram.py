@@ -12,7 +12,7 @@ from tests.bot_driver import ADMIN_ID, GROUP_ID, WORKER_ID, running_bot, setting
 from tests.dashboard_support import Dashboard, dashboard, free_port
 from tests.fake_bot_api import FakeBotApi
 
-pytestmark = pytest.mark.telegram
+pytestmark = [pytest.mark.telegram, pytest.mark.both_engines]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from reporting.summary_models import WeeklySummary
 from reporting.xlsx import as_written, column_widths, display_width
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, expect, exported, open_service
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 REPORTS = ((LIAISON, "济南工匠 12"), (LIAISON, "泉城首席技师 5"), (OTHER, "技能人才 136.5万"), (OTHER, "双师型 66%"),
            (OTHER, "新增参加企业新型学徒培训 0.5"))

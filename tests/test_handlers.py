@@ -23,7 +23,7 @@ from tests.bot_driver import BotDriver, invite_code
 from tests.conftest import ADMIN_ID, GROUP_ID, WORKER_ID
 from tests.fake_html import parse_html, utf16_len
 
-pytestmark = pytest.mark.telegram
+pytestmark = [pytest.mark.telegram, pytest.mark.both_engines]
 
 FIVE = ("市发展改革委", "市教育局", "市工业和信息化局", "市人力资源社会保障局", "市国资委")
 

@@ -30,7 +30,7 @@ from reporting.progress import city_figure
 from storage.unit_figures import UnitFigure
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, at, expect, exported, open_service
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 Key = tuple[int, int, str]  # (unit id, indicator, period)
 NAMES = {15: "济南工匠", 16: "泉城首席技师", 1: "技能人才", 23: "双师型"}

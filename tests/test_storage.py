@@ -1,9 +1,8 @@
-"""Storage on real SQLite files: migrations, WAL, and the repositories' append-only rules."""
+"""Storage on a real SQLite file and a real PostgreSQL database: migrations, and the repositories' append-only rules."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,14 @@ from storage.db import open_database
 from storage.migrations import MIGRATIONS, Migration
 from storage.reports import ProcessedUpdates, ReportRepository
 from storage.repositories import InviteRepository, LiaisonRepository, UnitRepository
+from tests.engines import DATABASE_ERRORS, Engine
 from tests.report_support import at
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
+TABLES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
+    "postgresql": "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+}
 
 NOW = at(2026, 11, 24)
 
@@ -24,44 +28,49 @@ def clock() -> dt.datetime:
     return NOW
 
 
-async def test_migrations_run_once_and_are_recorded(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "a" / "bot.db", clock)
-    rows = await db.fetchall("SELECT version, name FROM schema_migrations")
+async def test_migrations_run_once_and_are_recorded(tmp_path: Path, engine: Engine) -> None:
+    target = engine.database_for(tmp_path / "a")
+    db = await open_database(target, clock)
+    rows = await db.fetchall("SELECT version, name FROM schema_migrations ORDER BY version")
     assert [r["version"] for r in rows] == [m.version for m in MIGRATIONS]
-    assert (await db.fetchall("PRAGMA journal_mode"))[0][0] == "wal"
-    assert (await db.fetchall("PRAGMA busy_timeout"))[0][0] == 5000
-    tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if engine.name == "sqlite":
+        assert (await db.fetchall("PRAGMA journal_mode"))[0][0] == "wal"
+        assert (await db.fetchall("PRAGMA busy_timeout"))[0][0] == 5000
+    tables = {r[0] for r in await db.fetchall(TABLES[engine.name])}
     assert {"units", "liaisons", "liaison_indicators", "invites", "reports", "processed_updates",
             "sent_notifications", "pending_reports"} <= tables
     await db.close()
-    again = await open_database(tmp_path / "a" / "bot.db", clock)
+    again = await open_database(target, clock)
     assert len(await again.fetchall("SELECT version FROM schema_migrations")) == len(MIGRATIONS)
     await again.close()
 
 
-async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
+async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, engine: Engine) -> None:
+    from storage.migrations_pg import PG_MIGRATIONS
+
     broken = Migration(99, "broken", ("CREATE TABLE half (x INTEGER)", "CREATE TABLE oops (syntax error here"))
-    with pytest.raises(sqlite3.OperationalError):
-        await open_database(tmp_path / "bot.db", clock, (*MIGRATIONS, broken))
-    db = await open_database(tmp_path / "bot.db", clock)
-    tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    with pytest.raises(DATABASE_ERRORS):
+        await open_database(engine.database_for(tmp_path), clock,
+                            (*(MIGRATIONS if engine.name == "sqlite" else PG_MIGRATIONS), broken))
+    db = await open_database(engine.database_for(tmp_path), clock)
+    tables = {r[0] for r in await db.fetchall(TABLES[engine.name])}
     assert "half" not in tables
     assert 99 not in {r[0] for r in await db.fetchall("SELECT version FROM schema_migrations")}
     await db.close()
 
 
-async def test_sent_notifications_claim_once(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "bot.db", clock)
+async def test_sent_notifications_claim_once(tmp_path: Path, engine: Engine) -> None:
+    db = await open_database(engine.database_for(tmp_path), clock)
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO sent_notifications (kind, key, sent_at) VALUES ('weekly', 'w1', 'x')")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(DATABASE_ERRORS):
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO sent_notifications (kind, key, sent_at) VALUES ('weekly', 'w1', 'y')")
     await db.close()
 
 
-async def test_invites_are_single_use_and_liaisons_merge_indicators(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "bot.db", clock)
+async def test_invites_are_single_use_and_liaisons_merge_indicators(tmp_path: Path, engine: Engine) -> None:
+    db = await open_database(engine.database_for(tmp_path), clock)
     units, invites, liaisons = UnitRepository(), InviteRepository(), LiaisonRepository()
     async with db.transaction() as conn:
         unit = await units.get_or_create(conn, "市总工会", NOW)
@@ -79,8 +88,8 @@ async def test_invites_are_single_use_and_liaisons_merge_indicators(tmp_path: Pa
     await db.close()
 
 
-async def test_reports_are_append_only(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "bot.db", clock)
+async def test_reports_are_append_only(tmp_path: Path, engine: Engine) -> None:
+    db = await open_database(engine.database_for(tmp_path), clock)
     reports, processed = ReportRepository(), ProcessedUpdates()
     async with db.transaction() as conn:
         unit = await UnitRepository().get_or_create(conn, "市总工会", NOW)
@@ -103,8 +112,8 @@ async def test_reports_are_append_only(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_a_transaction_that_raises_stores_nothing(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "bot.db", clock)
+async def test_a_transaction_that_raises_stores_nothing(tmp_path: Path, engine: Engine) -> None:
+    db = await open_database(engine.database_for(tmp_path), clock)
     with pytest.raises(RuntimeError):
         async with db.transaction() as conn:
             await UnitRepository().get_or_create(conn, "市总工会", NOW)

@@ -15,7 +15,7 @@ from tests.bot_driver import BotDriver
 from tests.conftest import GROUP_ID, WORKER_ID, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi
 
-pytestmark = pytest.mark.telegram
+pytestmark = [pytest.mark.telegram, pytest.mark.both_engines]
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 FIVE = ("市发展改革委", "市教育局", "市工业和信息化局", "市人力资源社会保障局", "市国资委")
