@@ -4,7 +4,8 @@
     ├── PolicyFormatError          the policy document does not have the expected shape
     ├── StorageError               storage's own failures, typed and wordless: bot/services/storage_errors.py words them
     │   ├── DatabaseUnusable       the database file cannot serve; `problem` (Unusable) says why: corrupt, foreign …
-    │   └── StorageUnavailable     the database is locked or read-only right now; nothing was stored
+    │   ├── StorageUnavailable     the database is locked or read-only right now; nothing was stored
+    │   └── CopyRefused            `migrate-db` will not copy, or its copy did not check out; `problem` says why
     ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`); main.py exits 2
     │   └── SettingInvalid         one setting's value is unusable: one Chinese line with the value and an example
     └── UserFacingError            expected; carries a Chinese reply and a working example
@@ -73,6 +74,30 @@ class DatabaseUnusable(StorageError):
 
 class StorageUnavailable(StorageError):
     """The database cannot be written right now (locked, read-only); nothing was stored."""
+
+
+class CopyProblem(StrEnum):
+    """Why `migrate-db` left the PostgreSQL database as it was; `detail` carries the names and numbers."""
+
+    SOURCE_BUSY = "the SQLite file is open in another process (a running bot)"
+    TARGET_BUSY = "another process holds the PostgreSQL database's write lock"
+    TARGET_FOREIGN = "the PostgreSQL database holds other tables"  # detail: their names
+    TARGET_NEWER = "the PostgreSQL database has schema versions the SQLite file lacks"  # versions: those
+    TARGET_NOT_EMPTY = "the PostgreSQL database already holds data"  # detail: table=rows, comma-separated
+    SCHEMA_DIFFERS = "the two schemas differ"  # detail: the table and what differs
+    UNLISTED_TABLE = "a table with no copy statement"  # detail: its name (a migration added it: list it)
+    COUNTS_DIFFER = "the copy's counts differ from the source's"  # detail: table source/target
+    FAILED = "PostgreSQL refused the copy"  # detail: the server's first line
+
+
+class CopyRefused(StorageError):
+    """Nothing was copied (or the copy was rolled back): the PostgreSQL database holds no row of the SQLite file."""
+
+    def __init__(self, problem: CopyProblem, detail: str = "", versions: tuple[int, ...] = ()) -> None:
+        super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
+        self.problem = problem
+        self.detail = detail
+        self.versions = versions
 
 
 class ConfigError(BotError):

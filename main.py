@@ -1,4 +1,4 @@
-"""Command line: ask, console, run, summary, backup, restore. Settings are loaded here, once; bad ones exit 2."""
+"""Command line: ask, console, run, summary, backup, restore, migrate-db. Settings load once; bad ones exit 2."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("path", help="备份文件路径")
     restore = commands.add_parser("restore", help="用备份文件恢复数据库（须先停止机器人）")
     restore.add_argument("path", help="备份文件路径")
+    from bot.cli.migrate_db import USAGE
+
+    migrate = commands.add_parser("migrate-db", help="把 SQLite 数据库（全部历史）复制到空的 PostgreSQL 数据库",
+                                  description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    migrate.add_argument("--to", metavar="postgresql://…", help="目标 PostgreSQL 数据库的地址（须为空数据库）")
     return parser
 
 
@@ -107,6 +112,10 @@ def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.backup import run_restore
 
         return run_restore(settings, args.path)
+    if command == "migrate-db":
+        from bot.cli.migrate_db import run_migrate_db
+
+        return run_migrate_db(settings, args.to)
     return 2
 
 
