@@ -5,7 +5,8 @@
     ├── StorageError               storage's own failures, typed and wordless: bot/services/storage_errors.py words them
     │   ├── DatabaseUnusable       the database file cannot serve; `problem` (Unusable) says why: corrupt, foreign …
     │   ├── StorageUnavailable     the database is locked or read-only right now; nothing was stored
-    │   └── CopyRefused            `migrate-db` will not copy, or its copy did not check out; `problem` says why
+    │   ├── CopyRefused            `migrate-db` will not copy, or its copy did not check out; `problem` says why
+    │   └── UnsupportedDatabase    BOT_DB names a scheme other than a file path or postgresql://
     ├── ConfigError                settings missing or wrong (e.g. no BOT_TOKEN for `run`); main.py exits 2
     │   └── SettingInvalid         one setting's value is unusable: one Chinese line with the value and an example
     └── UserFacingError            expected; carries a Chinese reply and a working example
@@ -70,6 +71,14 @@ class DatabaseUnusable(StorageError):
         self.problem = problem
         self.detail = detail
         self.versions = versions
+
+
+class UnsupportedDatabase(StorageError, ValueError):
+    """An address with a scheme we have no engine for (mysql://…): `scheme` says which."""
+
+    def __init__(self, scheme: str) -> None:
+        super().__init__(f"no engine for {scheme}://")
+        self.scheme = scheme
 
 
 class StorageUnavailable(StorageError):

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from errors import SettingInvalid
+from bot.services.storage_errors import unsupported_reason
+from errors import SettingInvalid, UnsupportedDatabase
 from storage.targets import DatabaseTarget, database_target
 
 WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
@@ -99,7 +100,10 @@ class Settings(BaseSettings):
         if isinstance(value, str | Path) and os.path.isdir(value):  # False, not an error, where we may not look
             raise ValueError("是一个目录，应为数据库文件的路径")
         if info.field_name == "db" and isinstance(value, str | Path):
-            return database_target(value)  # a scheme other than postgresql:// is a ValueError saying so
+            try:
+                return database_target(value)
+            except UnsupportedDatabase as exc:
+                raise ValueError(unsupported_reason(exc)) from None
         if isinstance(value, str) and "://" in value:
             raise ValueError("终端模式的试用数据库只能是 SQLite 文件路径")
         return value

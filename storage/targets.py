@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from errors import UnsupportedDatabase
+
 SCHEMES = ("postgresql", "postgres")
 
 
@@ -40,7 +42,7 @@ def dialect(conn: object) -> str:
 
 
 def database_target(value: str | Path) -> DatabaseTarget:
-    """A postgresql:// URL, or else a file path; any other scheme is refused (ValueError says which)."""
+    """A postgresql:// URL, or else a file path; any other scheme is refused (UnsupportedDatabase says which)."""
     if isinstance(value, PostgresUrl | Path):
         return value
     text = value.strip()
@@ -48,5 +50,5 @@ def database_target(value: str | Path) -> DatabaseTarget:
     if not sep:
         return Path(text)
     if scheme.lower() not in SCHEMES:
-        raise ValueError(f"不支持 {scheme}:// 地址，应为 SQLite 文件路径或 postgresql:// 地址")
+        raise UnsupportedDatabase(scheme)
     return PostgresUrl(text)

@@ -9,6 +9,7 @@ import pytest
 
 from bot.services.facade import BotService
 from bot.settings import Settings
+from errors import UnsupportedDatabase
 from reporting.outcomes import InviteCreated, ReportReceipt
 from storage.db import open_database
 from storage.pg import BEGIN_WRITE, translate
@@ -41,7 +42,7 @@ def test_bot_db_is_a_file_or_a_postgresql_url_and_nothing_else() -> None:
     url = database_target("postgresql://bot:secret@db.example.com/bot")
     assert isinstance(url, PostgresUrl) and url.redacted == "postgresql://bot:***@db.example.com/bot"
     assert isinstance(Settings(_env_file=None, db="postgres://db.example.com/bot").db, PostgresUrl)
-    with pytest.raises(ValueError, match="不支持 mysql://"):
+    with pytest.raises(UnsupportedDatabase, match="mysql://"):
         database_target("mysql://db.example.com/bot")
 
 

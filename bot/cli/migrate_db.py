@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.services.storage_errors import unusable_reason
+from bot.services.storage_errors import unsupported_reason, unusable_reason
 from bot.settings import Settings
-from errors import CopyProblem, CopyRefused, DatabaseUnusable, StorageUnavailable, show_value
+from errors import CopyProblem, CopyRefused, DatabaseUnusable, StorageUnavailable, UnsupportedDatabase, show_value
 from storage.targets import PostgresUrl, database_target
 
 if TYPE_CHECKING:  # psycopg is imported only when the command runs: main.py reads USAGE for every command
@@ -45,8 +45,8 @@ def run_migrate_db(settings: Settings, to: str | None) -> int:
         return _say(f"缺少 --to：请给出目标 PostgreSQL 数据库的地址。例如：\n{EXAMPLE}", 2)
     try:
         target = database_target(to)
-    except ValueError as problem:
-        return _say(f"--to {show_value(to)}：{problem}。例如：\n{EXAMPLE}", 2)
+    except UnsupportedDatabase as problem:
+        return _say(f"--to {show_value(to)}：{unsupported_reason(problem)}。例如：\n{EXAMPLE}", 2)
     if not isinstance(target, PostgresUrl):
         return _say(f"--to {show_value(to)} 不是 postgresql:// 地址。例如：\n{EXAMPLE}", 2)
     if not source.exists():

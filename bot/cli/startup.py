@@ -41,7 +41,7 @@ def prepare(settings: Settings, command: str) -> int:
         return revoked
     if command == "summary":
         return _database("db", settings.db)
-    if command == "backup" and isinstance(settings.db, Path) and settings.db.exists():  # a missing source is run_backup's own message
+    if command == "backup" and isinstance(settings.db, Path) and settings.db.exists():  # a missing file: run_backup
         return _database("db", settings.db, create=False, schema=False)  # a copy of any SQLite file is harmless
     return 0
 
