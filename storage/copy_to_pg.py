@@ -147,6 +147,10 @@ async def copy_deployment(source: Path, url: str, batch: int = BATCH_ROWS,
     return await asyncio.to_thread(copy_database, source, url, batch, started)
 
 
+# Statistics for the planner at once: without them the first queries on a million copied rows scan the table.
+ANALYZE = "ANALYZE"
+
+
 def copy_database(source: Path, url: str, batch: int = BATCH_ROWS,
                   started: Callable[[str, int], None] = lambda table, rows: None) -> Copied:
     """Copy every table of `source` into `url` (both migrated to the same version) in one transaction.
@@ -156,7 +160,10 @@ def copy_database(source: Path, url: str, batch: int = BATCH_ROWS,
     lite = _lock_source(source)
     try:
         with psycopg.connect(url) as pg:  # one transaction: committed when the block ends, rolled back if it raises
-            return _copy(lite, pg, batch, started)
+            copied = _copy(lite, pg, batch, started)
+        with psycopg.connect(url, autocommit=True) as pg:
+            pg.execute(ANALYZE)
+        return copied
     except psycopg.errors.LockNotAvailable:
         raise CopyRefused(CopyProblem.TARGET_BUSY) from None
     except psycopg.Error as exc:
