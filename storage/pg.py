@@ -24,6 +24,7 @@ DIALECT = "postgresql"
 # SQLite's BEGIN IMMEDIATE gives one writer per file, so "one current row per key" holds across replicas.
 WRITE_LOCK_KEY = 0x4A4E4254  # 'JNBT'
 BEGIN_WRITE = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout: a write that waits longer is refused, nothing stored
 SESSION_SETUP = f"SET lock_timeout = {LOCK_TIMEOUT_MS}; SET TIME ZONE 'UTC'"
 # Between quotes, or one placeholder: ?, :name (not ::cast), or a % psycopg would read as one.
@@ -42,6 +43,8 @@ def translate(sql: str, placeholders: bool = True) -> str:
     """sqlite3's placeholders (? and :name) as psycopg's (%s and %(name)s), literal % doubled; no planner hints."""
     if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"):
         return BEGIN_WRITE
+    if sql.strip().upper() == "BEGIN":  # SQLite's deferred BEGIN: a read in one snapshot (READ COMMITTED has none)
+        return BEGIN_READ
     sql = FIXED_ORDER.sub(r"JOIN \1 ON", HINTS.sub("", sql))
     if not placeholders:
         return sql

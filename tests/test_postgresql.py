@@ -12,7 +12,7 @@ from bot.settings import Settings
 from errors import UnsupportedDatabase
 from reporting.outcomes import InviteCreated, ReportReceipt
 from storage.db import open_database
-from storage.pg import BEGIN_WRITE, translate
+from storage.pg import BEGIN_READ, BEGIN_WRITE, translate
 from storage.targets import PostgresUrl, database_target
 from tests.engines import Engine, rows
 from tests.report_support import ADMIN, LIAISON, Clock, Messages, at, expect
@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.service, pytest.mark.both_engines]
     ("SELECT 1 FROM a t CROSS JOIN reports r ON r.unit_id = t.unit_id",
      "SELECT 1 FROM a t JOIN reports r ON r.unit_id = t.unit_id"),
     ("BEGIN IMMEDIATE", BEGIN_WRITE),
+    ("BEGIN", BEGIN_READ),
 ])
 def test_sqlite_spelling_becomes_postgresql_spelling(sqlite: str, postgresql: str) -> None:
     assert translate(sqlite) == postgresql
