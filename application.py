@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.telegram.builder import Request, new_application, run_until_stopped, set_webhook
 from bot.telegram.context import BotApplication, BotData
 from bot.telegram.inbox import DurableUpdateQueue, UpdateInbox
-from bot.telegram.jobs import schedule
+from bot.telegram.jobs import release_leases, schedule
 from bot.telegram.review_notices import announce_held
 from bot.telegram.running import MISSING_TOKEN, configure_logging, quiet_http_logs, register_menu, webhook_secret
 from bot.telegram.send_limits import FairRateLimiter
@@ -62,8 +62,12 @@ async def _post_init(app: BotApplication, settings: Settings) -> None:
     data: BotData = app.bot_data
     data.service = await BotService.open(settings)
     service = data.service
-    if isinstance(app.update_queue, DurableUpdateQueue) and service.storage is not None:
-        await app.update_queue.open(UpdateInbox(service.storage.reports.db, service.clock), app.bot)
+    storage = service.storage
+    # lambdas: a test swaps service.clock or service.flood after post_init
+    data.states.attach(storage.reports.db if storage is not None else None, lambda: service.clock(),  # noqa: PLW0108
+                       lambda: service.flood)
+    if isinstance(app.update_queue, DurableUpdateQueue) and storage is not None:
+        await app.update_queue.open(UpdateInbox(storage.reports.db, service.clock, service.replica), app.bot)
     if service.storage is not None:  # each figure held for review gets a card to every admin
         def on_held(ids: tuple[int, ...]) -> None:
             app.create_task(announce_held(app.bot, service, ids), name="review")
@@ -86,5 +90,6 @@ async def _post_shutdown(app: BotApplication) -> None:
     if isinstance(app.update_queue, DurableUpdateQueue):
         await app.update_queue.close()
     if data.service is not None:
+        await release_leases(data.service)
         await data.service.close()
         data.service = None

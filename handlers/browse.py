@@ -67,7 +67,7 @@ async def dept_command(update: Update, context: BotContext) -> None:
     answer = context.service.department(name)
     if answer is None:
         raise errors.NotFound(f"没有找到“{name}”这个部门。", "/dept 市总工会")
-    context.chat_state.context = answer.context
+    (await context.chat_state()).context = answer.context
     await send_reply(message, render_answer(answer))
 
 

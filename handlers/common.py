@@ -6,7 +6,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.telegram.context import ChatState
+from bot.telegram.chat_states import ChatState
 from bot.telegram.keyboards import keyboard_markup
 from bot.services.actors import Actor, MessageRef
 from bot.telegram.views import Reply, Role, split_html

@@ -7,12 +7,22 @@ service check, so a refused command stores nothing and asks nothing of the engin
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, TypeHandler, filters,
+)
 
 from bot.telegram.context import BotContext
 from errors import RateLimited
 
 GUARD_GROUP = -1
+READ_GROUP = -2  # before the guard: the sender's shared flood window is read with the chat state
+
+
+async def read_state(update: Update, context: BotContext) -> None:
+    """One read per update of the chat state and the sender's flood window (bot/telegram/chat_states.py), before
+    the guard counts the sender and before any filter looks at the state (the guided /report's value step)."""
+    if update.effective_chat is not None:
+        await context.chat_state()
 
 
 async def guard(update: Update, context: BotContext) -> None:
@@ -31,5 +41,6 @@ async def guard(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, read_state), group=READ_GROUP)
     app.add_handler(MessageHandler(filters.COMMAND, guard), group=GUARD_GROUP)
     app.add_handler(CallbackQueryHandler(guard), group=GUARD_GROUP)

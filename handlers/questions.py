@@ -38,7 +38,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    state = context.chat_state
+    state = await context.chat_state()
     text = without_mention(message.text, context.bot.username)
     outcome = await context.service.handle_text(actor_of(update), text, state.context, message_ref(update, message))
     if isinstance(outcome, Answer):
@@ -52,7 +52,7 @@ async def on_choice(update: Update, context: BotContext) -> None:
     if query is None:
         return
     parsed = callbacks.parse(query.data)
-    state = context.chat_state
+    state = await context.chat_state()
     question = state.choices.get(parsed.key or "") if parsed else None
     if question is None or not isinstance(query.message, Message):
         await query.answer(EXPIRED_CHOICE)

@@ -178,6 +178,39 @@ M0007_REVIEW = Migration(
     ),
 )
 
+# Replicas (several processes on one database): a chat's dialog and guided /report (user_id 0: the chat's dialog,
+# else that user's guided /report in it), each user's flood window, the leases of scheduled jobs, and which live
+# process has an update of the inbox in hand. Portable SQL: the PostgreSQL list shares these statements verbatim.
+M0008_REPLICAS = Migration(
+    8,
+    "replicas: chat state, flood windows and job leases in the database; inbox updates claimed by a process",
+    (
+        """CREATE TABLE chat_states (
+            chat_id BIGINT NOT NULL,
+            user_id BIGINT NOT NULL,
+            payload TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        )""",
+        "CREATE INDEX chat_states_age ON chat_states(julianday(updated_at))",
+        """CREATE TABLE flood_windows (
+            user_id BIGINT NOT NULL PRIMARY KEY,
+            payload TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX flood_windows_age ON flood_windows(julianday(updated_at))",
+        """CREATE TABLE job_leases (
+            name TEXT NOT NULL PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )""",
+        "ALTER TABLE update_inbox ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE update_inbox ADD COLUMN claimed_at TEXT",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     M0001_INITIAL, M0002_CURRENT_INDEX, M0003_UPDATE_INBOX, M0004_SUMMARY_INDEXES, M0005_UNDONE_COUNT,
-    M0006_PROCESSED_AGE, M0007_REVIEW)
+    M0006_PROCESSED_AGE, M0007_REVIEW, M0008_REPLICAS)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from telegram import Bot, Update  # a Bot object to decode stored updates with: it never connects
 
-from bot.telegram.inbox import KEEP_DONE, KEEP_PROCESSED, DurableUpdateQueue, UpdateInbox
+from bot.telegram.inbox import CLAIM_LEASE, KEEP_DONE, KEEP_PROCESSED, DurableUpdateQueue, UpdateInbox
 from bot.settings import Settings
 from bot.telegram.updates import PerChatUpdateProcessor
 from storage.db import open_database
@@ -240,7 +240,8 @@ async def test_the_queue_stores_before_queueing_queues_a_redelivery_once_and_rep
             await queue.put(update)
         assert [queue.get_nowait().update_id for _ in range(queue.qsize())] == [1, 2]
         await queue.finished(first)
-        again = DurableUpdateQueue()  # the next run
+        again = DurableUpdateQueue()  # the next run, once the first (alive in this process) stopped renewing its claims
+        clock.now += CLAIM_LEASE
         assert await again.open(UpdateInbox(db, clock), Bot("123:TEST")) == 1
         assert again.get_nowait() == second
     finally:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import bot.telegram.context
 import bot.services.flood
-from bot.telegram.context import IDLE
+from bot.services.flood import PRUNE_EVERY as FLOOD_PRUNE_EVERY, WINDOW
+from bot.telegram.chat_states import KEEP, PRUNE_EVERY
 from bot.telegram.send_limits import FairRateLimiter
 from tests.bot_driver import ADMIN_ID, invite_code
 from tests.conftest import in_process_bot
@@ -26,15 +26,14 @@ from tests.report_support import Clock, at
 pytestmark = pytest.mark.telegram
 
 WAVE_USERS = 25  # a round's replies fit in Telegram's burst of 30 sends
-STEP = dt.timedelta(minutes=4)  # service time between two rounds: a wave of 12 rounds lasts longer than IDLE
+STEP = dt.timedelta(minutes=4)  # service time between two rounds: a wave of 12 rounds lasts longer than KEEP
 SWEEP = 16
 
 
 async def test_per_chat_and_per_user_state_follows_recent_traffic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # the bot sweeps every 1,024 look-ups; a small soak sooner
-    monkeypatch.setattr(bot.telegram.context, "SWEEP_EVERY", SWEEP)
+    # the flood limit's own count (used while the database is locked) sweeps every 1,024 look-ups; a small soak sooner
     monkeypatch.setattr(bot.services.flood, "SWEEP_EVERY", SWEEP)
     clock = Clock(at(2026, 11, 24, 8))
     waves = 3 * hardening_scale()
@@ -59,8 +58,13 @@ async def test_per_chat_and_per_user_state_follows_recent_traffic(
                 [receipt] = await driver.send_text(500, f"#19 {1 + round_ % 3} {year}年{month}月")
                 assert "✅ 已保存" in receipt.text or "✅ 已更正" in receipt.text  # months come round again at scale
         now = clock.now
-        recent = {user for user, when in seen.items() if now - when <= IDLE}
-        assert len(app.chat_data) <= len(recent) + 2 + SWEEP < len(seen)  # (chats seen since the last sweep too)
+        recent = {user for user, when in seen.items() if now - when <= KEEP + PRUNE_EVERY}
+        states = (await service.reports.db.fetchall("SELECT COUNT(*) FROM chat_states"))[0][0]
+        assert 0 < states <= len(recent) + 2 < len(seen)  # chat state lives in the database, pruned as chats go quiet
+        flooding = {user for user, when in seen.items() if now - when <= FLOOD_PRUNE_EVERY + WINDOW}
+        windows = (await service.reports.db.fetchall("SELECT COUNT(*) FROM flood_windows"))[0][0]
+        assert 0 < windows <= len(flooding) + 2 < len(seen)
+        assert len(app.chat_data) == 0 and app.bot_data.states.in_flight() == 0  # nothing per chat in memory
         assert service.flood.tracked_users() <= WAVE_USERS + 2 + SWEEP  # users of the last minute or so
         assert len(app.user_data) <= 1  # only what the guided /report keeps, per liaison
         assert limiter.tracked_chats() <= WAVE_USERS + 2  # chats served within its last minute

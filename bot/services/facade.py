@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.services.flood import FloodLimit
+from bot.services.leases import replica_id
+from bot.services.flood import FloodLimit, SharedFloodLimit
 from bot.services.actors import Actor, MessageRef
 from bot.settings import Settings
 from errors import UserFacingError
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from bot.services.dashboard import DashboardService
     from bot.services.reports import ReportServices
     from bot.services.reviews import ReviewService
+    from bot.services.leases import Leases
     from bot.services.summaries import SummaryService
 
 Clock = Callable[[], dt.datetime]
@@ -33,6 +35,7 @@ class StorageServices:
     summaries: SummaryService
     reviews: ReviewService  # approval (BOT_APPROVAL) and its queue
     dashboard: DashboardService  # the admins' web page (BOT_WEB_PORT)
+    leases: Leases  # scheduled jobs run by one replica at a time (bot/telegram/jobs.py)
 
 
 class NoStorage(RuntimeError):
@@ -49,6 +52,7 @@ class BotService:
         self.clock: Clock = clock or (lambda: dt.datetime.now(settings.zone))
         self.storage: StorageServices | None = None  # with a database (open()); None: questions only
         self.flood = FloodLimit(settings.flood_per_minute, self.clock)
+        self.replica = replica_id()  # this process among replicas on one database (leases, inbox claims)
 
     @property
     def reports(self) -> ReportServices:
@@ -83,6 +87,7 @@ class BotService:
         """The full service: policy, database at BOT_DB (migrated) and the report service; close() when done."""
         from bot.services.clock import ZonedClock
         from bot.services.dashboard import DashboardService
+        from bot.services.leases import Leases
         from bot.services.reports import ReportServices
         from bot.services.reviews import ReviewService
         from bot.services.summaries import SummaryService
@@ -96,7 +101,9 @@ class BotService:
         summaries = SummaryService(db, service.document, settings, service.clock, service.is_admin, reports.figures)
         reviews = ReviewService(reports)
         dashboard = DashboardService(reports, reviews, settings.remind_day, settings.web_url)
-        service.storage = StorageServices(reports, summaries, reviews, dashboard)
+        leases = Leases(db, lambda: service.clock(), service.replica)  # noqa: PLW0108 (a test swaps service.clock)
+        service.storage = StorageServices(reports, summaries, reviews, dashboard, leases)
+        service.flood = SharedFloodLimit(settings.flood_per_minute, service.clock)  # one limit for all replicas
         return service
 
     async def warm(self) -> None:

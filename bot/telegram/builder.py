@@ -21,6 +21,21 @@ from bot.telegram.running import POLLING, serve_until_stopped, webhook_options
 from bot.telegram.send_limits import FairRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
 
+class ReplicaApplication(BotApplication):
+    """An Application that saves each update's chat state when its handlers are done (bot/telegram/chat_states.py)."""
+
+    async def process_update(self, update: object) -> None:
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        try:
+            await super().process_update(update)
+        except BaseException:  # cut off (shutdown): handled again after a restart, from the state it started with
+            self.bot_data.states.forget(update.update_id)
+            raise
+        await self.bot_data.states.settle(update.update_id)
+
+
 Request = BaseRequest  # the HTTP transport a test may put in place of ours
 Hook = Callable[[Any], Coroutine[Any, Any, None]]  # post_init / post_shutdown, as PTB types them
 
@@ -31,6 +46,7 @@ def new_application(settings: Settings, limiter: FairRateLimiter, updates: Durab
     assert settings.token is not None  # the composition root refuses a missing token first
     builder = (
         ApplicationBuilder()
+        .application_class(ReplicaApplication)
         .token(settings.token.get_secret_value())
         .context_types(CONTEXT_TYPES)
         .job_queue(JobQueue[BotContext]())  # what build() would make, typed for our context

@@ -8,6 +8,10 @@ it is committed or handled. The writer commits whatever arrived meanwhile in one
 while another process locks the database, questions are still answered (a handled update needs no storing).
 The update processor reports each finished update, which is marked done in the next batch; post_init queues again
 whatever a killed process left unfinished. Handling is idempotent per message (processed_updates).
+
+Replicas behind one webhook share the inbox: a stored update is claimed by the process that stored it, which renews
+its claims every RENEW_EVERY. A process takes over (at start and every RENEW_EVERY) only updates whose claim has
+lapsed for CLAIM_LEASE or whose holder was a process of this host that is gone, never those of a live replica.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from telegram import Bot, Update
 from bot.telegram.retry import RetryingRequest
 from errors import StorageUnavailable
 from storage.db import Database
+from bot.services.leases import gone, replica_id
+from storage import inbox as inbox_rows
 from storage.inbox import InboxRepository, InboxUpdate, write_batch
 from storage.reports import ProcessedUpdates
 
@@ -38,14 +44,17 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 GRACE = 0.5  # seconds an update waits for its commit before it is handled anyway (the database is locked)
 MAX_ACTIVE = 10_000  # updates queued or being handled at once; beyond it polling pauses and Telegram keeps the rest
 STORE_ERRORS = (StorageUnavailable, sqlite3.OperationalError)
+CLAIM_LEASE = dt.timedelta(minutes=2)  # an update claimed this long ago, unrenewed, is a dead replica's
+RENEW_EVERY = 30.0  # seconds between renewing our claims (and taking over lapsed ones): well within CLAIM_LEASE
 
 
 class UpdateInbox:
     """update_inbox in the service's database: store, mark done, list the unfinished, prune the old."""
 
-    def __init__(self, db: Database, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(self, db: Database, clock: Callable[[], dt.datetime], holder: str | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.holder = holder or replica_id()  # this process's claims
         self.rows = InboxRepository()
         self._pruned_at: dt.datetime | None = None
 
@@ -58,10 +67,21 @@ class UpdateInbox:
 
     async def commit(self, stores: list[tuple[int, str]], done: list[int]) -> list[bool]:
         """One transaction for a batch: store updates (True per new one), mark others done; prune now and then."""
-        new = await self.db.write(partial(write_batch, stores=stores, done=done, now=self.now().isoformat()))
+        new = await self.db.write(partial(write_batch, stores=stores, done=done, now=self.now().isoformat(),
+                                          holder=self.holder))
         if done and (self._pruned_at is None or self.now() - self._pruned_at >= PRUNE_EVERY):
             await self.prune()
         return new
+
+    async def take_over(self) -> list[InboxUpdate]:
+        """Renew our claims; claim the unfinished updates of replicas that are gone (oldest first)."""
+        now = self.now()
+
+        def claims(conn: sqlite3.Connection) -> list[InboxUpdate]:
+            inbox_rows.renew_claims(conn, self.holder, now.isoformat())
+            return inbox_rows.take_over(conn, self.holder, now.isoformat(), partial(lapsed, now=now))
+
+        return await self.db.write(claims)
 
     async def unfinished(self) -> list[InboxUpdate]:
         async with self.db.reading() as conn:
@@ -75,6 +95,13 @@ class UpdateInbox:
             removed += await ProcessedUpdates().prune(conn, now - KEEP_PROCESSED)
         self._pruned_at = now
         return removed
+
+
+def lapsed(holder: str | None, claimed_at: str | None, now: dt.datetime) -> bool:
+    """Whether a claim is free to take: none, not renewed for CLAIM_LEASE, or its holder's process is gone."""
+    if holder is None or claimed_at is None or now - dt.datetime.fromisoformat(claimed_at) >= CLAIM_LEASE:
+        return True
+    return gone(holder)
 
 
 class _Entry:
@@ -101,6 +128,7 @@ class DurableUpdateQueue(asyncio.Queue):
         self._done_waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._claims: asyncio.Task[None] | None = None
         self._polling = False
         self._active = 0  # updates handed to the Application and not finished yet
         self._room = asyncio.Event()  # set while _active is at most MAX_ACTIVE
@@ -110,7 +138,17 @@ class DurableUpdateQueue(asyncio.Queue):
     async def open(self, inbox: UpdateInbox, bot: Bot) -> int:
         """Attach the inbox and queue what the last run left unfinished, oldest first; call before polling."""
         await inbox.prune()
-        left = await inbox.unfinished()
+        left = await self._take_over(inbox, bot)
+        self.inbox, self._closed = inbox, False
+        self._writer = asyncio.create_task(self._write_loop(), name="inbox writer")
+        self._claims = asyncio.create_task(self._claims_loop(inbox, bot), name="inbox claims")
+        if self._unstored:
+            self._wake.set()
+        return left
+
+    async def _take_over(self, inbox: UpdateInbox, bot: Bot) -> int:
+        """Queue the updates a gone process (the last run, or a dead replica) left unfinished, oldest first."""
+        left = await inbox.take_over()
         for row in left:
             try:
                 update = Update.de_json(json.loads(row.payload), bot)
@@ -119,16 +157,24 @@ class DurableUpdateQueue(asyncio.Queue):
                 await inbox.done(row.update_id)
                 continue
             self._hand_over(update)
-        self.inbox, self._closed = inbox, False
-        self._writer = asyncio.create_task(self._write_loop(), name="inbox writer")
-        if self._unstored:
-            self._wake.set()
         if left:
-            log.info("inbox: %d update(s) left unfinished by the last run are handled again", len(left))
+            log.info("inbox: %d update(s) left unfinished by a gone process are handled again", len(left))
         return len(left)
+
+    async def _claims_loop(self, inbox: UpdateInbox, bot: Bot) -> None:
+        """While open: renew our claims and take over what a replica that died left, every RENEW_EVERY."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                await self._take_over(inbox, bot)
+            except Exception as exc:  # any: locked or worse; our claims stay ours until CLAIM_LEASE, retried soon
+                log.warning("inbox: claims not renewed (%s)", exc)
 
     async def close(self) -> None:
         """The database is closing: write what is pending once more, then accept nothing until opened again."""
+        if self._claims is not None:
+            self._claims.cancel()
+            self._claims = None
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None

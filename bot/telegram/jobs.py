@@ -4,6 +4,9 @@ Every push is claimed in sent_notifications before it goes out (and released if 
 a catch-up run or two overlapping runs never send the same summary or reminder twice. After a restart a
 push whose time passed less than GRACE ago is sent by the catch-up job, if the database shows the bot has
 pushed before (a brand-new bot, or a test bot, does not start by sending a summary).
+
+Replicas on one database: the pushes run only in the replica holding the PUSHES lease (job_leases), renewed every
+TERM / 3; a replica that takes the lease over (its holder stopped renewing) catches up at once what fell due.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.telegram.context import BotContext
+from errors import StorageUnavailable
 from bot.telegram.views import split_html
 from bot.settings import Settings
+from bot.services.facade import BotService
+from bot.services.leases import TERM
 from bot.services.summaries import REMINDER_KIND, WEEKLY_KIND, Reminder, SummaryService
 from bot.telegram.summary_views import render_weekly_reply
 from reporting.periods import last_month
@@ -29,6 +35,8 @@ log = logging.getLogger(__name__)
 WEEKLY_JOB = "weekly-summary"
 REMIND_JOB = "liaison-reminders"
 CATCH_UP_JOB = "catch-up"
+LEASE_JOB = "pushes-lease"
+PUSHES = "scheduled-pushes"  # the lease: the one replica that sends summaries and reminders
 CATCH_UP_DELAY = 2.0
 GRACE = dt.timedelta(hours=12)
 
@@ -43,37 +51,78 @@ def schedule(app: Application, settings: Settings) -> None:
     queue.run_daily(weekly_job, time=when, days=((weekday + 1) % 7,), name=WEEKLY_JOB)  # PTB: 0 is Sunday
     queue.run_monthly(reminder_job, when=when, day=settings.remind_day, name=REMIND_JOB)
     queue.run_once(catch_up_job, when=CATCH_UP_DELAY, name=CATCH_UP_JOB)
+    renew = TERM.total_seconds() / 3
+    queue.run_repeating(lease_job, interval=renew, first=CATCH_UP_DELAY + renew, name=LEASE_JOB)
 
 
-def _summaries(context: BotContext) -> SummaryService | None:
+def _stored(context: BotContext) -> BotService | None:
     """None while the service is not open or runs without a database (questions only)."""
     service = context.bot_data.service
-    return service.storage.summaries if service is not None and service.storage is not None else None
+    return service if service is not None and service.storage is not None else None
+
+
+async def _leading(service: BotService) -> SummaryService | None:
+    """The summaries when this replica holds the pushes' lease (taking or renewing it now); None otherwise."""
+    storage = service.storage
+    if storage is None or not await storage.leases.hold(PUSHES):
+        return None
+    return storage.summaries
 
 
 async def weekly_job(context: BotContext) -> None:
-    summaries = _summaries(context)
+    service = _stored(context)
+    summaries = await _leading(service) if service is not None else None
     if summaries is not None:
         await send_weekly(context.bot, summaries)
 
 
 async def reminder_job(context: BotContext) -> None:
-    summaries = _summaries(context)
+    service = _stored(context)
+    summaries = await _leading(service) if service is not None else None
     if summaries is not None:
         await send_reminders(context.bot, summaries)
 
 
+async def lease_job(context: BotContext) -> None:
+    """Renew the pushes' lease, or take it over from a replica that stopped renewing it and catch up at once."""
+    service = _stored(context)
+    if service is None or service.storage is None:
+        return
+    held_before = PUSHES in service.storage.leases.held
+    summaries = await _leading(service)
+    if summaries is not None and not held_before:
+        log.info("jobs: replica %s holds the scheduled pushes now", service.replica)
+        await catch_up(context.bot, summaries)
+
+
 async def catch_up_job(context: BotContext) -> None:
-    """After a (re)start: warm what reports read, send whatever fell due, then build this week's summary once."""
-    service = context.bot_data.service
+    """After a (re)start: warm what reports read, send whatever fell due (if leading), build this week's summary."""
+    service = _stored(context)
     if service is None or service.storage is None:  # not open yet, or questions only
         return
-    summaries = service.storage.summaries
     await service.warm()
+    summaries = await _leading(service)
+    if summaries is not None:
+        await catch_up(context.bot, summaries)
+    await service.storage.summaries.build_weekly()
+
+
+async def release_leases(service: BotService) -> None:
+    """A clean shutdown: give the pushes' lease up, so another replica takes them at its next renewal."""
+    storage = service.storage
+    if storage is None or PUSHES not in storage.leases.held:
+        return
+    try:
+        await storage.leases.release(PUSHES)
+    except StorageUnavailable:
+        log.warning("jobs: the pushes' lease was not released; it expires within %s", TERM)
+
+
+async def catch_up(bot: Bot, summaries: SummaryService) -> None:
+    """Whatever push fell due within GRACE and was not sent, if this database ever pushed before."""
     if await summaries.has_pushed_before():
-        await send_weekly(context.bot, summaries)
-        await send_reminders(context.bot, summaries)
-    await summaries.build_weekly()
+        await send_weekly(bot, summaries)
+        await send_reminders(bot, summaries)
 
 
 async def send_weekly(bot: Bot, summaries: SummaryService) -> int:
