@@ -78,6 +78,9 @@ class ChatContext(Frozen):
     recent_departments: tuple[str, ...] = ()  # the last few departments the chat named, newest first
     recent_measures: tuple[int, ...] = ()  # the last few measures answered one at a time, newest first
     recent_indicators: tuple[int, ...] = ()  # the last few indicators answered one at a time, newest first
+    listed_measures: tuple[int, ...] = ()  # the last list of several ("第二个呢", "最后那个" pick from it)
+    listed_indicators: tuple[int, ...] = ()
+    listed_fact: str = ""  # the last list was a fact's items (基本原则): "第三个" is its third
     categories: tuple[str, ...] = ()
     topic: str = ""
     years: tuple[int, ...] = ()

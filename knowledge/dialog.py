@@ -6,16 +6,16 @@ import datetime as dt
 import re
 
 from knowledge.answers import Answer, ChatContext, Intent
-from knowledge.facts import COUNT_FACTS
+from knowledge.facts import COUNT_FACTS, ITEMIZED_FACTS
 from knowledge.frame import Cue, Frame, Op
+from knowledge.dialog_picks import INDICATOR_OPS, MEASURE_OPS, at_position, compared
 from knowledge.references import COUNTS_DEPARTMENTS, unit_said
 
 MAX_RECENT = 4
 GROUP_WORDS = re.compile(r"部分|组|[（(][一二三四五六七八九十][）)]")
 TOGETHER_WORDS = re.compile(r"都|一起|共同|同时")
+WHOLE_DOCUMENT = re.compile(r"所有|全部|整个|文件|政策|意见|全文|一共|总共")  # a question of all measures, not the list
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
-MEASURE_OPS = (Op.WHO_LEADS, Op.FULL_TEXT, Op.SHOW, Op.OTHERS)
-INDICATOR_OPS = (Op.VALUES, Op.CATEGORY_OF)
 LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
                 Intent.MEASURE_LIST, Intent.MENTIONS, Intent.COUNT, Intent.EACH, Intent.INDICATOR_LIST,
                 Intent.INDICATOR_CATEGORY)
@@ -36,6 +36,12 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
     if ctx is None or f.small_talk or f.other_place:
         return f
     previous = Op(ctx.op) if ctx.op else None
+    if f.position is not None and not (f.departments or f.categories) and at_position(f, ctx):
+        return f
+    if compared(f, ctx, previous):
+        return f
+    if len(ctx.measures) == 1:
+        f.discussed = ctx.measures[0]
     if f.recalled_departments is not None and not f.departments and ctx.recent_departments:
         f.departments = list(ctx.recent_departments[: f.recalled_departments or MAX_RECENT])
         if not (f.has(Cue.EXCLUSION) and ctx.measures):
@@ -128,8 +134,8 @@ def _is_filter(f: Frame, ctx: ChatContext) -> bool:
             unit_said(f.text) or (not f.has(Cue.MEASURE_WORD, Cue.LEAD, Cue.DETAIL) and f.topic)):
         f.tentative = True  # "名称以新增开头的" after a list of indicators, unless no name fits
         return True
-    if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not f.has(Cue.MEASURE_WORD, Cue.SCOPE):
-        return bool(ctx.measures)  # "哪些没有人社局" right after a list
+    if f.departments and f.has(Cue.NEGATION) and f.has(Cue.LIST) and not WHOLE_DOCUMENT.search(f.text):
+        return len(ctx.measures) > 1  # "哪些没有人社局", "没有人社局的是哪几条" right after a list
     if (not f.has_entities and not f.years and f.has(Cue.LIST, Cue.EACH)
             and not f.has(Cue.LEAD, Cue.DETAIL, Cue.INDICATOR)):
         return len(ctx.measures) > 1 or len(ctx.indicators) > 1  # "分别是啥", "列出来看看": the list itself
@@ -223,6 +229,9 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         h.category for h in answer.indicators)))
     measures = tuple([m.number for m in answer.measures])
     indicators = tuple([i.number for i in answer.indicators])
+    listed = answer.intent == Intent.DOCUMENT_FACT and f.fact in ITEMIZED_FACTS and f.fact_item is None
+    fact_list = f.fact if listed and f.fact else ""
+    new_list = len(measures) > 1 or len(indicators) > 1 or bool(fact_list)
     return ChatContext(
         intent=answer.intent,
         op=op.value if op else None,
@@ -232,6 +241,9 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         negated_departments=tuple(f.negated_departments),
         recent_indicators=_recent(ctx.recent_indicators if ctx else (), indicators),
         recent_measures=_recent(ctx.recent_measures if ctx else (), measures),
+        listed_measures=measures if len(measures) > 1 else () if new_list or not ctx else ctx.listed_measures,
+        listed_indicators=indicators if len(indicators) > 1 else () if new_list or not ctx else ctx.listed_indicators,
+        listed_fact=fact_list or ("" if new_list or not ctx else ctx.listed_fact),
         recent_departments=tuple(dict.fromkeys([*f.departments, *ctx.recent_departments]))[:MAX_RECENT]
         if ctx else tuple(dict.fromkeys(f.departments))[:MAX_RECENT],
         categories=tuple(categories or ()),

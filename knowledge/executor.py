@@ -71,7 +71,8 @@ class Executor:
         if f.fact and not (f.measures or f.indicators or f.departments or f.inherited_op or topic_counted):
             if f.fact == "categories":  # "一级指标有几个": the next "创新创效有哪些" is one of them
                 f.categories = list(self.catalog.document.categories)
-            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=self.facts.build(f.fact)), Op.FACT
+            facts = self.facts.build(f.fact, f.fact_item)
+            return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=facts), Op.FACT
         if f.measures and (f.group_step or f.this_group or f.asks_group):
             return self._groups_of(f, raw), Op.LIST
         if f.measures:
@@ -252,6 +253,9 @@ class Executor:
                 return combine(raw, parts), Op.WHO_LEADS if f.has(Cue.LEAD) else Op.SHOW
         query = self.index.query(f.topic, f.topic_words)
         ranked = self._ranking(query)
+        discussed = next((r for r in ranked if r.number == f.discussed), None)
+        if discussed is not None and discussed.coverage >= ranked[0].coverage:  # "依托哪些平台" about the one shown
+            ranked = [discussed, *(r for r in ranked if r is not discussed)]
         op = Op.WHO_LEADS if f.has(Cue.LEAD) or f.departments else Op.SHOW
         prose = self.catalog.prose_answer(f.topic) if not ranked or self._about_document(f) else None
         if prose:  # "文件要推动形成什么样的创新氛围": said in the 指导思想, not in a measure
@@ -259,7 +263,9 @@ class Executor:
             return Answer(question=raw, intent=Intent.DOCUMENT_FACT, facts=(Fact(label=label, text=sentence),)), Op.FACT
         if not ranked:
             return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples), None
-        if f.years or (f.has(Cue.INDICATOR) and not f.has(Cue.LEAD)):
+        stated = not f.years and any(ch.isdigit() for q in self.index.quotes(ranked[0].number, query, limit=1)
+                                         for ch in q)  # "每年征集多少个竞赛项目": the measure says the number
+        if f.years or (f.has(Cue.INDICATOR) and not f.has(Cue.LEAD) and not stated):
             values = self.indicators.for_topic(f, raw, ranked[0].number)
             if values:
                 return values

@@ -11,6 +11,7 @@ from knowledge.models import PolicyDocument, split_sentences
 from knowledge.numerals import cn_numeral
 
 COUNT_FACTS = ("scope_counts", "departments")  # the document's counts: not what a list just shown or a topic asks
+ITEMIZED_FACTS = ("principles", "guarantees")  # facts that list items a question can pick one of
 
 
 class FactFinder:
@@ -39,8 +40,13 @@ class FactFinder:
             "categories": self._categories,
         }
 
-    def build(self, key: str) -> tuple[Fact, ...]:
-        return self._builders[key]()
+    def build(self, key: str, item: int | None = None) -> tuple[Fact, ...]:
+        """The fact; of an itemized one, only its `item`-th part when there is one (the full list otherwise)."""
+        facts = self._builders[key]()
+        index = None if item is None else item if item > 0 else len(facts) + item  # -1: the last one
+        if key in ITEMIZED_FACTS and index is not None and 1 <= index < len(facts):
+            return (facts[index],)
+        return facts
 
     def find(self, text: str, strong: bool) -> str | None:
         """The fact a cue asks for; weak cues (时间, 哪年) count only when the document is named."""

@@ -80,6 +80,9 @@ class Frame:
     reverses: bool = False  # "反过来呢": the last "A but not B" the other way round
     recalls_measures: bool = False  # "这两条", "各自", "分别": every measure the last answer listed
     bare_count: int | None = None  # "三个的呢": a number to put in the last question's place
+    discussed: int | None = None  # the one measure the chat is on: a topic it also covers means it
+    fact_item: int | None = None  # "基本原则第四条": one item of a listed fact (1-based)
+    position: int | None = None  # "第二个呢", "最后那个" (-1), "另外那条" (0): a place in the last list
     departments_with_n: int | None = None  # "哪些部门只负责一条": departments leading exactly N measures
     ranks_departments: bool = False  # the extreme is over departments ("哪个部门负责的最多"), not measures
     extreme: str | None = None  # "max" / "min": the measures with the most or fewest lead departments

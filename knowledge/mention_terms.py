@@ -11,6 +11,7 @@ from knowledge.normalize import strip_noise
 MENTION_EDGE_CHARS = "了的在是有吗呢啊过"  # only these single characters come off a mention term's ends
 YEARS = re.compile(r"\d{2,4}\s*年")
 CHUNKS = re.compile(r"[\s,，。？?！!：:；;]+")
+DEMONSTRATIVE = re.compile(r"^[这那哪]")  # "那一条" points back; it is not a term
 
 
 class MentionTerms:
@@ -31,7 +32,8 @@ class MentionTerms:
         cut = self.cue_anywhere.search(head)  # "成果转化在哪几条措施里出现": up to 哪几条
         head = head[: cut.start()] if cut and cut.start() else head
         before, after = (
-            [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(YEARS.sub(" ", side))) if len(w) >= 2]
+            [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(YEARS.sub(" ", side)))
+             if len(w) >= 2 and not DEMONSTRATIVE.match(w)]
             for side in (head, tail)
         )
         return after[0] if after else before[-1] if before else ""  # 提到X…, or …X出现在

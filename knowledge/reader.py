@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from knowledge.catalog import Catalog, contexts_of
-from knowledge.facts import FactFinder
+from knowledge.facts import ITEMIZED_FACTS, FactFinder
 from knowledge.frame import Cue, Frame
 from knowledge.lexicon import DEPARTMENT_LIKE, Lexicon, any_of
 from knowledge.mention_terms import MentionTerms
@@ -17,7 +17,8 @@ from knowledge.question_words import QuestionWords
 from knowledge.references import (
     ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES,
     GROUP_ASKED, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, MORE_THAN, NEXT_GROUP, ONLY_N, PLURAL_REFERENCE,
-    RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, THIS_GROUP, blank, explicit_years, numbers_in, quoted,
+    RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, THIS_GROUP, blank, explicit_years, list_position,
+    numbers_in, quoted,
 )
 from knowledge.search import IndicatorMatcher
 
@@ -32,7 +33,9 @@ FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
 WHICH = re.compile(r"哪几|哪些")
-REFERENCE_CHARS = frozenset("这那它他她两俩二三各分反倒对调换个把除超多大至不少低只仅加算部组块板最下上家单")
+CHOICE = re.compile(r"还是|或是|或者")  # "A还是B": one of the two is asked for
+REFERENCE_CHARS = frozenset("这那它他她两俩二三各分反倒对调换个把除超多大至不少低只仅加算部组块板最下上家单"
+                            "第末另弟头首")
 
 
 class QuestionReader:
@@ -94,6 +97,13 @@ class QuestionReader:
         if not (frame.indicators or frame.missing_indicators or frame.measures or about_departments):
             frame.indicators = self._named_indicators(frame, plain)
             frame.indicators_by_name = bool(frame.indicators)
+        if frame.indicators and len(frame.categories) > 1 and CHOICE.search(plain):
+            frame.categories = []  # "首席技师算素质提升还是创新创效": which of the two it is
+            frame.cues.add(Cue.CATEGORY_OF)
+        numbered = frame.measures + frame.missing_measures
+        if frame.fact in ITEMIZED_FACTS and len(numbered) == 1 and not frame.departments:
+            frame.fact_item = numbered[0]  # "基本原则第四条": the fourth principle, not measure 4
+            frame.measures, frame.missing_measures, frame.items_as_indicators = [], [], None
         if frame.has(Cue.MENTION):
             frame.topic = quoted(text) or self.mention_terms.term(plain) or frame.topic
         if not frame.years and self.years and self._about_values(frame):
@@ -156,6 +166,8 @@ class QuestionReader:
         if per_department and DEPARTMENT_SUBJECT.search(plain):  # "哪些部门只出现在一条措施里"
             frame.departments_with_n = cn_to_int(per_department.group(1))
             frame.only_n = None
+        if not near("第弟最倒末另头首"):
+            frame.position = list_position(plain)
         if "最" in chars:
             frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
             frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))

@@ -9,15 +9,16 @@ from knowledge.numerals import cn_to_int, digits_to_int
 NUM = r"(\d{1,3}(?!\d)|[零〇一二两俩仨三四五六七八九十百]{1,4}(?![共些起下样直般定切致律同旦再]))"
 NOT_A_YEAR = r"(?:(?<=\d)(?!\d)|(?<!\d))(?!\s*[年月万%])"  # 指标十三2025年: digits may follow a Chinese numeral
 NOT_A_GROUP = r"(?!\d)(?!\s*(?:[年月万%组类块]|部分|方面|大类))"  # 措施第二组 is a group, not measure 2
+ORDINAL = "[第弟]"  # 弟 (dì) is how 第 is often mistyped
 INDICATOR_NO = [
-    re.compile(rf"第\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),
+    re.compile(rf"{ORDINAL}\s*{NUM}\s*(?:项|个|条|号)?\s*指标"),
     re.compile(rf"{NUM}\s*号\s*指标"),
     re.compile(rf"指标\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_YEAR}"),
     re.compile(rf"(?:no\.?|#)\s*{NUM}\s*(?:项|个|号)?\s*指标"),
 ]
 MEASURE_NO = [
     re.compile(rf"(?:措施|举措)\s*(?:第|编号|序号|no\.?|#)?\s*{NUM}{NOT_A_GROUP}"),
-    re.compile(rf"第\s*{NUM}\s*(?:条|项|个|点|款)"),
+    re.compile(rf"{ORDINAL}\s*{NUM}\s*(?:条|项|个|点|款)"),
     re.compile(rf"{NUM}\s*号\s*(?:措施|举措)"),
     re.compile(rf"(?:no\.?|#)\s*{NUM}{NOT_A_YEAR}"),
     re.compile(rf"^\s*第\s*{NUM}\s*$"),
@@ -50,6 +51,12 @@ UNIT_SAID = re.compile(r"单位(?:没|不)?(?:是|为|用的是|用)\s*([\u4e00-
 PLURAL_REFERENCE = re.compile(r"[这那](?:俩|两个|两项|两条|几个|几项|几条|些)|[它他她](?:俩|们)|两者|二者|俩都|两个都"
                               r"|两条都|两项都|两条共同|这俩条")
 RECALLED_MEASURES = re.compile(r"[这那](两|俩|三|几|些)(?:条|项|个措施)|各自|分别|各由|各归")
+# A place in the list just shown: "第二个呢", "最后那个", "倒数第二个", "另外那条" (0: the one not just discussed)
+NOT_A_NAMED_ITEM = r"(?!\s*(?:指标|措施|部门|单位|部分|组|类|方面|原则|任务|目标|年))"
+POSITION = re.compile(rf"倒数\s*第\s*{NUM}\s*(?:个|条|项)?{NOT_A_NAMED_ITEM}"
+                      rf"|(?<!倒数){ORDINAL}\s*{NUM}\s*个{NOT_A_NAMED_ITEM}"
+                      rf"|(最后|末尾|最末)\s*(?:一|那|这)?\s*(?:个|条|项){NOT_A_NAMED_ITEM}"
+                      rf"|(另外|另)\s*(?:那|一)\s*(?:个|条|项)|(头|首)\s*一?\s*(?:个|条|项){NOT_A_NAMED_ITEM}")
 REVERSED = re.compile(r"反过来|倒过来|反之|反一下|对调|调换|换过来|调过来")
 BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})"
                         r"\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")
@@ -60,6 +67,22 @@ DEPARTMENT_SUBJECT = re.compile(r"哪(?:个|些|家|一个|几个)?(?:部门|单
 # "有几个部门负责"
 COUNTS_DEPARTMENTS = re.compile(r"(?:几|多少)\s*(?:个|家)?\s*(?:牵头|负责|责任|相关|参与)?\s*(?:部门|单位)")
 HAS_NUMBER = re.compile(r"[\d零〇一二两俩仨三四五六七八九十百]")
+
+
+def list_position(plain: str) -> int | None:
+    """1-based place from the start, negative from the end, 0 for "the other one"; None when none is said."""
+    match = POSITION.search(plain)
+    if match is None:
+        return None
+    from_end, from_start, last, other, first = match.groups()
+    if other:
+        return 0
+    if last or first:
+        return -1 if last else 1
+    number = cn_to_int(from_end or from_start)
+    if not number:
+        return None
+    return -number if from_end else number
 
 
 def explicit_years(plain: str, years: tuple[int, ...]) -> list[int]:

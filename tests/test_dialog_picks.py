@@ -1,0 +1,75 @@
+"""Follow-ups that pick from what was shown: a place in the last list, the other one, one more to compare with."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.answers import ChatContext
+from knowledge.engine import QuestionEngine
+from knowledge.parser import load_policy
+from knowledge.render import answer_json
+
+pytestmark = pytest.mark.pure
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return QuestionEngine(load_policy())
+
+
+def chat(engine, *questions):
+    context: ChatContext | None = None
+    records = []
+    for question in questions:
+        answer = engine.answer(question, context)
+        context = answer.context
+        records.append(answer_json(answer))
+    return records
+
+
+def test_a_place_in_the_last_list_is_that_item_and_the_list_stays_for_the_next_pick(engine):
+    listed, second, last, first = chat(engine, "市科技局负责哪些措施", "第二个是什么", "最后一个谁牵头", "头一个呢")
+    assert listed["measures"] == [9, 10, 12, 13, 15]
+    assert second["measures"] == [10]
+    assert last["measures"][0] == 15 and "市科技局" in last["text"]
+    assert first["measures"] == [9]
+
+
+def test_counting_from_the_end_and_a_place_past_the_end(engine):
+    _, from_end = chat(engine, "市发展改革委负责哪几条", "倒数第二个")
+    assert from_end["measures"] == [3]
+    _, beyond = chat(engine, "市发展改革委负责哪几条", "第五个")
+    assert beyond["measures"] == [5]  # no fifth in a list of two: measure 5, as without a list
+
+
+def test_without_a_list_a_place_is_still_the_measure_of_that_number(engine):
+    [alone] = chat(engine, "第二个是讲什么的")
+    assert alone["measures"] == [2]
+
+
+def test_the_other_one_of_two_is_the_one_not_just_discussed(engine):
+    _, both, other = chat(engine, "第4条谁牵头", "市发展改革委还负责什么", "另外那条讲什么")
+    assert both["measures"] == [3, 4]
+    assert other["measures"] == [3]
+
+
+def test_a_place_in_a_list_of_principles_is_that_principle(engine):
+    listed, third = chat(engine, "文件的基本原则是哪几条", "第三个呢")
+    assert "坚持" in listed["text"]
+    assert third["measures"] == [] and third["text"].count("坚持") >= 1 and third["text"] != listed["text"]
+    [fourth] = chat(engine, "基本原则的第四条讲的是什么")
+    assert fourth["measures"] == [] and "坚持问题导向" in fourth["text"]
+
+
+def test_comparing_with_another_indicator_answers_both_and_a_new_year_keeps_both(engine):
+    first, both, year = chat(engine, "济南工匠2025年目标", "跟泉城首席技师比一下呢", "那23年呢")
+    assert first["indicators"] == [15]
+    assert both["indicators"] == [15, 16]
+    assert year["indicators"] == [15, 16] and "2023" in year["text"]
+
+
+def test_a_misspelt_ordinal_and_a_choice_between_two_categories(engine):
+    [typo] = chat(engine, "弟十二条的牵头单位")
+    assert typo["measures"] == [12]
+    [choice] = chat(engine, "新增济南工匠属于创新创效还是素质提升")
+    assert choice["indicators"] == [15] and "素质提升" in choice["text"]
