@@ -95,7 +95,7 @@ class SharedFloodLimit(FloodLimit):
 
     def hit(self, user_id: int) -> Verdict:
         verdict = super().hit(user_id)
-        if verdict is Verdict.ALLOW:
+        if verdict is Verdict.ALLOW and self.per_minute > 0:  # no limit: nothing counted, nothing to share
             unsent = self._unsent.setdefault(user_id, [])
             unsent.append(self._windows[user_id][0][-1])  # the time judge() just accepted
             del unsent[:-self.per_minute]  # bounded: older ones no longer count anyway
