@@ -21,6 +21,7 @@ from knowledge.answers import Answer
 from knowledge.render import render_text
 from reporting.outcomes import InviteCreated, Notice, PendingConfirmation, ReportReceipt
 from storage.db import Database
+from storage.pg import AsyncPgConnection
 from tests.report_support import ADMIN, LIAISON, OTHER, STRANGER, Messages, expect
 
 pytestmark = [pytest.mark.service, pytest.mark.both_engines]
@@ -39,13 +40,14 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(Database, name, wrapper)
-    execute = aiosqlite.Connection._execute  # private: every aiosqlite call is one of these hops
+    for connection in (aiosqlite.Connection, AsyncPgConnection):  # private: every call of either is one such hop
+        execute = connection._execute
 
-    async def hop(self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object) -> object:
-        counts["hops"] += 1
-        return await execute(self, fn, *args, **kwargs)
+        async def hop(self: object, fn: object, *args: object, _execute=execute, **kwargs: object) -> object:
+            counts["hops"] += 1
+            return await _execute(self, fn, *args, **kwargs)
 
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", hop)
+        monkeypatch.setattr(connection, "_execute", hop)
     yield counts
     monkeypatch.undo()
 

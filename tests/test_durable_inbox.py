@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import signal
 import socket
-import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from bot.telegram.inbox import CLAIM_LEASE, KEEP_DONE, KEEP_PROCESSED, DurableUp
 from bot.settings import Settings
 from bot.telegram.updates import PerChatUpdateProcessor
 from storage.db import open_database
+from tests.engines import rows
 from storage.reports import ProcessedUpdates
 from storage.repositories import LiaisonRepository, UnitRepository
 from tests.bot_driver import ADMIN_ID, settings_for
@@ -50,7 +50,7 @@ async def bot_process(api: FakeBotApi, settings: Settings, log: Path, ready: str
                    "BOT_ADMINS": str(ADMIN_ID), "PYTHONUNBUFFERED": "1", **env}
     calls_before = sum(1 for method, _ in api.calls if method == ready)
     with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=settings.db.parent,
+        process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=log.parent,
                                                        env=environment, stdout=output, stderr=asyncio.subprocess.STDOUT)
         try:
             await api.wait_for(lambda: sum(1 for m, _ in api.calls if m == ready) > calls_before, START_TIMEOUT)
@@ -103,16 +103,12 @@ def unanswered(api: FakeBotApi, sent: list) -> list:
     return [item for item in sent if (item[0], *item[2]) not in got]
 
 
-def db_rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """A short read of the bot's database from the test process (WAL: it sees every committed transaction)."""
-    conn = sqlite3.connect(db, timeout=10)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+def db_rows(db: Path | str, sql: str, params: tuple = ()) -> list[tuple]:
+    """A short read of the bot's database from the test process (it sees every committed transaction)."""
+    return rows(db, sql, params)
 
 
-def assert_stored_exactly_once(db: Path, sent: list) -> None:
+def assert_stored_exactly_once(db: Path | str, sent: list) -> None:
     rows = db_rows(db, "SELECT u.name, r.period, r.value, r.chat_id, r.message_id FROM reports r"
                        " JOIN units u ON u.id = r.unit_id WHERE r.indicator = ?", (INDICATOR,))
     assert len(rows) == len(sent)  # one row per message: nothing lost, nothing stored twice, nothing corrected
@@ -123,6 +119,7 @@ def assert_stored_exactly_once(db: Path, sent: list) -> None:
 
 
 @pytest.mark.process
+@pytest.mark.both_engines
 async def test_sigkill_in_a_polled_burst_of_50_reports_loses_none_stores_none_twice_and_answers_all(
     tmp_path: Path,
 ) -> None:
@@ -153,6 +150,7 @@ async def test_sigkill_in_a_polled_burst_of_50_reports_loses_none_stores_none_tw
 
 
 @pytest.mark.process
+@pytest.mark.both_engines
 async def test_webhook_answers_200_only_once_the_update_is_stored_and_a_kill_loses_none(tmp_path: Path) -> None:
     port = _free_port()
     env = {"BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/tg/hook", "BOT_WEBHOOK_PORT": str(port),

@@ -69,6 +69,7 @@ async def test_questions_are_answered_while_another_process_holds_the_database_l
     async with running_bot(fake_api, settings) as driver:
         [invite] = await driver.send_text(ADMIN_ID, "/invite 市总工会 15")
         await driver.send_text(7001, f"/join {invite_code(invite.text)}")
+        assert isinstance(settings.db, Path)  # a lock on the SQLite file (PostgreSQL has no file to lock)
         async with locked_by_another_process(settings.db) as holder:
             [stranger] = await driver.send_text(WORKER_ID, "谁负责产教融合?")
             [liaison] = await driver.send_text(7001, "市总工会负责哪些工作")  # just joined: not yet read again

@@ -58,13 +58,14 @@ class FlakyPollsApi(FakeBotApi):
 
 
 @asynccontextmanager
-async def bot_process(api: FakeBotApi, db: Path, log: Path, **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
+async def bot_process(api: FakeBotApi, db: Path | str, log: Path,
+                      **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
     """`main.py run` against `api`; stopped with SIGTERM (exit code checked) unless the test killed it."""
     environment = {**os.environ, "BOT_TOKEN": api.token, "BOT_API_URL": api.api_url, "BOT_DB": str(db),
                    "BOT_ADMINS": str(ADMIN_ID), "PYTHONUNBUFFERED": "1", **env}
     polls_before = sum(1 for method, _ in api.calls if method == "getUpdates")
     with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=db.parent,
+        process = await asyncio.create_subprocess_exec(sys.executable, str(MAIN), "run", cwd=log.parent,
                                                        env=environment, stdout=output, stderr=asyncio.subprocess.STDOUT)
         try:
             await api.wait_for(lambda: sum(1 for m, _ in api.calls if m == "getUpdates") > polls_before, START_TIMEOUT)
@@ -135,6 +136,7 @@ def _acknowledged(api: FakeBotApi) -> list[tuple[str, str]]:
     return [(match.group(1), match.group(2)) for m in list(api.sent) if (match := SAVED.search(m.text))]
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("seed", [5, 23])
 async def test_sigkill_in_a_report_stream_loses_no_acknowledged_report_and_counts_none_twice(
     tmp_path: Path, seed: int
