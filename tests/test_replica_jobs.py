@@ -21,9 +21,10 @@ from bot.settings import Settings
 from bot.telegram.inbox import CLAIM_LEASE, DurableUpdateQueue, UpdateInbox, lapsed
 from bot.telegram.jobs import PUSHES, lease_job, release_leases, send_weekly, weekly_job
 from storage.db import open_database
+from tests.engines import database_for
 from tests.report_support import Clock, at
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.both_engines]
 
 ADMINS = (1, 5)
 NO_SUCH_PID = 2**31 - 1  # above any pid_max: no process has it
@@ -56,7 +57,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def pair(tmp_path: Path, clock: Clock) -> AsyncIterator[tuple[BotService, BotService]]:
-    settings = Settings(_env_file=None, db=tmp_path / "bot.db", admins=ADMINS, weekly_at="MON 09:00")
+    settings = Settings(_env_file=None, db=database_for(tmp_path), admins=ADMINS, weekly_at="MON 09:00")
     one = await BotService.open(settings, clock)
     two = await BotService.open(settings, clock)
     yield one, two
@@ -117,7 +118,7 @@ def payload(update_id: int) -> str:
 async def test_a_live_replicas_updates_are_not_handled_again_but_a_dead_ones_are_taken_over(
     tmp_path: Path, clock: Clock,
 ) -> None:
-    db_one, db_two = await open_database(tmp_path / "bot.db", clock), await open_database(tmp_path / "bot.db", clock)
+    db_one, db_two = await open_database(database_for(tmp_path), clock), await open_database(database_for(tmp_path), clock)
     here = socket.gethostname()
     live = UpdateInbox(db_one, clock, f"{here}:{os.getpid()}:live")  # a replica in the middle of its updates
     dead_here = UpdateInbox(db_one, clock, f"{here}:{NO_SUCH_PID}:dead")  # killed, on this host

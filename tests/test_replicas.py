@@ -23,12 +23,13 @@ from bot.services.flood import SharedFloodLimit, flood_reply
 from bot.settings import Settings
 from bot.telegram.chat_states import GUIDE_TTL, ChatState, ChatStates
 from storage.db import open_database
+from tests.engines import database_for
 from tests.bot_driver import ADMIN_ID, WORKER_ID, BotDriver, invite_code
 from tests.fake_bot_api import FakeBotApi
 from tests.recording_request import RecordingRequest
 from tests.report_support import Clock, at
 
-pytestmark = pytest.mark.telegram
+pytestmark = [pytest.mark.telegram, pytest.mark.both_engines]
 
 START = at(2026, 11, 24)
 
@@ -37,7 +38,7 @@ START = at(2026, 11, 24)
 async def replicas(tmp_path: Path, count: int = 2) -> AsyncIterator[list[BotDriver]]:
     """`count` Applications on one SQLite file, started and shut down as `run` does, all on one fake Bot API."""
     api = FakeBotApi()
-    settings = Settings(_env_file=None, token=api.token, db=tmp_path / "bot.db", admins=(ADMIN_ID,))
+    settings = Settings(_env_file=None, token=api.token, db=database_for(tmp_path), admins=(ADMIN_ID,))
     async with AsyncExitStack() as stack:
         drivers = []
         for index in range(count):
@@ -127,7 +128,7 @@ async def test_one_senders_messages_count_against_one_limit_on_both_replicas(tmp
 @pytest.mark.service
 async def test_two_replicas_saving_one_chat_at_once_merge_instead_of_overwriting(tmp_path: Path) -> None:
     clock = Clock(START)
-    db_one, db_two = await open_database(tmp_path / "bot.db", clock), await open_database(tmp_path / "bot.db", clock)
+    db_one, db_two = await open_database(database_for(tmp_path), clock), await open_database(database_for(tmp_path), clock)
     one, two = ChatStates(), ChatStates()
     one.attach(db_one, clock)
     two.attach(db_two, clock)
@@ -150,7 +151,7 @@ async def test_a_guided_report_expires_after_its_quiet_while(tmp_path: Path) -> 
     from bot.telegram.chat_states import Guide
 
     clock = Clock(START)
-    db = await open_database(tmp_path / "bot.db", clock)
+    db = await open_database(database_for(tmp_path), clock)
     states = ChatStates()
     states.attach(db, clock)
     try:
