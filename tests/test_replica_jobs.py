@@ -118,7 +118,8 @@ def payload(update_id: int) -> str:
 async def test_a_live_replicas_updates_are_not_handled_again_but_a_dead_ones_are_taken_over(
     tmp_path: Path, clock: Clock,
 ) -> None:
-    db_one, db_two = await open_database(database_for(tmp_path), clock), await open_database(database_for(tmp_path), clock)
+    target = database_for(tmp_path)
+    db_one, db_two = await open_database(target, clock), await open_database(target, clock)
     here = socket.gethostname()
     live = UpdateInbox(db_one, clock, f"{here}:{os.getpid()}:live")  # a replica in the middle of its updates
     dead_here = UpdateInbox(db_one, clock, f"{here}:{NO_SUCH_PID}:dead")  # killed, on this host

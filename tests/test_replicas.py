@@ -128,7 +128,8 @@ async def test_one_senders_messages_count_against_one_limit_on_both_replicas(tmp
 @pytest.mark.service
 async def test_two_replicas_saving_one_chat_at_once_merge_instead_of_overwriting(tmp_path: Path) -> None:
     clock = Clock(START)
-    db_one, db_two = await open_database(database_for(tmp_path), clock), await open_database(database_for(tmp_path), clock)
+    target = database_for(tmp_path)
+    db_one, db_two = await open_database(target, clock), await open_database(target, clock)
     one, two = ChatStates(), ChatStates()
     one.attach(db_one, clock)
     two.attach(db_two, clock)
