@@ -32,6 +32,11 @@ CREATE_MIGRATIONS_TABLE = (
     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
 )
 SELECT_APPLIED = "SELECT version FROM schema_migrations"
+HAS_MIGRATIONS_TABLE = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    "postgresql": "SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                  " AND table_schema = current_schema()",
+}
 INSERT_APPLIED = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
 T = TypeVar("T")
 U = TypeVar("U")
@@ -279,8 +284,9 @@ async def open_database(
 
 async def migrate(db: Database, migrations: Iterable[Migration], clock: Callable[[], dt.datetime]) -> list[int]:
     """Apply each migration not yet recorded, each in its own transaction; returns the versions applied."""
-    async with db.transaction() as conn:  # replicas starting together take turns (the write lock), then look
-        await conn.execute(CREATE_MIGRATIONS_TABLE)
+    if not await db.fetchall(HAS_MIGRATIONS_TABLE[db.dialect]):  # a read: a database another program locks opens
+        async with db.transaction() as conn:  # replicas starting together take turns (the write lock)
+            await conn.execute(CREATE_MIGRATIONS_TABLE)
     applied = {row[0] for row in await db.fetchall(SELECT_APPLIED)}
     done: list[int] = []
     for migration in sorted(migrations, key=lambda m: m.version):
