@@ -266,8 +266,7 @@ async def open_database(
                 raise
             raise StorageUnavailable(f"PostgreSQL {target.redacted}: {exc}") from exc
         pg_db = Database(pg, target)  # type: ignore[arg-type]  # aiosqlite's interface, on PostgreSQL
-        await migrate(pg_db, PG_MIGRATIONS if migrations is None else migrations,
-                      clock or (lambda: dt.datetime.now(dt.UTC)))
+        await _migrated(pg_db, PG_MIGRATIONS if migrations is None else migrations, clock)
         return pg_db
     path = target
     create_private(path)  # 0600, and the WAL and shared-memory files SQLite creates beside it copy that mode
@@ -278,8 +277,17 @@ async def open_database(
     await conn.execute("PRAGMA synchronous = NORMAL")
     await conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn, path)
-    await migrate(db, MIGRATIONS if migrations is None else migrations, clock or (lambda: dt.datetime.now(dt.UTC)))
+    await _migrated(db, MIGRATIONS if migrations is None else migrations, clock)
     return db
+
+
+async def _migrated(db: Database, migrations: Iterable[Migration], clock: Callable[[], dt.datetime] | None) -> None:
+    """migrate(), closing the connection when it fails: an open connection's thread would keep the process alive."""
+    try:
+        await migrate(db, migrations, clock or (lambda: dt.datetime.now(dt.UTC)))
+    except BaseException:
+        await db.conn.close()
+        raise
 
 
 async def migrate(db: Database, migrations: Iterable[Migration], clock: Callable[[], dt.datetime]) -> list[int]:

@@ -16,7 +16,7 @@ from tests import engines
 from tests.bot_driver import ADMIN_ID, GROUP_ID, OTHER_WORKER_ID, WORKER_ID, BotDriver, running_bot, settings_for
 from tests.fake_bot_api import FakeBotApi, FaultPlan
 # pytest finds the layer hook and the autouse fixture by their names in conftest
-from tests.engines import engine  # noqa: F401
+from tests.engines import engine, pg_engine  # noqa: F401
 from tests.layers import _python_children_only_in_the_process_layer, pytest_collection_modifyitems  # noqa: F401
 from tests.recording_request import RecordingRequest
 from tests.report_support import Clock, at, open_service

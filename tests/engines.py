@@ -106,10 +106,24 @@ def rows(target: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple
 def parametrize(metafunc: pytest.Metafunc) -> None:
     """Tests of modules marked `both_engines` run once per engine (ids: [sqlite], [postgresql]); pure ones once."""
     definition = metafunc.definition
-    if definition.get_closest_marker("pure") in definition.own_markers:
-        return
+    if definition.get_closest_marker("pure") in definition.own_markers or "pg_engine" in metafunc.fixturenames:
+        return  # pure: no database; pg_engine: PostgreSQL only
     if "engine" in metafunc.fixturenames and definition.get_closest_marker("both_engines"):
         metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[Engine]:
+    """PostgreSQL only, for what SQLite has no counterpart of (processes migrating one database together)."""
+    if (problem := server_problem()) is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL cases: {problem}")
+        pytest.skip(problem)
+    current = Engine("postgresql")
+    try:
+        yield current
+    finally:
+        current.drop()
 
 
 @pytest.fixture(autouse=True)

@@ -69,10 +69,9 @@ async def test_two_processes_reporting_the_same_month_leave_one_current_row(tmp_
     assert stored == [(20, 19)]  # every figure kept as history, each but the last superseded once
 
 
-async def test_migrations_are_recorded_once_when_two_processes_start_together(tmp_path: Path, engine: Engine) -> None:
-    target = engine.database_for(tmp_path, "together")
-    if isinstance(target, Path):
-        pytest.skip("one SQLite file is one process's: replicas need PostgreSQL")
+async def test_migrations_are_recorded_once_when_two_processes_start_together(tmp_path: Path,
+                                                                              pg_engine: Engine) -> None:
+    target = pg_engine.database_for(tmp_path, "together")
     opened = await asyncio.gather(open_database(target), open_database(target))
     for db in opened:
         await db.close()
