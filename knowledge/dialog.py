@@ -102,7 +102,8 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         elif ctx.indicators:
             f.base_indicators = ctx.indicators
         return f
-    if not f.has_entities and (f.asks or f.years or f.followup or f.has(Cue.ANAPHORA, Cue.FILTER)):
+    behind = f.has(Cue.MEASURE_WORD) and bool(ctx.indicators) and not ctx.measures  # "对应哪条措施" after a 指标
+    if not f.has_entities and (f.asks or f.years or f.followup or behind or f.has(Cue.ANAPHORA, Cue.FILTER)):
         _fill(f, ctx, previous)
     elif f.followup or not f.asks:
         _swap(f, ctx, previous)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from knowledge.answers import Answer, IndicatorHit, Intent, combine
 from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame, Op
 from knowledge.normalize import strip_noise
-from knowledge.references import NAME_FILTER, unit_said
+from knowledge.references import NAME_FILTER, explicit_years, unit_said
 from knowledge.search import IndicatorMatcher, MeasureIndex
 
 INDICATOR_WORD = "指标"
 
+
+WHICH_MEASURE = re.compile(r"哪[一几些]?(?:条|项|个)?(?:措施|举措)|什么(?:措施|举措)|对应.{0,3}措施|措施是哪")
 
 class IndicatorAnswers:
     """Looks up indicator rows exactly; the only ranking is which measure an indicator belongs to."""
@@ -58,6 +62,8 @@ class IndicatorAnswers:
             return combine(raw, parts), Op.CATEGORY_OF
         if f.has(Cue.LEAD) and not f.years and not f.has(Cue.INDICATOR):
             return self._measures_behind(f, raw), Op.WHO_LEADS
+        if f.has(Cue.MEASURE_WORD) and WHICH_MEASURE.search(f.text) and not explicit_years(f.text, self.years):
+            return self._measures_behind(f, raw), Op.SHOW  # "对应哪条措施": the measure behind the indicator
         return self.values(f, raw, tuple(f.indicators)), Op.VALUES
 
     def values(self, f: Frame, raw: str, numbers: tuple[int, ...], title: str | None = None) -> Answer:

@@ -23,7 +23,7 @@ from knowledge.references import (
 from knowledge.search import IndicatorMatcher
 
 GENERIC_UNITS = re.compile(r"部门|单位|部分|委员会|协调小组|办公室|联席会|座谈会|大会|省会|社会|学会|协会|机会")
-NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?")
+NUMBERS = re.compile(r"\d+(\.\d+)?\s*(年|%|万)?|[二〇零一三四五六七八九]{4}\s*年")  # 二〇二五年: a year too
 FOLLOWUP = re.compile(r"^(?:那|那么|还有|换成|换到|改成|再看|再问)|呢\s*$")
 MIN_TOPIC = 2
 ALL_OF = ("都", "均", "全", "皆")

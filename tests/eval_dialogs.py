@@ -28,8 +28,6 @@ KNOWN_DIALOG_MISSES = {
     "r9d029": "不是创新环境类的那个 refers to the list two turns back; the state keeps only the last list",
     "r14d011": ROUND14 + "这几条的标题 after a list: the titles are not answered",
     "r14d020": ROUND14 + "老工人带新徒弟 shares no word with measure 5",
-    "r14d026": ROUND14 + "对应哪条措施 after an indicator: no link to its measure",
-    "r14d033": ROUND14 + "二〇二五年呢, 跟它相关的措施 after an indicator",
     "r14d050": ROUND14 + "创新失败留余地 for 容错: no shared word",
     "r14d056": ROUND14 + "同一类另一个指标: the other one of a two-item category",
     "r15d009": "round 15 dev: 刚才那个<title> after other turns is read as a filter of the last list",
