@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.services.storage_errors import unsupported_reason
 from errors import SettingInvalid, UnsupportedDatabase
 from storage.targets import DatabaseTarget, database_target
 
@@ -49,6 +48,11 @@ HELP: dict[str, tuple[str, str]] = {
     "approval": ("应为 on 或 off", "BOT_APPROVAL=on"),
 }
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def unsupported_reason(exc: UnsupportedDatabase) -> str:
+    """BOT_DB or migrate-db's --to with a scheme we cannot use, as one Chinese clause (here: bot.services is heavy)."""
+    return f"不支持 {exc.scheme}:// 地址，应为 SQLite 文件路径或 postgresql:// 地址"
 
 
 class Settings(BaseSettings):

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.services.storage_errors import unsupported_reason, unusable_reason
-from bot.settings import Settings
+from bot.services.storage_errors import unusable_reason
+from bot.settings import Settings, unsupported_reason
 from errors import CopyProblem, CopyRefused, DatabaseUnusable, StorageUnavailable, UnsupportedDatabase, show_value
 from storage.targets import PostgresUrl, database_target
 

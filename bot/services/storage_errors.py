@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from errors import DatabaseUnusable, Unusable, UnsupportedDatabase
+from errors import DatabaseUnusable, Unusable
 
 STORAGE_DOWN = "数据库暂时无法写入，本条数据没有保存，请稍后重发。"
 MAX_TABLES_SHOWN = 4
@@ -25,11 +25,6 @@ REASONS = {
     Unusable.BOT_DATABASE: "是 Telegram 机器人的数据库，终端模式不能使用（终端模式有自己的试用数据库）",
     Unusable.SERVER_UNREACHABLE: "无法连接（{detail}）；请检查 PostgreSQL 是否在运行、地址、用户名和数据库名",
 }
-
-
-def unsupported_reason(exc: UnsupportedDatabase) -> str:
-    """BOT_DB or migrate-db's --to with a scheme we cannot use, as one Chinese clause."""
-    return f"不支持 {exc.scheme}:// 地址，应为 SQLite 文件路径或 postgresql:// 地址"
 
 
 def unusable_reason(exc: DatabaseUnusable) -> str:
