@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from knowledge.answers import Answer, Fact, Intent
 from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame
@@ -12,6 +14,8 @@ BOUNDS = {
     "少于": lambda size, n: size < n, "不到": lambda size, n: size < n, "低于": lambda size, n: size < n,
 }
 
+
+TITLE_WORDS = re.compile(r"标题|名称|名字|题目|全称|叫什么|叫啥")  # what a list already shows: no filter
 
 class MeasureLists:
     """Builds the list answers the executor hands out; each is exact over the parsed document."""
@@ -41,8 +45,8 @@ class MeasureLists:
         if groups:  # "其中属于（二）的", "去掉坚持党建统领那部分的"
             in_groups = {n for g in groups for n in self.catalog.group_measures[g]}
             kept = kept - in_groups if f.has(Cue.NEGATION) and not f.departments else kept & in_groups
-        elif f.topic and not (f.departments or f.measures):
-            kept = kept & set(self.catalog.mentions(f.topic))
+        elif (topic := TITLE_WORDS.sub(" ", f.topic).strip()) and not (f.departments or f.measures):
+            kept = kept & set(self.catalog.mentions(topic))  # "这几条的标题": the list itself, not a filter
         title = "其中符合条件的措施" if kept != numbers else "上面列出的措施"
         return self.measure_list(raw, tuple(kept), title, f, departments=tuple(f.departments),
                                   note=None if kept else "上面列出的措施中没有符合条件的。")

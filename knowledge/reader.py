@@ -32,7 +32,7 @@ LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
-WHICH = re.compile(r"哪几|哪些")
+WHICH = re.compile(r"哪几|哪些|[这那]几")  # 哪几条 lists, 这几条 points back: neither counts
 CHOICE = re.compile(r"还是|或是|或者")  # "A还是B": one of the two is asked for
 REFERENCE_CHARS = frozenset("这那它他她两俩二三各分反倒对调换个把除超多大至不少低只仅加算部组块板最下上家单"
                             "第末另弟头首")

@@ -1,4 +1,4 @@
-"""Follow-ups that pick from what was shown: a place in the last list, the other one, one more to compare with."""
+"""Follow-ups about what was shown: a place in the last list, the other one, one to compare, what lies behind."""
 
 from __future__ import annotations
 
@@ -73,3 +73,16 @@ def test_a_misspelt_ordinal_and_a_choice_between_two_categories(engine):
     assert typo["measures"] == [12]
     [choice] = chat(engine, "新增济南工匠属于创新创效还是素质提升")
     assert choice["indicators"] == [15] and "素质提升" in choice["text"]
+
+
+def test_the_measure_behind_an_indicator_just_discussed(engine):
+    _, behind = chat(engine, "职业院校双师型教师比例的目标", "这个对应的是哪条措施")
+    assert behind["measures"] == [3]
+    _, year, related = chat(engine, "指标12", "二〇二三年呢", "和它有关的措施是哪条")
+    assert year["indicators"] == [12] and "300" in year["text"]
+    assert related["measures"] == [8]
+
+
+def test_the_titles_of_the_listed_measures_are_the_list_itself(engine):
+    _, narrowed, titles = chat(engine, "市国资委负责哪些", "其中哪些有市科技局", "这几条的名称分别是什么")
+    assert titles["measures"] == narrowed["measures"] and len(titles["measures"]) > 1
