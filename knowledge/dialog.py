@@ -14,6 +14,7 @@ from knowledge.references import COUNTS_DEPARTMENTS, unit_said
 MAX_RECENT = 4
 GROUP_WORDS = re.compile(r"部分|组|[（(][一二三四五六七八九十][）)]")
 TOGETHER_WORDS = re.compile(r"都|一起|共同|同时")
+UNIT_ASKED = re.compile(r"单位是|计量单位|什么单位|啥单位|哪个单位计|按什么计|用什么单位")
 WHOLE_DOCUMENT = re.compile(r"所有|全部|整个|文件|政策|意见|全文|一共|总共")  # a question of all measures, not the list
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
 LIST_INTENTS = (Intent.DEPARTMENT_MEASURES, Intent.DEPARTMENT_INTERSECTION, Intent.DEPARTMENT_COMPLEMENT,
@@ -42,6 +43,13 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         return f
     if len(ctx.measures) == 1:
         f.discussed = ctx.measures[0]
+        if f.step and not f.names_something_but_topic:  # "下一条呢", "再下一条"
+            f.measures, f.known_topic, f.inherited_op = [ctx.measures[0] + f.step], "", previous
+            return f
+    if len(ctx.indicators) == 1 and not (ctx.measures or f.names_something_but_topic or f.has(Cue.LEAD)) and (
+            UNIT_ASKED.search(f.text)):
+        f.indicators, f.known_topic = list(ctx.indicators), ""  # "单位是万人还是万人次": the indicator's unit
+        return f
     if f.recalled_departments is not None and not f.departments and ctx.recent_departments:
         f.departments = list(ctx.recent_departments[: f.recalled_departments or MAX_RECENT])
         if not (f.has(Cue.EXCLUSION) and ctx.measures):
@@ -248,7 +256,7 @@ def remember(f: Frame, answer: Answer, op: Op | None, ctx: ChatContext | None, n
         recent_departments=tuple(dict.fromkeys([*f.departments, *ctx.recent_departments]))[:MAX_RECENT]
         if ctx else tuple(dict.fromkeys(f.departments))[:MAX_RECENT],
         categories=tuple(categories or ()),
-        topic=f.known_topic or "",  # only a topic the answer looked at
+        topic="" if answer.intent == Intent.DOCUMENT_FACT else f.known_topic or "",  # a topic the answer looked at
         years=tuple(f.years),
         count=Cue.COUNT in f.cues,
         asks_group=f.asks_group,

@@ -48,6 +48,9 @@ class Executor:
             if followed.indicators or not f.tentative:
                 return followed, Op.VALUES if len(followed.indicators) == 1 else Op.LIST
             f.base_indicators = None  # "公租房怎么申请" after a list: not a filter after all
+        if f.step:  # a step past either end of the measures
+            f.missing_measures += [n for n in f.measures if n not in self.catalog.measure_numbers]
+            f.measures = [n for n in f.measures if n in self.catalog.measure_numbers]
         missing = self._missing(f, raw)
         if missing:  # the operation stays, so "那第14项呢" goes on from here
             return missing, Op.VALUES if f.missing_indicators else f.inherited_op or Op.SHOW

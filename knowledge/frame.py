@@ -82,6 +82,7 @@ class Frame:
     bare_count: int | None = None  # "三个的呢": a number to put in the last question's place
     discussed: int | None = None  # the one measure the chat is on: a topic it also covers means it
     fact_item: int | None = None  # "基本原则第四条": one item of a listed fact (1-based)
+    step: int = 0  # "下一条呢": +1, "上一条": -1, from the measure just discussed
     position: int | None = None  # "第二个呢", "最后那个" (-1), "另外那条" (0): a place in the last list
     departments_with_n: int | None = None  # "哪些部门只负责一条": departments leading exactly N measures
     ranks_departments: bool = False  # the extreme is over departments ("哪个部门负责的最多"), not measures
@@ -127,6 +128,10 @@ class Frame:
     def names_something(self) -> bool:
         """Entities other than a fact about the whole document ("叫什么" is also the document's title)."""
         return bool(self.departments or self.measures or self.indicators or self.categories or self.topic)
+
+    @property
+    def names_something_but_topic(self) -> bool:
+        return bool(self.departments or self.measures or self.indicators or self.categories)
 
     @property
     def asks(self) -> bool:

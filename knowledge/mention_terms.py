@@ -12,6 +12,7 @@ MENTION_EDGE_CHARS = "了的在是有吗呢啊过"  # only these single characte
 YEARS = re.compile(r"\d{2,4}\s*年")
 CHUNKS = re.compile(r"[\s,，。？?！!：:；;]+")
 DEMONSTRATIVE = re.compile(r"^[这那哪]")  # "那一条" points back; it is not a term
+ASKING = frozenset({"什么", "啥", "多少", "怎么", "如何", "怎样", "为何"})  # "原文说了什么": no term is named
 
 
 class MentionTerms:
@@ -33,7 +34,7 @@ class MentionTerms:
         head = head[: cut.start()] if cut and cut.start() else head
         before, after = (
             [w for w in (self._trim(strip_noise(w)) for w in CHUNKS.split(YEARS.sub(" ", side)))
-             if len(w) >= 2 and not DEMONSTRATIVE.match(w)]
+             if len(w) >= 2 and not DEMONSTRATIVE.match(w) and w not in ASKING]
             for side in (head, tail)
         )
         return after[0] if after else before[-1] if before else ""  # 提到X…, or …X出现在

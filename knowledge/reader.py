@@ -15,10 +15,10 @@ from knowledge.normalize import NOISE, strip_noise
 from knowledge.numerals import cn_to_int
 from knowledge.question_words import QuestionWords
 from knowledge.references import (
-    ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER, EXCEPT, EXTREMES,
-    GROUP_ASKED, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, MORE_THAN, NEXT_GROUP, ONLY_N, PLURAL_REFERENCE,
-    RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, THIS_GROUP, blank, explicit_years, list_position,
-    numbers_in, quoted,
+    ADDED, BARE_COUNT, CATEGORY_ORDINAL, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER,
+    EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, MORE_THAN, NEXT_GROUP, ONLY_N,
+    PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, STEP, THIS_GROUP, blank,
+    explicit_years, list_position, numbers_in, quoted,
 )
 from knowledge.search import IndicatorMatcher
 
@@ -87,7 +87,7 @@ class QuestionReader:
         frame.followup = bool(FOLLOWUP.search(plain.strip("?？。!！ ")))
         self._numbers(frame, plain)
         frame.categories = ([c for c in self.categories if self._names_category(plain, c)]
-                            or self._misspelt_category(plain))
+                            or self._misspelt_category(plain) or self._category_by_place(plain))
         frame.groups = self.catalog.groups_named(plain)
         frame.group_members = {n for g in frame.groups for n in self.catalog.group_measures[g]}
         frame.segment = lambda: self._topic(plain)
@@ -168,9 +168,17 @@ class QuestionReader:
             frame.only_n = None
         if not near("第弟最倒末另头首"):
             frame.position = list_position(plain)
+        if not near("上下") and (step := STEP.search(plain)) and not NEXT_GROUP.search(plain):
+            frame.step = 1 if step.group(1) == "下" else -1
         if "最" in chars:
             frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
             frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
+
+    def _category_by_place(self, plain: str) -> list[str]:
+        """"第二类": the document's second category (the indicator table lists them in order)."""
+        match = CATEGORY_ORDINAL.search(plain) if "类" in plain or "指标" in plain else None
+        number = cn_to_int(match.group(1)) if match else None
+        return [self.categories[number - 1]] if number and 0 < number <= len(self.categories) else []
 
     def departments(self, text: str) -> tuple[list[str], str]:
         """The departments a text names (aliases, then misspellings), and the text without them."""

@@ -57,6 +57,10 @@ POSITION = re.compile(rf"倒数\s*第\s*{NUM}\s*(?:个|条|项)?{NOT_A_NAMED_ITE
                       rf"|(?<!倒数){ORDINAL}\s*{NUM}\s*个{NOT_A_NAMED_ITEM}"
                       rf"|(最后|末尾|最末)\s*(?:一|那|这)?\s*(?:个|条|项){NOT_A_NAMED_ITEM}"
                       rf"|(另外|另)\s*(?:那|一)\s*(?:个|条|项)|(头|首)\s*一?\s*(?:个|条|项){NOT_A_NAMED_ITEM}")
+# "下一条呢", "再下一条", "上一条": the measure after or before the one just discussed (not 下一部分, a group)
+STEP = re.compile(r"(下|上)\s*一?\s*(?:条|项|个)(?!\s*(?:部分|组|块|板块|方面|指标))")
+# "第二类": the document's categories in their order
+CATEGORY_ORDINAL = re.compile(rf"{ORDINAL}\s*{NUM}\s*(?:类|个类别|大类|个一级指标)")
 REVERSED = re.compile(r"反过来|倒过来|反之|反一下|对调|调换|换过来|调过来")
 BARE_COUNT = re.compile(r"^\s*(?:那|那么)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})"
                         r"\s*个\s*(?:的)?\s*(?:呢|吗)?\s*[?？]*\s*$")

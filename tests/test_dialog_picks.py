@@ -86,3 +86,24 @@ def test_the_measure_behind_an_indicator_just_discussed(engine):
 def test_the_titles_of_the_listed_measures_are_the_list_itself(engine):
     _, narrowed, titles = chat(engine, "市国资委负责哪些", "其中哪些有市科技局", "这几条的名称分别是什么")
     assert titles["measures"] == narrowed["measures"] and len(titles["measures"]) > 1
+
+
+def test_the_next_and_previous_measure_and_past_the_end(engine):
+    _, after, before = chat(engine, "第九条讲什么", "那下一条呢", "上一条")
+    assert after["measures"] == [10] and before["measures"] == [9]
+    _, beyond = chat(engine, "第十五条", "下一条")
+    assert beyond["measures"] == [] and "没有第16条" in beyond["text"]
+
+
+def test_a_category_by_its_place_and_the_unit_of_the_indicator_just_shown(engine):
+    [second] = chat(engine, "第二类指标有哪些")
+    assert second["indicators"] == [9, 10, 11, 12, 14, 15]
+    _, unit = chat(engine, "全市劳动和技能竞赛参与职工2023年目标", "计量单位是什么")
+    assert unit["indicators"] == [12] and "万人次" in unit["text"]
+
+
+def test_after_a_fact_of_the_document_a_new_question_starts_afresh(engine):
+    _, counted = chat(engine, "附件是什么", "指标有多少项")
+    assert "22" in counted["text"]
+    _, digression, quoted = chat(engine, "激励机制那条谁管", "明天会下雨吗", "那这条原文说了什么")
+    assert quoted["measures"] == [11]
