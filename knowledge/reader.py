@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from knowledge.catalog import Catalog, contexts_of
+from knowledge.category_names import CategoryNames
+from knowledge.catalog import Catalog
 from knowledge.facts import ITEMIZED_FACTS, FactFinder
 from knowledge.frame import Cue, Frame
 from knowledge.lexicon import DEPARTMENT_LIKE, Lexicon, any_of
@@ -15,7 +15,7 @@ from knowledge.normalize import NOISE, strip_noise
 from knowledge.numerals import cn_to_int
 from knowledge.question_words import QuestionWords
 from knowledge.references import (
-    ADDED, BARE_COUNT, CATEGORY_ORDINAL, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER,
+    ADDED, BARE_COUNT, COUNTS_DEPARTMENTS, DEPARTMENT_SUBJECT, DEPARTMENTS_WITH_N, ELIDED_PARTNER,
     EXCEPT, EXTREMES, GROUP_ASKED, HAS_NUMBER, INDICATOR_NO, MEASURE_NO, MORE_THAN, NEXT_GROUP, ONLY_N,
     PLURAL_REFERENCE, RECALLED_DEPARTMENTS, RECALLED_MEASURES, REPLACED, REVERSED, STEP, THIS_GROUP, blank,
     explicit_years, list_position, numbers_in, quoted,
@@ -29,7 +29,6 @@ MIN_TOPIC = 2
 ALL_OF = ("都", "均", "全", "皆")
 ENUMERATION = re.compile(r"[，,;；]")
 LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
-FUZZY_CATEGORY = 75
 INDICATOR_ONLY = re.compile(r"指标")
 MEASURE_TALK = re.compile(r"措施|举措|条|款|任务")
 WHICH = re.compile(r"哪几|哪些|[这那]几")  # 哪几条 lists, 这几条 points back: neither counts
@@ -60,7 +59,7 @@ class QuestionReader:
         self.units = {i.number: i.unit for i in document.indicators if len(i.unit) > 1}
         self.unit_pattern = any_of(self.units.values())
         self.latin_words = frozenset(LATIN_WORD.findall(" ".join(m.title + m.body for m in document.measures).lower()))
-        self.category_containers = {c: contexts_of(document, c) for c in self.categories}
+        self.category_names = CategoryNames(document)
         self.mention_terms = MentionTerms(lexicon, self.cue_patterns[Cue.MENTION])
         self.all_question_words = any_of(lexicon.removable, nested=True)
         inside_domain_words = {
@@ -86,8 +85,7 @@ class QuestionReader:
             frame.negated_departments = self._negated(text, frame.departments)
         frame.followup = bool(FOLLOWUP.search(plain.strip("?？。!！ ")))
         self._numbers(frame, plain)
-        frame.categories = ([c for c in self.categories if self._names_category(plain, c)]
-                            or self._misspelt_category(plain) or self._category_by_place(plain))
+        frame.categories = self.category_names.find(plain)
         frame.groups = self.catalog.groups_named(plain)
         frame.group_members = {n for g in frame.groups for n in self.catalog.group_measures[g]}
         frame.segment = lambda: self._topic(plain)
@@ -174,12 +172,6 @@ class QuestionReader:
             frame.extreme = next((v for k, v in EXTREMES.items() if k in plain), None)
             frame.ranks_departments = bool(frame.extreme and DEPARTMENT_SUBJECT.search(plain))
 
-    def _category_by_place(self, plain: str) -> list[str]:
-        """"第二类": the document's second category (the indicator table lists them in order)."""
-        match = CATEGORY_ORDINAL.search(plain) if "类" in plain or "指标" in plain else None
-        number = cn_to_int(match.group(1)) if match else None
-        return [self.categories[number - 1]] if number and 0 < number <= len(self.categories) else []
-
     def departments(self, text: str) -> tuple[list[str], str]:
         """The departments a text names (aliases, then misspellings), and the text without them."""
         found, plain = self.lexicon.find_departments(text), self.lexicon.strip_departments(text)
@@ -245,24 +237,6 @@ class QuestionReader:
             return False
         return bool(frame.indicators or frame.categories or frame.has(Cue.INDICATOR) or not frame.topic)
 
-    def _names_category(self, text: str, category: str) -> bool:
-        """The category on its own, not inside a longer name ("产教融合试点", "职工创新创效竞赛" are no category)."""
-        if category not in text:
-            return False
-        covered: set[int] = set()
-        for word in self.category_containers[category]:
-            covered.update(i for at in _places(word, text) for i in range(at, at + len(word)))
-        return any(at not in covered for at in _places(category, text))
-
-    def _misspelt_category(self, plain: str) -> list[str]:
-        """创新换境类 → 创新环境: only where the question says 类 or 一级指标."""
-        if "类" not in plain and "一级指标" not in plain:
-            return []
-        from rapidfuzz import fuzz, process
-
-        best = process.extractOne(plain, self.categories, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CATEGORY)
-        return [best[0]] if best else []
-
     def _fuzzy_departments(self, plain: str) -> dict[str, str]:
         residual = GENERIC_UNITS.sub(" ", plain)
         if not DEPARTMENT_LIKE.search(residual):
@@ -310,11 +284,3 @@ class QuestionReader:
         fits = [n for n, unit in self.units.items() if unit in plain and any(
             w and w in self.names[n] for w in (part.replace(unit, "") for part in rough.split()))]
         return fits if len(fits) == 1 else []
-
-
-def _places(word: str, text: str) -> Iterator[int]:
-    """Where the word starts in the text, overlaps included (str.find: no pattern to escape and compile)."""
-    at = text.find(word)
-    while at >= 0:
-        yield at
-        at = text.find(word, at + 1)

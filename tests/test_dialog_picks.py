@@ -106,4 +106,4 @@ def test_after_a_fact_of_the_document_a_new_question_starts_afresh(engine):
     _, counted = chat(engine, "附件是什么", "指标有多少项")
     assert "22" in counted["text"]
     _, digression, quoted = chat(engine, "激励机制那条谁管", "明天会下雨吗", "那这条原文说了什么")
-    assert quoted["measures"] == [11]
+    assert digression["measures"] == [] and quoted["measures"] == [11]
