@@ -10,7 +10,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from reporting.outcomes import InviteCreated, PendingConfirmation, ReportReceipt
 from reporting.summary_text import render_weekly
 from storage.copy_to_pg import COPIES, COUNTS, FIRST, READS, copy_deployment
 from storage.db import open_database
-from tests.engines import Engine, rows, server_problem
+from tests.engines import Engine, rows
 from tests.report_support import ADMIN, LIAISON, OTHER, Clock, Messages, expect, invite_and_join
 
 pytestmark = pytest.mark.service
@@ -77,17 +76,9 @@ async def _open(target: Path | str, approval: bool = False) -> BotService:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Engine]:
+def server(pg_engine: Engine) -> Engine:
     """Databases of this test's own on the test server, dropped at its end; no server: one skip line (CI: fail)."""
-    if (problem := server_problem()) is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the PostgreSQL cases: {problem}")
-        pytest.skip(problem)
-    mine = Engine("postgresql")
-    try:
-        yield mine
-    finally:
-        mine.drop()
+    return pg_engine
 
 
 @pytest.fixture

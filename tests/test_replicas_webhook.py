@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import re
 import time
-from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +24,7 @@ from bot.services.summaries import WEEKLY_KIND
 from bot.telegram.jobs import CATCH_UP_DELAY, PUSHES
 from storage.db import open_database
 from tests.bot_driver import ADMIN_ID, BotDriver, invite_code
-from tests.engines import Engine, rows, server_problem
+from tests.engines import Engine, rows
 from tests.fake_bot_api import BotMessage, chat_dict, user_dict
 from tests.load_scenario import INDICATOR, MONTHS
 from tests.replicas import RoundRobinProxy, WebhookBotApi, free_ports, kill, replica
@@ -45,17 +43,9 @@ ZONE = "Asia/Shanghai"
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
+def database(tmp_path: Path, pg_engine: Engine) -> str:
     """A fresh PostgreSQL database of this test's own; skipped without a server, except under CI."""
-    if (problem := server_problem()) is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the two-replica test: {problem}")
-        pytest.skip(problem)
-    engine = Engine("postgresql")
-    try:
-        yield str(engine.database_for(tmp_path, "replicas"))
-    finally:
-        engine.drop()
+    return str(pg_engine.database_for(tmp_path, "replicas"))
 
 
 def weekly_env() -> dict[str, str]:
