@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from knowledge.answers import Answer, Candidate, Fact, Intent, MeasureHit, combine
+from knowledge.answers import Answer, Candidate, Fact, Intent, combine
 from knowledge.catalog import Catalog
 from knowledge.facts import COUNT_FACTS, FactFinder
 from knowledge.frame import Cue, Frame, Op
 from knowledge.indicators import IndicatorAnswers
-from knowledge.measure_lists import MeasureLists
+from knowledge.measure_lists import MeasureLists, not_leading, verdict
 from knowledge.references import NAME_FILTER
 from knowledge.search import MeasureIndex, Ranked
 
@@ -42,7 +42,10 @@ class Executor:
             note = f"我只掌握《{self.catalog.document.meta.title}》，没有{f.other_place}的政策内容。"
             return Answer(question=raw, intent=Intent.OUT_OF_SCOPE, suggestions=self.examples, note=note), None
         if f.base_measures is not None:
-            return self.lists.followup(f, raw), Op.LIST
+            followed = self.lists.followup(f, raw)
+            if followed.measures or not (f.has(Cue.YES_NO) and f.topic):
+                return followed, Op.LIST
+            return self._not_listed(f, raw)  # "里面有没有创新服务体系": no, and which measure that is
         if f.base_indicators is not None:
             followed = self.indicators.list_followup(f, raw)
             if followed.indicators or not f.tentative:
@@ -136,7 +139,7 @@ class Executor:
     def _measures(self, f: Frame, raw: str) -> tuple[Answer, Op]:
         op = self._measure_op(f)
         if len(f.measures) > 1 and f.has(Cue.TOGETHER) and ("共同" in f.text or "都" in f.text) and not f.departments:
-            return self._shared_leads(f, raw), Op.WHO_LEADS  # "这两条共同的牵头部门"
+            return self.lists.shared_leads(f, raw), Op.WHO_LEADS  # "这两条共同的牵头部门"
         parts = []
         for number in f.measures:
             measure = self.catalog.document.measure(number)
@@ -152,13 +155,13 @@ class Executor:
                 title = f"第{number}条「{measure.title}」除{'、'.join(named)}外，" if named else None
                 parts.append(Answer(question=raw, intent=Intent.OTHER_DEPARTMENTS, title=title,
                                     measures=(self.catalog.measure_hit(number),), departments=others,
-                                    note=_not_leading(f.departments, self.catalog.measure_hit(number))))
+                                    note=not_leading(f.departments, self.catalog.measure_hit(number))))
             else:
                 quotes = self.index.quotes(number, self.index.query(f.topic, f.topic_words)) if f.topic else ()
                 hit = self.catalog.measure_hit(number, quotes or measure.sentences[:1])
                 intent = Intent.LEAD_DEPARTMENTS if op is Op.WHO_LEADS else Intent.MEASURE
                 parts.append(Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
-                                    note=self._verdict(f.departments, hit)))
+                                    note=verdict(f.departments, hit)))
         return combine(raw, parts), op
 
     def _groups_of(self, f: Frame, raw: str) -> Answer:
@@ -176,13 +179,6 @@ class Executor:
         title = "；".join(f"第{h.number}条属于{catalog.group_label(h.group_number)}" for h in hits)
         return Answer(question=raw, intent=Intent.MEASURE_LIST, measures=hits, title=title)
 
-    def _shared_leads(self, f: Frame, raw: str) -> Answer:
-        hits = tuple(self.catalog.measure_hit(n) for n in f.measures)
-        shared = tuple(d for d in hits[0].departments if all(d in h.departments for h in hits[1:]))
-        title = ("、".join(f"第{h.number}条" for h in hits) + f"共同的牵头单位（{len(shared)}个）："
-                 + ("、".join(shared) or "没有"))
-        return Answer(question=raw, intent=Intent.MEASURE_LIST, measures=hits, departments=shared, title=title)
-
     def _measure_op(self, f: Frame) -> Op:
         if f.has(Cue.EXCLUSION) and (f.departments or f.excluded_departments):
             return Op.OTHERS
@@ -193,12 +189,6 @@ class Executor:
         if f.inherited_op in (Op.FULL_TEXT, Op.WHO_LEADS, Op.OTHERS):
             return f.inherited_op if f.inherited_op is not Op.OTHERS else Op.WHO_LEADS
         return Op.SHOW
-
-    def _verdict(self, named: list[str], hit: MeasureHit) -> str | None:
-        """Say plainly whether the departments a question named lead this measure."""
-        inside = [d for d in named if d in hit.departments]
-        said = f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。" if inside else ""
-        return (said + (_not_leading(named, hit) or "")) or None
 
     def departments(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
         """What the named departments lead (each, together, one but not another); also `/dept`'s typed lookup."""
@@ -285,10 +275,19 @@ class Executor:
             return self._measures(f, raw)
         intent = Intent.LEAD_DEPARTMENTS if op is Op.WHO_LEADS else Intent.TOPIC
         return Answer(question=raw, intent=intent, measures=(hit,), departments=hit.departments,
-                      note=self._verdict(f.departments, hit)), op
+                      note=verdict(f.departments, hit)), op
 
     def _about_document(self, f: Frame) -> bool:
         return not f.has(Cue.LEAD) and any(word in f.text for word in self.catalog.lexicon.document_words)
+
+    def _not_listed(self, f: Frame, raw: str) -> tuple[Answer, Op | None]:
+        """A measure asked about as one of the last list's, which it is not: say so, and show it."""
+        answer, op = self._topic(replace(f, base_measures=None), raw)
+        if len(answer.measures) != 1:
+            return self.lists.followup(f, raw), Op.LIST
+        hit = answer.measures[0]
+        note = f"上面列出的措施中没有这一条：它是第{hit.number}条「{hit.title}」。"
+        return answer.model_copy(update={"note": note}), op
 
     def _ranking(self, query: frozenset[str]) -> list[Ranked]:
         ranked = self.index.rank(query)
@@ -299,9 +298,3 @@ class Executor:
                 ranked[0].score < DISTINCT_LEAD * runner_up or ranked[0].score < DISTINCT_SCORE):
             return []
         return ranked
-
-
-def _not_leading(named: list[str], hit: MeasureHit) -> str | None:
-    """The honest note when a question names a department that does not lead the measure answered."""
-    outside = [d for d in named if d not in hit.departments]
-    return f"注意：{'、'.join(outside)}不在第{hit.number}条的牵头单位中。" if outside else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.answers import Answer, Fact, Intent
+from knowledge.answers import Answer, Fact, Intent, MeasureHit
 from knowledge.catalog import Catalog
 from knowledge.frame import Cue, Frame
 
@@ -33,6 +33,14 @@ class MeasureLists:
         count = len(hits) if f.has(Cue.COUNT) else None
         return Answer(question=raw, intent=Intent.COUNT if count is not None else intent, measures=hits,
                       departments=departments, title=title, count=count, note=note)
+
+    def shared_leads(self, f: Frame, raw: str) -> Answer:
+        """"这两条共同的牵头部门": the departments every measure asked about shares."""
+        hits = tuple(self.catalog.measure_hit(n) for n in f.measures)
+        shared = tuple(d for d in hits[0].departments if all(d in h.departments for h in hits[1:]))
+        title = ("、".join(f"第{h.number}条" for h in hits) + f"共同的牵头单位（{len(shared)}个）："
+                 + ("、".join(shared) or "没有"))
+        return Answer(question=raw, intent=Intent.MEASURE_LIST, measures=hits, departments=shared, title=title)
 
     def followup(self, f: Frame, raw: str) -> Answer:
         """A filter or count over the measures the last answer listed ("其中哪些有国资委", "一共几条")."""
@@ -94,3 +102,15 @@ class MeasureLists:
         numbers = tuple(n for n, size in sizes.items() if size == wanted)
         note = None if numbers else f"没有恰好由 {wanted} 个单位牵头的措施。"
         return self.measure_list(raw, numbers, f"由 {wanted} 个单位牵头的措施", f, note=note)
+
+
+def verdict(named: list[str], hit: MeasureHit) -> str | None:
+    """Say plainly whether the departments a question named lead this measure."""
+    inside = [d for d in named if d in hit.departments]
+    said = f"{'、'.join(inside)}是第{hit.number}条的牵头单位之一。" if inside else ""
+    return (said + (not_leading(named, hit) or "")) or None
+
+def not_leading(named: list[str], hit: MeasureHit) -> str | None:
+    """The honest note when a question names a department that does not lead the measure answered."""
+    outside = [d for d in named if d not in hit.departments]
+    return f"注意：{'、'.join(outside)}不在第{hit.number}条的牵头单位中。" if outside else None

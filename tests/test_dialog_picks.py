@@ -107,3 +107,9 @@ def test_after_a_fact_of_the_document_a_new_question_starts_afresh(engine):
     assert "22" in counted["text"]
     _, digression, quoted = chat(engine, "激励机制那条谁管", "明天会下雨吗", "那这条原文说了什么")
     assert digression["measures"] == [] and quoted["measures"] == [11]
+
+
+def test_asking_whether_a_measure_is_in_the_list_names_it_when_it_is_not(engine):
+    listed, asked = chat(engine, "市人社局负责哪些", "这里面有没有完善创新服务体系")
+    assert 10 not in listed["measures"]
+    assert asked["measures"] == [10] and "没有这一条" in asked["text"] and "市科技局" in asked["text"]
