@@ -12,7 +12,8 @@ from bot.services.facade import BotService
 from bot.settings import Settings
 from bot.telegram.builder import Request, new_application, run_until_stopped, set_webhook
 from bot.telegram.context import BotApplication, BotData
-from bot.telegram.inbox import DurableUpdateQueue, UpdateInbox
+from bot.services.update_inbox import UpdateInbox
+from bot.telegram.inbox import DurableUpdateQueue
 from bot.telegram.jobs import release_leases, schedule
 from bot.telegram.review_notices import announce_held
 from bot.telegram.running import MISSING_TOKEN, configure_logging, quiet_http_logs, register_menu, webhook_secret

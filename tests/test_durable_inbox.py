@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from telegram import Bot, Update  # a Bot object to decode stored updates with: it never connects
 
-from bot.telegram.inbox import CLAIM_LEASE, KEEP_DONE, KEEP_PROCESSED, DurableUpdateQueue, UpdateInbox
+from bot.services.update_inbox import CLAIM_LEASE, KEEP_DONE, KEEP_PROCESSED, UpdateInbox
+from bot.telegram.inbox import DurableUpdateQueue
 from bot.settings import Settings
 from bot.telegram.updates import PerChatUpdateProcessor
 from storage.db import open_database

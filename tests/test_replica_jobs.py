@@ -18,7 +18,8 @@ from telegram import Bot
 from bot.services.facade import BotService
 from bot.services.leases import TERM
 from bot.settings import Settings
-from bot.telegram.inbox import CLAIM_LEASE, DurableUpdateQueue, UpdateInbox, lapsed
+from bot.services.update_inbox import CLAIM_LEASE, UpdateInbox, lapsed
+from bot.telegram.inbox import DurableUpdateQueue
 from bot.telegram.jobs import PUSHES, lease_job, release_leases, send_weekly, weekly_job
 from storage.db import open_database
 from tests.engines import database_for
