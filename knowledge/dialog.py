@@ -14,6 +14,8 @@ from knowledge.references import COUNTS_DEPARTMENTS, unit_said
 MAX_RECENT = 4
 GROUP_WORDS = re.compile(r"部分|组|[（(][一二三四五六七八九十][）)]")
 TOGETHER_WORDS = re.compile(r"都|一起|共同|同时")
+SAME_CATEGORY = re.compile(r"同一类|同一个类|同类|这一类|这个类|该类|这类")
+OTHERS = re.compile(r"其他|其它|其余|另外|另一")  # 还有哪些: the whole category, as people mean it
 UNIT_ASKED = re.compile(r"单位是|计量单位|什么单位|啥单位|哪个单位计|按什么计|用什么单位")
 WHOLE_DOCUMENT = re.compile(r"所有|全部|整个|文件|政策|意见|全文|一共|总共")  # a question of all measures, not the list
 DIALOG_TTL = dt.timedelta(minutes=30)  # after this much silence a question starts afresh
@@ -46,6 +48,11 @@ def resolve(f: Frame, ctx: ChatContext | None) -> Frame:
         if f.step and not f.names_something_but_topic:  # "下一条呢", "再下一条"
             f.measures, f.known_topic, f.inherited_op = [ctx.measures[0] + f.step], "", previous
             return f
+    if SAME_CATEGORY.search(f.text) and len(ctx.categories) == 1 and not (f.categories or f.departments):
+        f.categories, f.indicators, f.known_topic = list(ctx.categories), [], ""  # "同一类的其他指标"
+        f.excluded_indicators = ctx.indicators if f.position == 0 or OTHERS.search(f.text) else ()
+        f.position = None
+        return f
     if len(ctx.indicators) == 1 and not (ctx.measures or f.names_something_but_topic or f.has(Cue.LEAD)) and (
             UNIT_ASKED.search(f.text)):
         f.indicators, f.known_topic = list(ctx.indicators), ""  # "单位是万人还是万人次": the indicator's unit

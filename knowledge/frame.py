@@ -96,6 +96,7 @@ class Frame:
     inherited_op: Op | None = None
     tentative: bool = False  # a filter the dialog guessed: a fresh question if nothing in the list fits
     excluded_departments: tuple[str, ...] = ()
+    excluded_indicators: tuple[int, ...] = ()  # "同一类的其他指标": the one just discussed is not among them
 
     @property
     def topic(self) -> str:

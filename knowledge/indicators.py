@@ -99,8 +99,8 @@ class IndicatorAnswers:
         asks = (f.has(Cue.INDICATOR, Cue.CATEGORY_OF) or bool(f.years) or f.inherited_op in (Op.LIST, Op.VALUES)
                 or (f.has(Cue.LIST, Cue.COUNT) and names_table))
         if f.categories and asks:
-            numbers = tuple(n for c in f.categories for n in self.by_category[c])
-            title = f"{'、'.join(f.categories)}类指标"
+            numbers = tuple(n for c in f.categories for n in self.by_category[c] if n not in f.excluded_indicators)
+            title = f"{'、'.join(f.categories)}类指标" + ("（其他）" if f.excluded_indicators else "")
             answer = self.values(f, raw, numbers, title)
             return answer.model_copy(update={"intent": self._list_intent(f, True)}), Op.LIST
         if INDICATOR_WORD in f.text and (f.has(Cue.LIST, Cue.COUNT, Cue.MENTION) or "指标体系" in f.text):

@@ -29,7 +29,6 @@ KNOWN_DIALOG_MISSES = {
     "r9d029": "不是创新环境类的那个 refers to the list two turns back; the state keeps only the last list",
     "r14d020": ROUND14 + "老工人带新徒弟 shares no word with measure 5",
     "r14d050": ROUND14 + "创新失败留余地 for 容错: no shared word",
-    "r14d056": ROUND14 + "同一类另一个指标: the other one of a two-item category",
     "r15d040": "round 15, scored once: 参加的人数 after measure 7 is its indicator 11, not the competition's 12",
     "r15d009": "round 15 dev: 刚才那个<title> after other turns is read as a filter of the last list",
     "r15d023": "round 15 dev: a rambling question; 工会干事 reads as 市总工会, 技能比武 is not the text's 技术比武",

@@ -113,3 +113,10 @@ def test_asking_whether_a_measure_is_in_the_list_names_it_when_it_is_not(engine)
     listed, asked = chat(engine, "市人社局负责哪些", "这里面有没有完善创新服务体系")
     assert 10 not in listed["measures"]
     assert asked["measures"] == [10] and "没有这一条" in asked["text"] and "市科技局" in asked["text"]
+
+
+def test_the_other_indicators_of_the_same_category(engine):
+    _, _, other = chat(engine, "职业院校双师型教师比例2023年", "它属于哪一类", "同类的另一个指标2025年呢")
+    assert other["indicators"] == [22] and "2025" in other["text"]
+    _, whole = chat(engine, "新增济南工匠是哪类指标", "这一类还有哪些")
+    assert whole["indicators"] == [9, 10, 11, 12, 14, 15]  # 还有哪些: the whole category, as people mean it
