@@ -77,3 +77,32 @@ async def test_migrations_are_recorded_once_when_two_processes_start_together(tm
         await db.close()
     versions = [version for (version,) in rows(target, "SELECT version FROM schema_migrations ORDER BY version")]
     assert versions == sorted(set(versions)) and versions[0] == 1
+
+
+async def test_a_lost_server_connection_refuses_one_report_and_the_next_is_stored(tmp_path: Path,
+                                                                                 pg_engine: Engine) -> None:
+    """A restart or failover drops the connection: that report is refused (resend), the next one reconnects."""
+    import psycopg
+
+    from errors import StorageUnavailable
+    from tests.engines import server_url
+
+    target = pg_engine.database_for(tmp_path, "restart")
+    settings = Settings(_env_file=None, db=target, admins=(ADMIN.user_id,))
+    service = await BotService.open(settings, Clock(at(2026, 11, 24)))
+    try:
+        invite = expect(await service.reports.liaisons.create_invite(ADMIN, "市总工会 15"), InviteCreated)
+        await service.reports.liaisons.join(LIAISON, invite.code)
+        messages = Messages()
+        assert isinstance(await service.handle_text(LIAISON, "济南工匠 3 2026年9月", None, messages(LIAISON)),
+                          ReportReceipt)
+        with psycopg.connect(server_url(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                          (str(target).rsplit("/", 1)[1],))
+        with pytest.raises(StorageUnavailable):
+            await service.handle_text(LIAISON, "济南工匠 4 2026年10月", None, messages(LIAISON))
+        assert isinstance(await service.handle_text(LIAISON, "济南工匠 4 2026年10月", None, messages(LIAISON)),
+                          ReportReceipt)
+    finally:
+        await service.close()
+    assert rows(target, "SELECT period, value FROM reports ORDER BY id") == [("2026-09", 3.0), ("2026-10", 4.0)]
