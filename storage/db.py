@@ -82,7 +82,7 @@ class Database:
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except Exception as exc:
-                if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+                if not refuses_begin_or_commit(exc):
                     raise
                 raise StorageUnavailable(STORAGE_DOWN) from exc
             try:
@@ -95,7 +95,7 @@ class Database:
             try:
                 await self.conn.commit()
             except Exception as exc:
-                if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+                if not refuses_begin_or_commit(exc):
                     raise
                 await self.conn.rollback()
                 raise StorageUnavailable(STORAGE_DOWN) from exc
@@ -168,7 +168,7 @@ def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) 
     try:
         raw.execute("BEGIN IMMEDIATE")
     except Exception as exc:
-        if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+        if not refuses_begin_or_commit(exc):
             raise
         raise StorageUnavailable(STORAGE_DOWN) from exc
     try:
@@ -181,7 +181,7 @@ def _atomically(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) 
     try:
         raw.commit()
     except Exception as exc:
-        if not cannot_write_now(exc) and not isinstance(exc, sqlite3.OperationalError):
+        if not refuses_begin_or_commit(exc):
             raise
         raw.rollback()
         raise StorageUnavailable(STORAGE_DOWN) from exc
@@ -237,6 +237,11 @@ def _settle(futures: list[asyncio.Future[Any]], task: asyncio.Future[list[tuple[
             future.set_exception(StorageUnavailable(STORAGE_DOWN))
         else:
             future.set_exception(failure)
+
+
+def refuses_begin_or_commit(exc: BaseException) -> bool:
+    """At BEGIN or COMMIT any SQLite operational error, or a server gone, means nothing was stored: resend later."""
+    return isinstance(exc, sqlite3.OperationalError) or cannot_write_now(exc)
 
 
 def cannot_write_now(exc: BaseException) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from storage import reports
-from storage.targets import DatabaseTarget
+from storage.targets import DatabaseTarget, dialect
 
 IS_CURRENT = reports.IS_CURRENT  # the rule's one SQL form, named here so the statement below is a constant
 IS_LATEST = reports.IS_LATEST
@@ -64,7 +64,7 @@ def last_report_id(conn: sqlite3.Connection) -> int:
 def report_batches(conn: sqlite3.Connection, stop: threading.Event | None = None,
                    size: int = BATCH) -> Iterator[list[tuple]]:
     """Rows of EXPORT_REPORTS, `size` at a time; raises ExportStopped between batches once `stop` is set."""
-    if getattr(conn, "dialect", "sqlite") == "postgresql":  # a server-side cursor: rows arrive as they are read
+    if dialect(conn) == "postgresql":  # a server-side cursor: rows arrive as they are read
         for rows in conn.stream(EXPORT_REPORTS, size):  # type: ignore[attr-defined]
             if stop is not None and stop.is_set():
                 raise ExportStopped
